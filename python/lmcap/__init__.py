@@ -1,0 +1,33 @@
+"""lmcap: packet-capture analytics for data-center and Hyper-V networks.
+
+A Rust core reads pcap/pcapng (plain, gzip, zstd) and decodes every frame into Arrow tables;
+DuckDB SQL over those tables answers the questions network engineers ask about live
+migration, jumbo frames and MTU, fragmentation, IGMP/NLB flooding and ARP.
+
+    >>> import lmcap
+    >>> lmcap.read("captures/jumbo/iperf-mtu9000.pcap").num_rows  # doctest: +SKIP
+"""
+
+from lmcap._core import __version__
+from lmcap.api import (
+    CaptureError,
+    CaptureWarning,
+    connect,
+    read,
+    read_tables,
+    scan,
+    schema,
+    table_names,
+)
+
+__all__ = [
+    "CaptureError",
+    "CaptureWarning",
+    "__version__",
+    "connect",
+    "read",
+    "read_tables",
+    "scan",
+    "schema",
+    "table_names",
+]

@@ -1,0 +1,183 @@
+"""The Python API: scan, read and query captures.
+
+Every function takes one path or several (``str``, ``os.PathLike``, or ``"-"`` for standard
+input); several files are merged in time order, as rotated ``tcpdump -C/-G`` captures need.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Iterator
+from typing import Union
+
+import pyarrow as pa
+
+from lmcap import _core
+
+PathArg = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]
+
+#: Tables produced alongside ``packets`` from the same frames.
+EVENT_TABLES = ("arp", "igmp_records", "nlb_heartbeats")
+
+
+class CaptureError(Exception):
+    """A capture file could not be read to its end.
+
+    Attributes:
+        errors: one dict per failing file with ``path``, ``offset`` (byte offset in the
+            uncompressed stream where reading stopped), ``kind`` and ``message``.
+        path, offset, kind: those of the first failing file.
+        partial: what could be read (a ``pyarrow.Table`` for :func:`read`, a dict of tables for
+            :func:`read_tables`), or None when raised by :func:`scan` after its last batch.
+    """
+
+    def __init__(self, errors: list[dict], partial: object = None) -> None:
+        self.errors = errors
+        self.partial = partial
+        first = errors[0]
+        self.path: str = first["path"]
+        self.offset: int = first["offset"]
+        self.kind: str = first["kind"]
+        more = f" (and {len(errors) - 1} more file(s))" if len(errors) > 1 else ""
+        super().__init__(first["message"] + more)
+
+
+class CaptureWarning(UserWarning):
+    """Issued instead of :class:`CaptureError` when ``strict=False``."""
+
+
+def _paths(paths: PathArg) -> list[str]:
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    out = [os.fspath(p) for p in paths]
+    if not out:
+        raise ValueError("no capture file given")
+    return out
+
+
+def _report_errors(scanner: _core.Scanner, strict: bool, partial: object = None) -> None:
+    errors = scanner.errors()
+    if not errors:
+        return
+    if strict:
+        raise CaptureError(errors, partial)
+    for e in errors:
+        warnings.warn(e["message"], CaptureWarning, stacklevel=3)
+
+
+def table_names() -> list[str]:
+    """Names of every table lmcap produces.
+
+    >>> "packets" in lmcap.table_names()
+    True
+    """
+    return list(_core.table_names())
+
+
+def schema(table: str = "packets") -> pa.Schema:
+    """The Arrow schema of a table (documented in docs/schema.md).
+
+    >>> lmcap.schema("packets").field("wire_len").type
+    DataType(uint32)
+    """
+    return pa.schema(_core.table_schema(table))
+
+
+def scan(paths: PathArg, *, strict: bool = True, batch_rows: int = 65_536) -> pa.RecordBatchReader:
+    """Stream the ``packets`` table batch by batch, in bounded memory.
+
+    >>> reader = lmcap.scan("trace.pcap.zst")  # doctest: +SKIP
+    >>> sum(b.num_rows for b in reader)  # doctest: +SKIP
+
+    With ``strict=True`` a file that cannot be read to its end raises :class:`CaptureError`
+    after the last batch (everything readable has been yielded by then); with ``strict=False``
+    a :class:`CaptureWarning` is issued instead.
+    """
+    scanner = _core.Scanner(_paths(paths), batch_rows)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        while (batch := scanner.next_batch()) is not None:
+            scanner.take_events()  # scan() streams packets only; drop the event batches
+            yield pa.record_batch(batch)
+        _report_errors(scanner, strict)
+
+    return pa.RecordBatchReader.from_batches(schema("packets"), batches())
+
+
+def _read_all(paths: PathArg) -> tuple[_core.Scanner, dict[str, pa.Table]]:
+    scanner = _core.Scanner(_paths(paths))
+    packets: list[pa.RecordBatch] = []
+    events: dict[str, list[pa.RecordBatch]] = {name: [] for name in EVENT_TABLES}
+    while (batch := scanner.next_batch()) is not None:
+        packets.append(pa.record_batch(batch))
+        for name, b in scanner.take_events():
+            events[name].append(pa.record_batch(b))
+    tables = {"packets": pa.Table.from_batches(packets, schema("packets"))}
+    for name, bs in events.items():
+        tables[name] = pa.Table.from_batches(bs, schema(name))
+    tables["capture_files"] = pa.Table.from_batches([pa.record_batch(scanner.files())])
+    return scanner, tables
+
+
+def read(paths: PathArg, *, strict: bool = True) -> pa.Table:
+    """Read the ``packets`` table into memory: one row per frame.
+
+    >>> t = lmcap.read("captures/arp/gratuitous.pcap")  # doctest: +SKIP
+    >>> t.group_by("decode_status").aggregate([([], "count_all")])  # doctest: +SKIP
+    """
+    scanner, tables = _read_all(paths)
+    _report_errors(scanner, strict, tables["packets"])
+    return tables["packets"]
+
+
+def read_tables(paths: PathArg, *, strict: bool = True) -> dict[str, pa.Table]:
+    """Read every table (``packets``, ``arp``, ``igmp_records``, ``nlb_heartbeats``,
+    ``capture_files``) in one pass.
+
+    >>> tables = lmcap.read_tables(["rot-0.pcap", "rot-1.pcap"])  # doctest: +SKIP
+    >>> tables["arp"].num_rows  # doctest: +SKIP
+    """
+    scanner, tables = _read_all(paths)
+    _report_errors(scanner, strict, tables)
+    return tables
+
+
+def connect(paths: PathArg, *, strict: bool = True, database: str = ":memory:"):
+    """A DuckDB connection with every table loaded, ready for SQL.
+
+    >>> con = lmcap.connect("trace.pcapng")  # doctest: +SKIP
+    >>> con.sql("SELECT vlan_id, count(*) FROM packets GROUP BY ALL").fetchall()  # doctest: +SKIP
+
+    ``packets`` streams into DuckDB batch by batch (DuckDB spills to disk when ``database`` is
+    a file or a temp directory is set); the event tables are small and loaded afterwards.
+    """
+    import duckdb
+
+    con = duckdb.connect(database)
+    con.execute("SET TimeZone = 'UTC'")
+    scanner = _core.Scanner(_paths(paths))
+    events: dict[str, list[pa.RecordBatch]] = {name: [] for name in EVENT_TABLES}
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        while (batch := scanner.next_batch()) is not None:
+            for name, b in scanner.take_events():
+                events[name].append(pa.record_batch(b))
+            yield pa.record_batch(batch)
+
+    packets_stream = pa.RecordBatchReader.from_batches(schema("packets"), batches())
+    con.register("_lmcap_packets_stream", packets_stream)
+    con.execute("CREATE OR REPLACE TABLE packets AS SELECT * FROM _lmcap_packets_stream")
+    con.unregister("_lmcap_packets_stream")
+    for name, bs in events.items():
+        _load(con, name, pa.Table.from_batches(bs, schema(name)))
+    _load(con, "capture_files", pa.Table.from_batches([pa.record_batch(scanner.files())]))
+    _report_errors(scanner, strict, con)
+    return con
+
+
+def _load(con, name: str, table: pa.Table) -> None:
+    view = f"_lmcap_load_{name}"
+    con.register(view, table)
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {view}")
+    con.unregister(view)

@@ -1,0 +1,455 @@
+//! One capture file (or standard input) read record by record, whatever its container
+//! (pcap, pcapng) and compression (none, gzip, zstd).
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use super::pcap::{self, PcapHeader, GLOBAL_HEADER_LEN};
+use super::pcapng::{self, Interface};
+use super::source::{ByteSource, MappedSource, StreamSource, MAX_RECORD_BYTES};
+use crate::error::{CaptureError, ErrorKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Pcap,
+    PcapNg,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Pcap => "pcap",
+            Format::PcapNg => "pcapng",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// What is known about one input file, filled in while it is read.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    pub index: u32,
+    pub path: PathBuf,
+    pub format: Option<Format>,
+    pub compression: Compression,
+    pub big_endian: Option<bool>,
+    pub nanosecond: Option<bool>,
+    pub snaplen: Option<u32>,
+    pub link_types: BTreeSet<u16>,
+    pub sections: u32,
+    pub interfaces: u32,
+    pub packets: u64,
+    /// Uncompressed bytes consumed (headers included).
+    pub bytes_read: u64,
+    pub error: Option<CaptureError>,
+}
+
+/// A record that has been framed but not yet handed out.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordRef {
+    pub timestamp_ns: Option<i64>,
+    pub cap_len: u32,
+    pub wire_len: u32,
+    pub interface_id: u32,
+    /// None when a pcapng packet names an interface that was never described.
+    pub link_type: Option<u16>,
+    data_start: usize,
+    consume_len: usize,
+}
+
+enum State {
+    Start,
+    Pcap(PcapHeader),
+    PcapNg {
+        big_endian: bool,
+        interfaces: Vec<Interface>,
+        /// Interfaces described in earlier sections: ids are numbered across the whole file.
+        section_base: u32,
+    },
+    Done,
+}
+
+pub struct FileReader {
+    pub info: FileInfo,
+    source: Option<ByteSource>,
+    state: State,
+    pending: Option<RecordRef>,
+    last_timestamp: Option<i64>,
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+fn compression_of(magic: &[u8]) -> Compression {
+    if magic.starts_with(&GZIP_MAGIC) {
+        Compression::Gzip
+    } else if magic.starts_with(&ZSTD_MAGIC) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
+fn decompressor(
+    compression: Compression,
+    raw: Box<dyn Read + Send>,
+) -> io::Result<Box<dyn Read + Send>> {
+    Ok(match compression {
+        Compression::None => raw,
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(raw))),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(raw)?),
+    })
+}
+
+impl FileReader {
+    /// Open `path` (`-` is standard input). Failing to open is not a panic or an Err: the
+    /// reader starts in the error state so that the file still shows up in the file list.
+    pub fn open(index: u32, path: &Path) -> FileReader {
+        let mut info = FileInfo {
+            index,
+            path: path.to_path_buf(),
+            format: None,
+            compression: Compression::None,
+            big_endian: None,
+            nanosecond: None,
+            snaplen: None,
+            link_types: BTreeSet::new(),
+            sections: 0,
+            interfaces: 0,
+            packets: 0,
+            bytes_read: 0,
+            error: None,
+        };
+        let source = match Self::open_source(path, &mut info.compression) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                info.error = Some(CaptureError {
+                    path: path.to_path_buf(),
+                    offset: 0,
+                    kind: ErrorKind::Io(e.to_string()),
+                });
+                None
+            }
+        };
+        let state = if source.is_some() {
+            State::Start
+        } else {
+            State::Done
+        };
+        FileReader {
+            info,
+            source,
+            state,
+            pending: None,
+            last_timestamp: None,
+        }
+    }
+
+    fn open_source(path: &Path, compression: &mut Compression) -> io::Result<ByteSource> {
+        if path.as_os_str() == "-" {
+            let mut stdin = io::stdin();
+            let mut magic = Vec::with_capacity(4);
+            (&mut stdin).take(4).read_to_end(&mut magic)?;
+            *compression = compression_of(&magic);
+            let raw: Box<dyn Read + Send> = Box::new(Cursor::new(magic).chain(stdin));
+            return Ok(ByteSource::Stream(StreamSource::new(decompressor(
+                *compression,
+                raw,
+            )?)));
+        }
+        let mut file = File::open(path)?;
+        let mut magic = Vec::with_capacity(4);
+        (&mut file).take(4).read_to_end(&mut magic)?;
+        *compression = compression_of(&magic);
+        file.seek(SeekFrom::Start(0))?;
+        if *compression == Compression::None && file.metadata()?.is_file() {
+            return Ok(ByteSource::Mapped(MappedSource::open(&file)?));
+        }
+        Ok(ByteSource::Stream(StreamSource::new(decompressor(
+            *compression,
+            Box::new(file),
+        )?)))
+    }
+
+    fn fail(&mut self, kind: ErrorKind) {
+        let offset = self.source.as_ref().map_or(0, |s| s.position());
+        let kind = match (kind, self.info.compression) {
+            (ErrorKind::Io(m), c) if c != Compression::None => ErrorKind::Decompress(m),
+            (k, _) => k,
+        };
+        self.info.error = Some(CaptureError {
+            path: self.info.path.clone(),
+            offset,
+            kind,
+        });
+        self.state = State::Done;
+        self.pending = None;
+    }
+
+    /// The next record, framed and checked, without consuming it.
+    pub fn peek(&mut self) -> Option<&RecordRef> {
+        if self.pending.is_none() {
+            self.pending = match self.next_record() {
+                Ok(r) => r,
+                Err(kind) => {
+                    self.fail(kind);
+                    None
+                }
+            };
+        }
+        self.pending.as_ref()
+    }
+
+    /// The frame bytes of the pending record. Call only after `peek` returned Some.
+    #[inline]
+    pub fn frame_bytes(&mut self) -> &[u8] {
+        let r = self.pending.expect("frame_bytes without a pending record");
+        let src = self.source.as_mut().expect("pending record without a source");
+        match src.fill(r.consume_len) {
+            Ok(b) if b.len() >= r.consume_len => &b[r.data_start..r.data_start + r.cap_len as usize],
+            // Cannot happen: next_record already made these bytes available.
+            _ => &[],
+        }
+    }
+
+    /// Move past the pending record.
+    #[inline]
+    pub fn advance(&mut self) {
+        if let Some(r) = self.pending.take() {
+            if let Some(src) = self.source.as_mut() {
+                src.consume(r.consume_len);
+                self.info.bytes_read = src.position();
+            }
+            self.info.packets += 1;
+            if r.timestamp_ns.is_some() {
+                self.last_timestamp = r.timestamp_ns;
+            }
+        }
+    }
+
+    /// Timestamp used to order files when merging: records without one (Simple Packet Blocks)
+    /// keep their place after the file's previous record.
+    pub fn merge_key(&self) -> Option<i64> {
+        self.pending
+            .as_ref()
+            .map(|r| r.timestamp_ns.or(self.last_timestamp).unwrap_or(i64::MIN))
+    }
+
+    fn next_record(&mut self) -> Result<Option<RecordRef>, ErrorKind> {
+        loop {
+            let Some(src) = self.source.as_mut() else {
+                return Ok(None);
+            };
+            match &mut self.state {
+                State::Done => return Ok(None),
+                State::Start => {
+                    let head = src.fill(GLOBAL_HEADER_LEN).map_err(io_kind)?;
+                    if head.len() < 4 {
+                        if head.is_empty() {
+                            return Err(ErrorKind::CutShort("the file is empty".into()));
+                        }
+                        return Err(ErrorKind::CutShort(format!(
+                            "only {} bytes, not even a format magic",
+                            head.len()
+                        )));
+                    }
+                    let m = [head[0], head[1], head[2], head[3]];
+                    let m_le = u32::from_le_bytes(m);
+                    let m_be = u32::from_be_bytes(m);
+                    let is_pcap = [pcap::MAGIC_MICROS, pcap::MAGIC_NANOS, pcap::MAGIC_MODIFIED]
+                        .iter()
+                        .any(|&x| x == m_le || x == m_be);
+                    if is_pcap {
+                        if head.len() < GLOBAL_HEADER_LEN {
+                            return Err(ErrorKind::CutShort(format!(
+                                "inside the pcap global header ({} of 24 bytes)",
+                                head.len()
+                            )));
+                        }
+                        let h = PcapHeader::parse(head)?;
+                        self.info.format = Some(Format::Pcap);
+                        self.info.big_endian = Some(h.big_endian);
+                        self.info.nanosecond = Some(h.nanosecond);
+                        self.info.snaplen = Some(h.snaplen);
+                        self.info.link_types.insert(h.link_type);
+                        self.info.interfaces = 1;
+                        src.consume(GLOBAL_HEADER_LEN);
+                        self.state = State::Pcap(h);
+                    } else if m_le == pcapng::BLOCK_SECTION_HEADER {
+                        self.info.format = Some(Format::PcapNg);
+                        self.state = State::PcapNg {
+                            big_endian: false,
+                            interfaces: Vec::new(),
+                            section_base: 0,
+                        };
+                    } else {
+                        return Err(ErrorKind::UnknownFormat { magic: m });
+                    }
+                }
+                State::Pcap(h) => {
+                    let hdr_len = h.record_header_len();
+                    let b = src.fill(hdr_len).map_err(io_kind)?;
+                    if b.is_empty() {
+                        self.state = State::Done;
+                        return Ok(None);
+                    }
+                    if b.len() < hdr_len {
+                        return Err(ErrorKind::CutShort(format!(
+                            "inside a record header ({} of {hdr_len} bytes)",
+                            b.len()
+                        )));
+                    }
+                    let (ts, cap_len, wire_len) = h.parse_record(b);
+                    if cap_len as usize > MAX_RECORD_BYTES {
+                        return Err(ErrorKind::BadLength(format!(
+                            "record captured length {cap_len} exceeds the {} MiB limit",
+                            MAX_RECORD_BYTES >> 20
+                        )));
+                    }
+                    let total = hdr_len + cap_len as usize;
+                    let b = src.fill(total).map_err(io_kind)?;
+                    if b.len() < total {
+                        return Err(ErrorKind::CutShort(format!(
+                            "inside a record: captured length {cap_len} but only {} bytes follow the record header",
+                            b.len() - hdr_len
+                        )));
+                    }
+                    return Ok(Some(RecordRef {
+                        timestamp_ns: ts,
+                        cap_len,
+                        wire_len,
+                        interface_id: 0,
+                        link_type: Some(h.link_type),
+                        data_start: hdr_len,
+                        consume_len: total,
+                    }));
+                }
+                State::PcapNg {
+                    big_endian,
+                    interfaces,
+                    section_base,
+                } => {
+                    let b = src.fill(12).map_err(io_kind)?;
+                    if b.is_empty() {
+                        self.state = State::Done;
+                        return Ok(None);
+                    }
+                    if b.len() < 12 {
+                        return Err(ErrorKind::CutShort(format!(
+                            "inside a pcapng block header ({} of 12 bytes)",
+                            b.len()
+                        )));
+                    }
+                    let raw_type = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                    if raw_type == pcapng::BLOCK_SECTION_HEADER {
+                        // The byte order can change at every section.
+                        let mut probe = [0u8; 16];
+                        let b16 = src.fill(16).map_err(io_kind)?;
+                        if b16.len() < 16 {
+                            return Err(ErrorKind::CutShort(
+                                "inside a pcapng section header block".into(),
+                            ));
+                        }
+                        probe.copy_from_slice(b16);
+                        *big_endian = pcapng::section_header(&probe)?;
+                    }
+                    let b = src.fill(8).map_err(io_kind)?;
+                    let (block_type, total_len) = pcapng::block_header(b, *big_endian);
+                    let len = total_len as usize;
+                    if len < 12 || len % 4 != 0 {
+                        return Err(ErrorKind::BadLength(format!(
+                            "pcapng block type 0x{block_type:08x} has total length {total_len} (must be a multiple of 4, at least 12)"
+                        )));
+                    }
+                    if len > MAX_RECORD_BYTES {
+                        return Err(ErrorKind::BadLength(format!(
+                            "pcapng block type 0x{block_type:08x} has total length {total_len}, above the {} MiB limit",
+                            MAX_RECORD_BYTES >> 20
+                        )));
+                    }
+                    let block = src.fill(len).map_err(io_kind)?;
+                    if block.len() < len {
+                        return Err(ErrorKind::CutShort(format!(
+                            "pcapng block type 0x{block_type:08x} of {len} bytes, but only {} bytes remain",
+                            block.len()
+                        )));
+                    }
+                    let trailer = pcap::read_u32(block, len - 4, *big_endian);
+                    if trailer != total_len {
+                        return Err(ErrorKind::BadLength(format!(
+                            "pcapng block type 0x{block_type:08x}: trailing length {trailer} differs from leading length {total_len}"
+                        )));
+                    }
+                    match block_type {
+                        pcapng::BLOCK_SECTION_HEADER => {
+                            *section_base += interfaces.len() as u32;
+                            interfaces.clear();
+                            self.info.sections += 1;
+                            self.info.big_endian = Some(*big_endian);
+                        }
+                        pcapng::BLOCK_INTERFACE_DESCRIPTION => {
+                            let iface = pcapng::interface(&block[8..len - 4], *big_endian)?;
+                            self.info.link_types.insert(iface.link_type);
+                            self.info.interfaces += 1;
+                            if self.info.snaplen.is_none() {
+                                self.info.snaplen = Some(iface.snaplen);
+                            }
+                            interfaces.push(iface);
+                        }
+                        pcapng::BLOCK_ENHANCED_PACKET
+                        | pcapng::BLOCK_PACKET_OBSOLETE
+                        | pcapng::BLOCK_SIMPLE_PACKET => {
+                            if self.info.sections == 0 {
+                                return Err(ErrorKind::BadHeader(
+                                    "packet block before any section header".into(),
+                                ));
+                            }
+                            let snaplen0 = interfaces.first().map(|i| i.snaplen);
+                            let f = pcapng::packet_fields(block_type, block, *big_endian, snaplen0)?;
+                            let iface = interfaces.get(f.interface_id as usize);
+                            let timestamp_ns = match (iface, f.ts_units) {
+                                (Some(i), Some(units)) => i.ts_resolution.to_ns(units, i.ts_offset_s),
+                                (None, Some(units)) => pcapng::TsResolution::Pow10(6).to_ns(units, 0),
+                                (_, None) => None,
+                            };
+                            return Ok(Some(RecordRef {
+                                timestamp_ns,
+                                cap_len: f.cap_len,
+                                wire_len: f.wire_len,
+                                interface_id: *section_base + f.interface_id,
+                                link_type: iface.map(|i| i.link_type),
+                                data_start: f.data_offset,
+                                consume_len: len,
+                            }));
+                        }
+                        _ => {}
+                    }
+                    src.consume(len);
+                    self.info.bytes_read = src.position();
+                }
+            }
+        }
+    }
+}
+
+fn io_kind(e: io::Error) -> ErrorKind {
+    ErrorKind::Io(e.to_string())
+}

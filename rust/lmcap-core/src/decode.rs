@@ -1,0 +1,411 @@
+//! The lax layer walker: decodes one frame as far as its bytes allow, keeps every layer it
+//! decoded, and records in a [`StopReason`] where and why it stopped. A frame is never an error.
+
+use std::net::IpAddr;
+
+use crate::wire::arp::Arp;
+use crate::wire::ethernet::{self, Ethernet, VlanTag, MAX_RECORDED_TAGS};
+use crate::wire::icmp::Icmp;
+use crate::wire::igmp::Igmp;
+use crate::wire::ipv4::Ipv4;
+use crate::wire::ipv6::Ipv6;
+use crate::wire::link;
+use crate::wire::nlb::Heartbeat;
+use crate::wire::tcp::Tcp;
+use crate::wire::udp::Udp;
+use crate::wire::{be16, Stop};
+
+pub const IPPROTO_ICMP: u8 = 1;
+pub const IPPROTO_IGMP: u8 = 2;
+pub const IPPROTO_TCP: u8 = 6;
+pub const IPPROTO_UDP: u8 = 17;
+pub const IPPROTO_ICMPV6: u8 = 58;
+
+macro_rules! stop_reasons {
+    ($($variant:ident => $name:literal, $doc:literal;)*) => {
+        /// Why decoding of a frame stopped where it did: the `decode_status` column. The names
+        /// are a contract (reports and scripts match on them): add, never rename.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        #[repr(u8)]
+        pub enum StopReason {
+            #[default]
+            $($variant,)*
+        }
+
+        impl StopReason {
+            pub const ALL: &'static [StopReason] = &[$(StopReason::$variant,)*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(StopReason::$variant => $name,)* }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self { $(StopReason::$variant => $doc,)* }
+            }
+        }
+    };
+}
+
+stop_reasons! {
+    Ok => "ok", "every layer lmcap knows in this frame was decoded";
+    EmptyFrame => "empty_frame", "the record holds no bytes at all";
+    UnknownLinkType => "unknown_link_type", "the capture's link type is not one lmcap decodes (the frame is still counted)";
+    UnknownInterface => "unknown_interface", "a pcapng packet names an interface no Interface Description Block described";
+    UnknownEthertype => "unknown_ethertype", "the link layer was decoded; its ethertype (or loopback family) is not one lmcap decodes";
+    Llc => "llc", "an IEEE 802.3 length-field frame (LLC/SNAP: STP, CDP, LLDP over SNAP...), decoded to layer 2 only";
+    TruncatedLink => "truncated_link", "the captured bytes end inside a cooked/loopback link header";
+    TruncatedEthernet => "truncated_ethernet", "the captured bytes end inside the Ethernet header or a VLAN tag";
+    TruncatedArp => "truncated_arp", "the captured bytes end inside the ARP packet";
+    TruncatedIpv4 => "truncated_ipv4", "the captured bytes end inside the IPv4 header or its options";
+    TruncatedIpv6 => "truncated_ipv6", "the captured bytes end inside the IPv6 header or an extension header";
+    TruncatedIcmp => "truncated_icmp", "the captured bytes end inside the ICMP/ICMPv6 header";
+    TruncatedIgmp => "truncated_igmp", "the captured bytes end inside the IGMP header";
+    TruncatedTcp => "truncated_tcp", "the captured bytes end inside the TCP header or its options";
+    TruncatedUdp => "truncated_udp", "the captured bytes end inside the UDP header";
+    TruncatedNlb => "truncated_nlb", "the captured bytes end inside the NLB heartbeat's fixed fields";
+    TooManyVlanTags => "too_many_vlan_tags", "more than 8 stacked VLAN tags: not a real frame";
+    BadIpVersion => "bad_ip_version", "the IP version nibble does not match the ethertype or link type";
+    BadIpv4HeaderLength => "bad_ipv4_header_length", "IPv4 IHL below 5 (20 bytes)";
+    BadIpTotalLength => "bad_ip_total_length", "IP length field below the header length or beyond the frame's wire length";
+    Ipv6ExtChainTooLong => "ipv6_ext_chain_too_long", "more than 16 IPv6 extension headers: the walk stops there";
+    BadIpv6ExtHeaderLength => "bad_ipv6_ext_header_length", "an IPv6 extension header runs past the payload length";
+    BadTcpHeaderLength => "bad_tcp_header_length", "TCP data offset below 5 (20 bytes)";
+    BadUdpLength => "bad_udp_length", "UDP length field below 8 or beyond the IP payload";
+    UnsupportedArpFormat => "unsupported_arp_format", "ARP with address sizes other than Ethernet/IPv4 (6/4)";
+    BadIgmpRecordCount => "bad_igmp_record_count", "an IGMPv3 report announces more records or sources than it holds (those that fit are kept)";
+}
+
+/// Source/destination of the network layer, without allocation.
+#[derive(Debug, Clone, Copy)]
+pub struct IpLayer {
+    pub version: u8,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub protocol: u8,
+    /// Header-declared packet length (None for offload super-segments that leave it 0).
+    pub ip_len: Option<u32>,
+    pub header_len: u16,
+    pub ttl: u8,
+    pub dscp: u8,
+    pub ecn: u8,
+    /// IPv4 identification, or the IPv6 fragment header's identification.
+    pub id: Option<u32>,
+    pub dont_fragment: Option<bool>,
+    pub more_fragments: Option<bool>,
+    pub frag_offset: Option<u32>,
+    pub is_fragment: bool,
+}
+
+/// Everything decoded from one frame. Borrowed fields point into the frame bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Decoded<'a> {
+    pub status: StopReason,
+    pub src_mac: Option<[u8; 6]>,
+    pub dst_mac: Option<[u8; 6]>,
+    pub vlan_tags: [VlanTag; MAX_RECORDED_TAGS],
+    pub vlan_count: u8,
+    pub ethertype: Option<u16>,
+    /// Offset of the network layer in the frame (the L2 header length).
+    pub l3_offset: Option<usize>,
+    pub ip: Option<IpLayer>,
+    pub tcp: Option<Tcp>,
+    pub udp: Option<Udp>,
+    pub icmp: Option<Icmp>,
+    pub igmp: Option<Igmp<'a>>,
+    pub arp: Option<Arp<'a>>,
+    pub nlb: Option<Heartbeat>,
+    /// L4 payload length as the headers state it (not limited by the snaplen).
+    pub payload_len: Option<u32>,
+    /// Captured L4 payload: the hook where application decoders (SMB, RDMA) take over.
+    pub payload: Option<&'a [u8]>,
+}
+
+impl<'a> Decoded<'a> {
+    pub fn src_port(&self) -> Option<u16> {
+        self.tcp
+            .map(|t| t.src_port)
+            .or(self.udp.map(|u| u.src_port))
+    }
+
+    pub fn dst_port(&self) -> Option<u16> {
+        self.tcp
+            .map(|t| t.dst_port)
+            .or(self.udp.map(|u| u.dst_port))
+    }
+
+    pub fn outer_vlan(&self) -> Option<u16> {
+        (self.vlan_count > 0).then(|| self.vlan_tags[0].vid)
+    }
+}
+
+fn truncated_or(stop: Stop, truncated: StopReason) -> StopReason {
+    match stop {
+        Stop::Truncated => truncated,
+        Stop::Malformed(r) => r,
+    }
+}
+
+/// Decode one frame. `link_type` is None when the frame's interface is unknown; `wire_len` is
+/// the original length (used to tell a snaplen cut from a lying length field).
+pub fn decode(frame: &[u8], link_type: Option<u16>, wire_len: u32) -> Decoded<'_> {
+    let mut d = Decoded::default();
+    d.status = walk(frame, link_type, wire_len, &mut d);
+    d
+}
+
+fn walk<'a>(b: &'a [u8], link_type: Option<u16>, wire_len: u32, d: &mut Decoded<'a>) -> StopReason {
+    let Some(link_type) = link_type else {
+        return StopReason::UnknownInterface;
+    };
+    if b.is_empty() {
+        return StopReason::EmptyFrame;
+    }
+    let (mut ethertype, mut off) = match link_type {
+        link::LINKTYPE_ETHERNET => match Ethernet::parse(b) {
+            Ok(e) => {
+                d.src_mac = Some(*e.src);
+                d.dst_mac = Some(*e.dst);
+                d.vlan_tags = e.tags;
+                d.vlan_count = e.tag_count;
+                (e.ethertype, e.header_len)
+            }
+            Err(s) => return truncated_or(s, StopReason::TruncatedEthernet),
+        },
+        link::LINKTYPE_LINUX_SLL | link::LINKTYPE_LINUX_SLL2 => {
+            let cooked = if link_type == link::LINKTYPE_LINUX_SLL {
+                link::sll(b)
+            } else {
+                link::sll2(b)
+            };
+            match cooked {
+                Ok(c) => {
+                    d.src_mac = c.src_mac.copied();
+                    (c.ethertype, c.header_len)
+                }
+                Err(s) => return truncated_or(s, StopReason::TruncatedLink),
+            }
+        }
+        link::LINKTYPE_NULL | link::LINKTYPE_LOOP => {
+            match link::loopback(b, link_type == link::LINKTYPE_LOOP) {
+                Ok(c) => (c.ethertype, c.header_len),
+                Err(s) => return truncated_or(s, StopReason::TruncatedLink),
+            }
+        }
+        link::LINKTYPE_RAW | link::LINKTYPE_IPV4 | link::LINKTYPE_IPV6 => match link::raw_ip(b) {
+            Ok(c) => {
+                let expected = match link_type {
+                    link::LINKTYPE_IPV4 => Some(ethernet::ETHERTYPE_IPV4),
+                    link::LINKTYPE_IPV6 => Some(ethernet::ETHERTYPE_IPV6),
+                    _ => None,
+                };
+                if expected.is_some_and(|e| e != c.ethertype) {
+                    return StopReason::BadIpVersion;
+                }
+                (c.ethertype, 0)
+            }
+            Err(s) => return truncated_or(s, StopReason::TruncatedLink),
+        },
+        _ => return StopReason::UnknownLinkType,
+    };
+    // Cooked captures keep VLAN tags in the packet when the NIC did not strip them.
+    if link_type != link::LINKTYPE_ETHERNET {
+        while matches!(
+            ethertype,
+            ethernet::ETHERTYPE_VLAN | ethernet::ETHERTYPE_QINQ | ethernet::ETHERTYPE_QINQ_OLD
+        ) {
+            if b.len() < off + 4 {
+                return StopReason::TruncatedLink;
+            }
+            if d.vlan_count as usize >= 8 {
+                return StopReason::TooManyVlanTags;
+            }
+            let tci = be16(b, off);
+            if (d.vlan_count as usize) < MAX_RECORDED_TAGS {
+                d.vlan_tags[d.vlan_count as usize] = VlanTag {
+                    tpid: ethertype,
+                    pcp: (tci >> 13) as u8,
+                    dei: tci & 0x1000 != 0,
+                    vid: tci & 0x0fff,
+                };
+            }
+            d.vlan_count += 1;
+            ethertype = be16(b, off + 2);
+            off += 4;
+        }
+    }
+    if ethertype < 0x0600 && link_type == link::LINKTYPE_ETHERNET {
+        d.l3_offset = Some(off);
+        return StopReason::Llc;
+    }
+    d.ethertype = Some(ethertype);
+    d.l3_offset = Some(off);
+    let l3 = &b[off..];
+    let l3_wire_len = (wire_len as usize).saturating_sub(off);
+    match ethertype {
+        ethernet::ETHERTYPE_IPV4 => ipv4(l3, l3_wire_len, d),
+        ethernet::ETHERTYPE_IPV6 => ipv6(l3, l3_wire_len, d),
+        ethernet::ETHERTYPE_ARP | ethernet::ETHERTYPE_RARP => match Arp::parse(l3) {
+            Ok(a) => {
+                d.arp = Some(a);
+                StopReason::Ok
+            }
+            Err(s) => truncated_or(s, StopReason::TruncatedArp),
+        },
+        ethernet::ETHERTYPE_NLB => match Heartbeat::parse(l3) {
+            Ok(h) => {
+                d.nlb = Some(h);
+                StopReason::Ok
+            }
+            Err(s) => truncated_or(s, StopReason::TruncatedNlb),
+        },
+        // RoCE v1 (GRH + BTH) is decoded by the RDMA layer; at this level it is known, not odd.
+        ethernet::ETHERTYPE_ROCE_V1 => StopReason::Ok,
+        _ => StopReason::UnknownEthertype,
+    }
+}
+
+fn ipv4<'a>(b: &'a [u8], wire_len: usize, d: &mut Decoded<'a>) -> StopReason {
+    let ip = match Ipv4::parse(b) {
+        Ok(ip) => ip,
+        Err(s) => return truncated_or(s, StopReason::TruncatedIpv4),
+    };
+    d.ip = Some(IpLayer {
+        version: 4,
+        src: ip.src.into(),
+        dst: ip.dst.into(),
+        protocol: ip.protocol,
+        ip_len: (ip.total_len != 0).then_some(ip.total_len as u32),
+        header_len: ip.header_len as u16,
+        ttl: ip.ttl,
+        dscp: ip.dscp,
+        ecn: ip.ecn,
+        id: Some(ip.id as u32),
+        dont_fragment: Some(ip.dont_fragment),
+        more_fragments: Some(ip.more_fragments),
+        frag_offset: Some(ip.frag_offset),
+        is_fragment: ip.is_fragment(),
+    });
+    if ip.total_len as usize > wire_len {
+        return StopReason::BadIpTotalLength;
+    }
+    // Cut Ethernet padding off; keep the frame for offload super-segments (length 0).
+    let packet = match ip.payload_len() {
+        Some(_) => &b[..(ip.total_len as usize).min(b.len())],
+        None => b,
+    };
+    let payload_len = ip
+        .payload_len()
+        .unwrap_or(wire_len.saturating_sub(ip.header_len));
+    if ip.frag_offset != 0 {
+        // A later fragment: no transport header here. Its payload is fragment data.
+        d.payload_len = Some(payload_len as u32);
+        return StopReason::Ok;
+    }
+    transport(ip.protocol, false, &packet[ip.header_len..], payload_len, d)
+}
+
+fn ipv6<'a>(b: &'a [u8], wire_len: usize, d: &mut Decoded<'a>) -> StopReason {
+    let ip = match Ipv6::parse(b) {
+        Ok(ip) => ip,
+        Err(s) => return truncated_or(s, StopReason::TruncatedIpv6),
+    };
+    let declared = ip
+        .jumbo_len
+        .map(|j| 40 + j as usize)
+        .or((ip.payload_len != 0).then_some(40 + ip.payload_len as usize));
+    let frag = ip.fragment;
+    d.ip = Some(IpLayer {
+        version: 6,
+        src: IpAddr::from(*ip.src),
+        dst: IpAddr::from(*ip.dst),
+        protocol: ip.protocol,
+        ip_len: declared.map(|l| l as u32),
+        header_len: ip.header_len as u16,
+        ttl: ip.hop_limit,
+        dscp: ip.traffic_class >> 2,
+        ecn: ip.traffic_class & 3,
+        id: frag.map(|f| f.id),
+        dont_fragment: None,
+        more_fragments: frag.map(|f| f.more),
+        frag_offset: frag.map(|f| f.offset),
+        is_fragment: ip.is_fragment(),
+    });
+    if declared.is_some_and(|l| l > wire_len) {
+        return StopReason::BadIpTotalLength;
+    }
+    let packet = match declared {
+        Some(l) => &b[..l.min(b.len())],
+        None => b,
+    };
+    let payload_len = declared
+        .unwrap_or(wire_len)
+        .saturating_sub(ip.header_len);
+    if frag.is_some_and(|f| f.offset != 0) {
+        d.payload_len = Some(payload_len as u32);
+        return StopReason::Ok;
+    }
+    transport(ip.protocol, true, &packet[ip.header_len.min(packet.len())..], payload_len, d)
+}
+
+/// `b`: captured transport bytes; `len`: transport length as the IP header states it.
+fn transport<'a>(protocol: u8, v6: bool, b: &'a [u8], len: usize, d: &mut Decoded<'a>) -> StopReason {
+    match protocol {
+        IPPROTO_TCP => match Tcp::parse(b) {
+            Ok(t) => {
+                if t.header_len > len {
+                    d.tcp = Some(t);
+                    return StopReason::BadTcpHeaderLength;
+                }
+                d.payload_len = Some((len - t.header_len) as u32);
+                d.payload = Some(&b[t.header_len..]);
+                d.tcp = Some(t);
+                StopReason::Ok
+            }
+            Err(s) => truncated_or(s, StopReason::TruncatedTcp),
+        },
+        IPPROTO_UDP => match Udp::parse(b) {
+            Ok(u) => {
+                d.udp = Some(u);
+                let udp_len = if u.length == 0 { len } else { u.length as usize };
+                d.payload_len = Some(udp_len.saturating_sub(8) as u32);
+                d.payload = Some(&b[8..]);
+                if u.length as usize > len {
+                    return StopReason::BadUdpLength;
+                }
+                StopReason::Ok
+            }
+            Err(s) => truncated_or(s, StopReason::TruncatedUdp),
+        },
+        IPPROTO_ICMP if !v6 => match Icmp::parse_v4(b) {
+            Ok(m) => {
+                d.icmp = Some(m);
+                d.payload_len = Some(len.saturating_sub(8) as u32);
+                StopReason::Ok
+            }
+            Err(s) => truncated_or(s, StopReason::TruncatedIcmp),
+        },
+        IPPROTO_ICMPV6 if v6 => match Icmp::parse_v6(b) {
+            Ok(m) => {
+                d.icmp = Some(m);
+                d.payload_len = Some(len.saturating_sub(8) as u32);
+                StopReason::Ok
+            }
+            Err(s) => truncated_or(s, StopReason::TruncatedIcmp),
+        },
+        IPPROTO_IGMP if !v6 => match Igmp::parse(&b[..len.min(b.len())]) {
+            Ok(m) => {
+                d.igmp = Some(m);
+                if !m.records().1 || (m.version == 3 && m.msg_type == crate::wire::igmp::MEMBERSHIP_QUERY && m.query_sources().count() < m.count as usize) {
+                    return StopReason::BadIgmpRecordCount;
+                }
+                StopReason::Ok
+            }
+            Err(s) => truncated_or(s, StopReason::TruncatedIgmp),
+        },
+        _ => {
+            d.payload_len = Some(len as u32);
+            d.payload = Some(b);
+            StopReason::Ok
+        }
+    }
+}

@@ -1,0 +1,780 @@
+//! Arrow builders for each table. Column order here follows `schema.rs`; building a batch
+//! checks names and types against the declaration, and the tests build every table.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Int8Builder, ListBuilder, StringBuilder, TimestampNanosecondBuilder,
+    UInt16Builder, UInt32Builder, UInt64Builder, UInt8Builder,
+};
+use arrow_array::types::Int8Type;
+use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
+use arrow_schema::SchemaRef;
+
+use super::schema;
+use super::text;
+use crate::capture::file::FileInfo;
+use crate::decode::{Decoded, StopReason};
+use crate::wire::igmp::{self, Igmp};
+use crate::wire::mac::MacKind;
+
+/// Per-frame facts that come from the capture file rather than the frame bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameMeta {
+    pub frame_number: u64,
+    pub file_index: u32,
+    pub interface_id: u32,
+    pub link_type: Option<u16>,
+    pub timestamp_ns: Option<i64>,
+    pub cap_len: u32,
+    pub wire_len: u32,
+}
+
+/// A dictionary column whose values are a fixed list known at compile time: keys are indexes
+/// into it, so appending never hashes.
+struct FixedDictionary {
+    keys: Int8Builder,
+    values: Arc<StringArray>,
+}
+
+impl FixedDictionary {
+    fn new(values: &[&str], capacity: usize) -> Self {
+        FixedDictionary {
+            keys: Int8Builder::with_capacity(capacity),
+            values: Arc::new(StringArray::from(values.to_vec())),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        let keys = self.keys.finish();
+        Arc::new(
+            DictionaryArray::<Int8Type>::try_new(keys, self.values.clone())
+                .expect("keys index a fixed dictionary"),
+        )
+    }
+}
+
+fn finish_batch(schema: &SchemaRef, columns: Vec<ArrayRef>) -> RecordBatch {
+    RecordBatch::try_new(schema.clone(), columns).expect("builders follow schema.rs")
+}
+
+/// Reusable text buffers so string columns do not allocate per row.
+#[derive(Default)]
+struct Scratch {
+    mac: [u8; 17],
+    ip: String,
+}
+
+impl Scratch {
+    fn mac(&mut self, b: &mut StringBuilder, m: Option<&[u8; 6]>) {
+        match m {
+            Some(m) => b.append_value(text::mac(m, &mut self.mac)),
+            None => b.append_null(),
+        }
+    }
+
+    fn ip(&mut self, b: &mut StringBuilder, a: Option<IpAddr>) {
+        match a {
+            Some(a) => {
+                text::ip_into(&a, &mut self.ip);
+                b.append_value(&self.ip);
+            }
+            None => b.append_null(),
+        }
+    }
+
+    fn ipv4(&mut self, b: &mut StringBuilder, a: [u8; 4]) {
+        self.ip(b, Some(IpAddr::from(a)))
+    }
+}
+
+pub struct PacketsBuilder {
+    schema: SchemaRef,
+    scratch: Scratch,
+    rows: usize,
+    frame_number: UInt64Builder,
+    file_index: UInt32Builder,
+    interface_id: UInt32Builder,
+    link_type: UInt16Builder,
+    timestamp: TimestampNanosecondBuilder,
+    cap_len: UInt32Builder,
+    wire_len: UInt32Builder,
+    truncated: BooleanBuilder,
+    decode_status: FixedDictionary,
+    src_mac: StringBuilder,
+    dst_mac: StringBuilder,
+    dst_mac_kind: FixedDictionary,
+    vlan_id: UInt16Builder,
+    inner_vlan_id: UInt16Builder,
+    vlan_pcp: UInt8Builder,
+    vlan_tags: UInt8Builder,
+    ethertype: UInt16Builder,
+    l3_len: UInt32Builder,
+    ip_version: UInt8Builder,
+    src_ip: StringBuilder,
+    dst_ip: StringBuilder,
+    ip_proto: UInt8Builder,
+    ip_len: UInt32Builder,
+    ip_header_len: UInt16Builder,
+    ttl: UInt8Builder,
+    dscp: UInt8Builder,
+    ecn: UInt8Builder,
+    ip_id: UInt32Builder,
+    df: BooleanBuilder,
+    mf: BooleanBuilder,
+    frag_offset: UInt32Builder,
+    is_fragment: BooleanBuilder,
+    src_port: UInt16Builder,
+    dst_port: UInt16Builder,
+    tcp_flags: UInt16Builder,
+    tcp_seq: UInt32Builder,
+    tcp_ack: UInt32Builder,
+    tcp_window: UInt16Builder,
+    tcp_mss: UInt16Builder,
+    tcp_wscale: UInt8Builder,
+    tcp_sack_permitted: BooleanBuilder,
+    tcp_sack_blocks: UInt8Builder,
+    payload_len: UInt32Builder,
+    icmp_type: UInt8Builder,
+    icmp_code: UInt8Builder,
+    icmp_id: UInt16Builder,
+    icmp_seq: UInt16Builder,
+    icmp_next_hop_mtu: UInt32Builder,
+    icmp_quoted_src_ip: StringBuilder,
+    icmp_quoted_dst_ip: StringBuilder,
+    icmp_quoted_proto: UInt8Builder,
+    icmp_quoted_src_port: UInt16Builder,
+    icmp_quoted_dst_port: UInt16Builder,
+    icmp_quoted_ip_len: UInt32Builder,
+    igmp_type: UInt8Builder,
+    igmp_version: UInt8Builder,
+    igmp_group: StringBuilder,
+    arp_opcode: UInt16Builder,
+}
+
+impl PacketsBuilder {
+    pub fn new(capacity: usize) -> Self {
+        let n = capacity;
+        let stop_names: Vec<&str> = StopReason::ALL.iter().map(|r| r.name()).collect();
+        let kind_names: Vec<&str> = MacKind::ALL.iter().map(|k| k.name()).collect();
+        PacketsBuilder {
+            schema: schema::packets().schema(),
+            scratch: Scratch::default(),
+            rows: 0,
+            frame_number: UInt64Builder::with_capacity(n),
+            file_index: UInt32Builder::with_capacity(n),
+            interface_id: UInt32Builder::with_capacity(n),
+            link_type: UInt16Builder::with_capacity(n),
+            timestamp: TimestampNanosecondBuilder::with_capacity(n).with_timezone("UTC"),
+            cap_len: UInt32Builder::with_capacity(n),
+            wire_len: UInt32Builder::with_capacity(n),
+            truncated: BooleanBuilder::with_capacity(n),
+            decode_status: FixedDictionary::new(&stop_names, n),
+            src_mac: StringBuilder::with_capacity(n, n * 17),
+            dst_mac: StringBuilder::with_capacity(n, n * 17),
+            dst_mac_kind: FixedDictionary::new(&kind_names, n),
+            vlan_id: UInt16Builder::with_capacity(n),
+            inner_vlan_id: UInt16Builder::with_capacity(n),
+            vlan_pcp: UInt8Builder::with_capacity(n),
+            vlan_tags: UInt8Builder::with_capacity(n),
+            ethertype: UInt16Builder::with_capacity(n),
+            l3_len: UInt32Builder::with_capacity(n),
+            ip_version: UInt8Builder::with_capacity(n),
+            src_ip: StringBuilder::with_capacity(n, n * 12),
+            dst_ip: StringBuilder::with_capacity(n, n * 12),
+            ip_proto: UInt8Builder::with_capacity(n),
+            ip_len: UInt32Builder::with_capacity(n),
+            ip_header_len: UInt16Builder::with_capacity(n),
+            ttl: UInt8Builder::with_capacity(n),
+            dscp: UInt8Builder::with_capacity(n),
+            ecn: UInt8Builder::with_capacity(n),
+            ip_id: UInt32Builder::with_capacity(n),
+            df: BooleanBuilder::with_capacity(n),
+            mf: BooleanBuilder::with_capacity(n),
+            frag_offset: UInt32Builder::with_capacity(n),
+            is_fragment: BooleanBuilder::with_capacity(n),
+            src_port: UInt16Builder::with_capacity(n),
+            dst_port: UInt16Builder::with_capacity(n),
+            tcp_flags: UInt16Builder::with_capacity(n),
+            tcp_seq: UInt32Builder::with_capacity(n),
+            tcp_ack: UInt32Builder::with_capacity(n),
+            tcp_window: UInt16Builder::with_capacity(n),
+            tcp_mss: UInt16Builder::with_capacity(n),
+            tcp_wscale: UInt8Builder::with_capacity(n),
+            tcp_sack_permitted: BooleanBuilder::with_capacity(n),
+            tcp_sack_blocks: UInt8Builder::with_capacity(n),
+            payload_len: UInt32Builder::with_capacity(n),
+            icmp_type: UInt8Builder::with_capacity(n),
+            icmp_code: UInt8Builder::with_capacity(n),
+            icmp_id: UInt16Builder::with_capacity(n),
+            icmp_seq: UInt16Builder::with_capacity(n),
+            icmp_next_hop_mtu: UInt32Builder::with_capacity(n),
+            icmp_quoted_src_ip: StringBuilder::new(),
+            icmp_quoted_dst_ip: StringBuilder::new(),
+            icmp_quoted_proto: UInt8Builder::with_capacity(n),
+            icmp_quoted_src_port: UInt16Builder::with_capacity(n),
+            icmp_quoted_dst_port: UInt16Builder::with_capacity(n),
+            icmp_quoted_ip_len: UInt32Builder::with_capacity(n),
+            igmp_type: UInt8Builder::with_capacity(n),
+            igmp_version: UInt8Builder::with_capacity(n),
+            igmp_group: StringBuilder::new(),
+            arp_opcode: UInt16Builder::with_capacity(n),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    pub fn append(&mut self, m: &FrameMeta, d: &Decoded<'_>) {
+        self.rows += 1;
+        self.frame_number.append_value(m.frame_number);
+        self.file_index.append_value(m.file_index);
+        self.interface_id.append_value(m.interface_id);
+        self.link_type.append_option(m.link_type);
+        self.timestamp.append_option(m.timestamp_ns);
+        self.cap_len.append_value(m.cap_len);
+        self.wire_len.append_value(m.wire_len);
+        self.truncated.append_value(m.cap_len < m.wire_len);
+        self.decode_status.keys.append_value(d.status as i8);
+
+        self.scratch.mac(&mut self.src_mac, d.src_mac.as_ref());
+        self.scratch.mac(&mut self.dst_mac, d.dst_mac.as_ref());
+        self.dst_mac_kind
+            .keys
+            .append_option(d.dst_mac.as_ref().map(|m| MacKind::of(m) as i8));
+        let tags = d.vlan_count as usize;
+        self.vlan_id.append_option((tags > 0).then(|| d.vlan_tags[0].vid));
+        self.inner_vlan_id
+            .append_option((tags > 1).then(|| d.vlan_tags[1].vid));
+        self.vlan_pcp.append_option((tags > 0).then(|| d.vlan_tags[0].pcp));
+        self.vlan_tags.append_value(d.vlan_count);
+        self.ethertype.append_option(d.ethertype);
+        self.l3_len.append_option(
+            d.l3_offset
+                .map(|o| m.wire_len.saturating_sub(o as u32)),
+        );
+
+        match &d.ip {
+            Some(ip) => {
+                self.ip_version.append_value(ip.version);
+                self.scratch.ip(&mut self.src_ip, Some(ip.src));
+                self.scratch.ip(&mut self.dst_ip, Some(ip.dst));
+                self.ip_proto.append_value(ip.protocol);
+                self.ip_len.append_option(ip.ip_len);
+                self.ip_header_len.append_value(ip.header_len);
+                self.ttl.append_value(ip.ttl);
+                self.dscp.append_value(ip.dscp);
+                self.ecn.append_value(ip.ecn);
+                self.ip_id.append_option(ip.id);
+                self.df.append_option(ip.dont_fragment);
+                self.mf.append_option(ip.more_fragments);
+                self.frag_offset.append_option(ip.frag_offset);
+                self.is_fragment.append_value(ip.is_fragment);
+            }
+            None => {
+                self.ip_version.append_null();
+                self.src_ip.append_null();
+                self.dst_ip.append_null();
+                self.ip_proto.append_null();
+                self.ip_len.append_null();
+                self.ip_header_len.append_null();
+                self.ttl.append_null();
+                self.dscp.append_null();
+                self.ecn.append_null();
+                self.ip_id.append_null();
+                self.df.append_null();
+                self.mf.append_null();
+                self.frag_offset.append_null();
+                self.is_fragment.append_null();
+            }
+        }
+        self.src_port.append_option(d.src_port());
+        self.dst_port.append_option(d.dst_port());
+        match &d.tcp {
+            Some(t) => {
+                self.tcp_flags.append_value(t.flags);
+                self.tcp_seq.append_value(t.seq);
+                self.tcp_ack.append_value(t.ack);
+                self.tcp_window.append_value(t.window);
+                self.tcp_mss.append_option(t.options.mss);
+                self.tcp_wscale.append_option(t.options.window_scale);
+                self.tcp_sack_permitted.append_value(t.options.sack_permitted);
+                self.tcp_sack_blocks.append_value(t.options.sack_blocks);
+            }
+            None => {
+                self.tcp_flags.append_null();
+                self.tcp_seq.append_null();
+                self.tcp_ack.append_null();
+                self.tcp_window.append_null();
+                self.tcp_mss.append_null();
+                self.tcp_wscale.append_null();
+                self.tcp_sack_permitted.append_null();
+                self.tcp_sack_blocks.append_null();
+            }
+        }
+        self.payload_len.append_option(d.payload_len);
+
+        let icmp = d.icmp.as_ref();
+        self.icmp_type.append_option(icmp.map(|i| i.icmp_type));
+        self.icmp_code.append_option(icmp.map(|i| i.code));
+        let echo = icmp.and_then(|i| i.echo);
+        self.icmp_id.append_option(echo.map(|e| e.0));
+        self.icmp_seq.append_option(echo.map(|e| e.1));
+        self.icmp_next_hop_mtu
+            .append_option(icmp.and_then(|i| i.next_hop_mtu));
+        let q = icmp.and_then(|i| i.quoted);
+        self.scratch
+            .ip(&mut self.icmp_quoted_src_ip, q.and_then(|q| q.src));
+        self.scratch
+            .ip(&mut self.icmp_quoted_dst_ip, q.and_then(|q| q.dst));
+        self.icmp_quoted_proto.append_option(q.and_then(|q| q.protocol));
+        self.icmp_quoted_src_port
+            .append_option(q.and_then(|q| q.src_port));
+        self.icmp_quoted_dst_port
+            .append_option(q.and_then(|q| q.dst_port));
+        self.icmp_quoted_ip_len.append_option(q.and_then(|q| q.ip_len));
+
+        let g = d.igmp.as_ref();
+        self.igmp_type.append_option(g.map(|g| g.msg_type));
+        self.igmp_version.append_option(g.map(|g| g.version));
+        match g {
+            Some(g) if g.msg_type != igmp::V3_REPORT => self.scratch.ipv4(&mut self.igmp_group, g.group),
+            _ => self.igmp_group.append_null(),
+        }
+        self.arp_opcode.append_option(d.arp.map(|a| a.opcode));
+    }
+
+    pub fn finish(&mut self) -> RecordBatch {
+        self.rows = 0;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.frame_number.finish()),
+            Arc::new(self.file_index.finish()),
+            Arc::new(self.interface_id.finish()),
+            Arc::new(self.link_type.finish()),
+            Arc::new(self.timestamp.finish()),
+            Arc::new(self.cap_len.finish()),
+            Arc::new(self.wire_len.finish()),
+            Arc::new(self.truncated.finish()),
+            self.decode_status.finish(),
+            Arc::new(self.src_mac.finish()),
+            Arc::new(self.dst_mac.finish()),
+            self.dst_mac_kind.finish(),
+            Arc::new(self.vlan_id.finish()),
+            Arc::new(self.inner_vlan_id.finish()),
+            Arc::new(self.vlan_pcp.finish()),
+            Arc::new(self.vlan_tags.finish()),
+            Arc::new(self.ethertype.finish()),
+            Arc::new(self.l3_len.finish()),
+            Arc::new(self.ip_version.finish()),
+            Arc::new(self.src_ip.finish()),
+            Arc::new(self.dst_ip.finish()),
+            Arc::new(self.ip_proto.finish()),
+            Arc::new(self.ip_len.finish()),
+            Arc::new(self.ip_header_len.finish()),
+            Arc::new(self.ttl.finish()),
+            Arc::new(self.dscp.finish()),
+            Arc::new(self.ecn.finish()),
+            Arc::new(self.ip_id.finish()),
+            Arc::new(self.df.finish()),
+            Arc::new(self.mf.finish()),
+            Arc::new(self.frag_offset.finish()),
+            Arc::new(self.is_fragment.finish()),
+            Arc::new(self.src_port.finish()),
+            Arc::new(self.dst_port.finish()),
+            Arc::new(self.tcp_flags.finish()),
+            Arc::new(self.tcp_seq.finish()),
+            Arc::new(self.tcp_ack.finish()),
+            Arc::new(self.tcp_window.finish()),
+            Arc::new(self.tcp_mss.finish()),
+            Arc::new(self.tcp_wscale.finish()),
+            Arc::new(self.tcp_sack_permitted.finish()),
+            Arc::new(self.tcp_sack_blocks.finish()),
+            Arc::new(self.payload_len.finish()),
+            Arc::new(self.icmp_type.finish()),
+            Arc::new(self.icmp_code.finish()),
+            Arc::new(self.icmp_id.finish()),
+            Arc::new(self.icmp_seq.finish()),
+            Arc::new(self.icmp_next_hop_mtu.finish()),
+            Arc::new(self.icmp_quoted_src_ip.finish()),
+            Arc::new(self.icmp_quoted_dst_ip.finish()),
+            Arc::new(self.icmp_quoted_proto.finish()),
+            Arc::new(self.icmp_quoted_src_port.finish()),
+            Arc::new(self.icmp_quoted_dst_port.finish()),
+            Arc::new(self.icmp_quoted_ip_len.finish()),
+            Arc::new(self.igmp_type.finish()),
+            Arc::new(self.igmp_version.finish()),
+            Arc::new(self.igmp_group.finish()),
+            Arc::new(self.arp_opcode.finish()),
+        ];
+        finish_batch(&self.schema, columns)
+    }
+}
+
+/// The event tables (`arp`, `igmp_records`, `nlb_heartbeats`) built alongside `packets`.
+pub struct EventsBuilder {
+    scratch: Scratch,
+    arp_schema: SchemaRef,
+    arp_rows: usize,
+    arp: ArpColumns,
+    igmp_schema: SchemaRef,
+    igmp_rows: usize,
+    igmp: IgmpColumns,
+    nlb_schema: SchemaRef,
+    nlb_rows: usize,
+    nlb: NlbColumns,
+}
+
+#[derive(Default)]
+struct ArpColumns {
+    frame_number: UInt64Builder,
+    timestamp: TimestampNanosecondBuilder,
+    vlan_id: UInt16Builder,
+    src_mac: StringBuilder,
+    dst_mac: StringBuilder,
+    opcode: UInt16Builder,
+    sender_mac: StringBuilder,
+    sender_ip: StringBuilder,
+    target_mac: StringBuilder,
+    target_ip: StringBuilder,
+    gratuitous: BooleanBuilder,
+    probe: BooleanBuilder,
+}
+
+struct IgmpColumns {
+    frame_number: UInt64Builder,
+    timestamp: TimestampNanosecondBuilder,
+    vlan_id: UInt16Builder,
+    src_mac: StringBuilder,
+    src_ip: StringBuilder,
+    dst_ip: StringBuilder,
+    version: UInt8Builder,
+    msg_type: UInt8Builder,
+    record_type: UInt8Builder,
+    action: FixedDictionary,
+    group: StringBuilder,
+    num_sources: UInt16Builder,
+    sources: ListBuilder<StringBuilder>,
+    max_resp_code: UInt8Builder,
+}
+
+#[derive(Default)]
+struct NlbColumns {
+    frame_number: UInt64Builder,
+    timestamp: TimestampNanosecondBuilder,
+    vlan_id: UInt16Builder,
+    src_mac: StringBuilder,
+    dst_mac: StringBuilder,
+    kind: StringBuilder,
+    signature: UInt32Builder,
+    version: StringBuilder,
+    host_priority: UInt32Builder,
+    cluster_ip: StringBuilder,
+    dedicated_ip: StringBuilder,
+    my_host_id: UInt16Builder,
+    default_host_id: UInt16Builder,
+    convergence_state: UInt16Builder,
+    port_rules: UInt16Builder,
+    packets_handled: UInt32Builder,
+}
+
+/// Membership meaning of an IGMP message or record: the `action` column's values.
+pub const IGMP_ACTIONS: [&str; 5] = ["query", "join", "leave", "block", "other"];
+
+fn igmp_action(msg_type: u8, record_type: Option<u8>, sources: usize) -> i8 {
+    let name = match (msg_type, record_type) {
+        (igmp::MEMBERSHIP_QUERY, _) => "query",
+        (igmp::V1_REPORT | igmp::V2_REPORT, _) => "join",
+        (igmp::V2_LEAVE, _) => "leave",
+        (igmp::V3_REPORT, Some(igmp::MODE_IS_INCLUDE | igmp::CHANGE_TO_INCLUDE)) if sources == 0 => "leave",
+        (igmp::V3_REPORT, Some(igmp::BLOCK_OLD_SOURCES)) => "block",
+        (igmp::V3_REPORT, Some(1..=5)) => "join",
+        _ => "other",
+    };
+    IGMP_ACTIONS.iter().position(|a| *a == name).unwrap_or(4) as i8
+}
+
+impl EventsBuilder {
+    pub fn new() -> Self {
+        EventsBuilder {
+            scratch: Scratch::default(),
+            arp_schema: schema::arp().schema(),
+            arp_rows: 0,
+            arp: ArpColumns {
+                timestamp: TimestampNanosecondBuilder::new().with_timezone("UTC"),
+                ..Default::default()
+            },
+            igmp_schema: schema::igmp_records().schema(),
+            igmp_rows: 0,
+            igmp: IgmpColumns {
+                frame_number: UInt64Builder::new(),
+                timestamp: TimestampNanosecondBuilder::new().with_timezone("UTC"),
+                vlan_id: UInt16Builder::new(),
+                src_mac: StringBuilder::new(),
+                src_ip: StringBuilder::new(),
+                dst_ip: StringBuilder::new(),
+                version: UInt8Builder::new(),
+                msg_type: UInt8Builder::new(),
+                record_type: UInt8Builder::new(),
+                action: FixedDictionary::new(&IGMP_ACTIONS, 0),
+                group: StringBuilder::new(),
+                num_sources: UInt16Builder::new(),
+                sources: ListBuilder::new(StringBuilder::new()),
+                max_resp_code: UInt8Builder::new(),
+            },
+            nlb_schema: schema::nlb_heartbeats().schema(),
+            nlb_rows: 0,
+            nlb: NlbColumns {
+                timestamp: TimestampNanosecondBuilder::new().with_timezone("UTC"),
+                ..Default::default()
+            },
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.arp_rows + self.igmp_rows + self.nlb_rows
+    }
+
+    pub fn append(&mut self, m: &FrameMeta, d: &Decoded<'_>) {
+        if let Some(a) = d.arp {
+            let c = &mut self.arp;
+            self.arp_rows += 1;
+            c.frame_number.append_value(m.frame_number);
+            c.timestamp.append_option(m.timestamp_ns);
+            c.vlan_id.append_option(d.outer_vlan());
+            self.scratch.mac(&mut c.src_mac, d.src_mac.as_ref());
+            self.scratch.mac(&mut c.dst_mac, d.dst_mac.as_ref());
+            c.opcode.append_value(a.opcode);
+            self.scratch.mac(&mut c.sender_mac, Some(a.sender_mac));
+            self.scratch.ipv4(&mut c.sender_ip, a.sender_ip);
+            self.scratch.mac(&mut c.target_mac, Some(a.target_mac));
+            self.scratch.ipv4(&mut c.target_ip, a.target_ip);
+            c.gratuitous.append_value(a.is_gratuitous());
+            c.probe.append_value(a.is_probe());
+        }
+        if let (Some(g), Some(ip)) = (d.igmp.as_ref(), d.ip.as_ref()) {
+            self.append_igmp(m, d, g, ip.src, ip.dst);
+        }
+        if let Some(h) = d.nlb {
+            let c = &mut self.nlb;
+            self.nlb_rows += 1;
+            c.frame_number.append_value(m.frame_number);
+            c.timestamp.append_option(m.timestamp_ns);
+            c.vlan_id.append_option(d.outer_vlan());
+            self.scratch.mac(&mut c.src_mac, d.src_mac.as_ref());
+            self.scratch.mac(&mut c.dst_mac, d.dst_mac.as_ref());
+            c.kind.append_value(h.kind());
+            c.signature.append_value(h.signature);
+            c.version
+                .append_value(format!("{}.{}", h.version_major, h.version_minor));
+            c.host_priority.append_value(h.host_priority);
+            self.scratch.ipv4(&mut c.cluster_ip, h.cluster_ip);
+            self.scratch.ipv4(&mut c.dedicated_ip, h.dedicated_ip);
+            let mb = h.membership;
+            c.my_host_id.append_option(mb.map(|x| x.0));
+            c.default_host_id.append_option(mb.map(|x| x.1));
+            c.convergence_state.append_option(mb.map(|x| x.2));
+            c.port_rules.append_option(mb.map(|x| x.3));
+            c.packets_handled.append_option(mb.map(|x| x.4));
+        }
+    }
+
+    fn append_igmp(&mut self, m: &FrameMeta, d: &Decoded<'_>, g: &Igmp<'_>, src: IpAddr, dst: IpAddr) {
+        let row = |s: &mut Self, record_type: Option<u8>, group: Option<[u8; 4]>, sources: &mut dyn Iterator<Item = [u8; 4]>| {
+            let c = &mut s.igmp;
+            s.igmp_rows += 1;
+            c.frame_number.append_value(m.frame_number);
+            c.timestamp.append_option(m.timestamp_ns);
+            c.vlan_id.append_option(d.outer_vlan());
+            s.scratch.mac(&mut c.src_mac, d.src_mac.as_ref());
+            s.scratch.ip(&mut c.src_ip, Some(src));
+            s.scratch.ip(&mut c.dst_ip, Some(dst));
+            c.version.append_value(g.version);
+            c.msg_type.append_value(g.msg_type);
+            c.record_type.append_option(record_type);
+            let mut n = 0u16;
+            for source in sources {
+                n += 1;
+                s.scratch.ip(c.sources.values(), Some(IpAddr::from(source)));
+            }
+            c.sources.append(true);
+            c.num_sources.append_value(n);
+            c.action
+                .keys
+                .append_value(igmp_action(g.msg_type, record_type, n as usize));
+            match group.filter(|g| *g != [0; 4]) {
+                Some(grp) => s.scratch.ipv4(&mut c.group, grp),
+                None => c.group.append_null(),
+            }
+            c.max_resp_code
+                .append_option((g.msg_type == igmp::MEMBERSHIP_QUERY).then_some(g.max_resp_code));
+        };
+        if g.msg_type == igmp::V3_REPORT {
+            let (records, _) = g.records();
+            for r in records {
+                row(self, Some(r.record_type), Some(r.group), &mut r.sources());
+            }
+        } else {
+            row(self, None, Some(g.group), &mut g.query_sources());
+        }
+    }
+
+    /// Finished batches of the event tables that have rows: (table name, batch).
+    pub fn finish(&mut self) -> Vec<(&'static str, RecordBatch)> {
+        let mut out = Vec::new();
+        if self.arp_rows > 0 {
+            self.arp_rows = 0;
+            let c = &mut self.arp;
+            out.push((
+                "arp",
+                finish_batch(
+                    &self.arp_schema,
+                    vec![
+                        Arc::new(c.frame_number.finish()),
+                        Arc::new(c.timestamp.finish()),
+                        Arc::new(c.vlan_id.finish()),
+                        Arc::new(c.src_mac.finish()),
+                        Arc::new(c.dst_mac.finish()),
+                        Arc::new(c.opcode.finish()),
+                        Arc::new(c.sender_mac.finish()),
+                        Arc::new(c.sender_ip.finish()),
+                        Arc::new(c.target_mac.finish()),
+                        Arc::new(c.target_ip.finish()),
+                        Arc::new(c.gratuitous.finish()),
+                        Arc::new(c.probe.finish()),
+                    ],
+                ),
+            ));
+        }
+        if self.igmp_rows > 0 {
+            self.igmp_rows = 0;
+            let c = &mut self.igmp;
+            out.push((
+                "igmp_records",
+                finish_batch(
+                    &self.igmp_schema,
+                    vec![
+                        Arc::new(c.frame_number.finish()),
+                        Arc::new(c.timestamp.finish()),
+                        Arc::new(c.vlan_id.finish()),
+                        Arc::new(c.src_mac.finish()),
+                        Arc::new(c.src_ip.finish()),
+                        Arc::new(c.dst_ip.finish()),
+                        Arc::new(c.version.finish()),
+                        Arc::new(c.msg_type.finish()),
+                        Arc::new(c.record_type.finish()),
+                        c.action.finish(),
+                        Arc::new(c.group.finish()),
+                        Arc::new(c.num_sources.finish()),
+                        Arc::new(c.sources.finish()),
+                        Arc::new(c.max_resp_code.finish()),
+                    ],
+                ),
+            ));
+        }
+        if self.nlb_rows > 0 {
+            self.nlb_rows = 0;
+            let c = &mut self.nlb;
+            out.push((
+                "nlb_heartbeats",
+                finish_batch(
+                    &self.nlb_schema,
+                    vec![
+                        Arc::new(c.frame_number.finish()),
+                        Arc::new(c.timestamp.finish()),
+                        Arc::new(c.vlan_id.finish()),
+                        Arc::new(c.src_mac.finish()),
+                        Arc::new(c.dst_mac.finish()),
+                        Arc::new(c.kind.finish()),
+                        Arc::new(c.signature.finish()),
+                        Arc::new(c.version.finish()),
+                        Arc::new(c.host_priority.finish()),
+                        Arc::new(c.cluster_ip.finish()),
+                        Arc::new(c.dedicated_ip.finish()),
+                        Arc::new(c.my_host_id.finish()),
+                        Arc::new(c.default_host_id.finish()),
+                        Arc::new(c.convergence_state.finish()),
+                        Arc::new(c.port_rules.finish()),
+                        Arc::new(c.packets_handled.finish()),
+                    ],
+                ),
+            ));
+        }
+        out
+    }
+}
+
+impl Default for EventsBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The `capture_files` table.
+pub fn capture_files_batch(files: &[FileInfo]) -> RecordBatch {
+    let def = schema::capture_files();
+    let s = def.schema();
+    let mut file_index = UInt32Builder::new();
+    let mut path = StringBuilder::new();
+    let mut format = StringBuilder::new();
+    let mut compression = StringBuilder::new();
+    let mut big_endian = BooleanBuilder::new();
+    let mut nanosecond = BooleanBuilder::new();
+    let mut snaplen = UInt32Builder::new();
+    let mut link_types = StringBuilder::new();
+    let mut sections = UInt32Builder::new();
+    let mut interfaces = UInt32Builder::new();
+    let mut packets = UInt64Builder::new();
+    let mut bytes_read = UInt64Builder::new();
+    let mut error_kind = StringBuilder::new();
+    let mut error_offset = UInt64Builder::new();
+    let mut error_message = StringBuilder::new();
+    for f in files {
+        file_index.append_value(f.index);
+        path.append_value(f.path.to_string_lossy());
+        format.append_option(f.format.map(|x| x.name()));
+        compression.append_value(f.compression.name());
+        big_endian.append_option(f.big_endian);
+        nanosecond.append_option(f.nanosecond);
+        snaplen.append_option(f.snaplen);
+        link_types.append_value(
+            f.link_types
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        sections.append_value(f.sections);
+        interfaces.append_value(f.interfaces);
+        packets.append_value(f.packets);
+        bytes_read.append_value(f.bytes_read);
+        error_kind.append_option(f.error.as_ref().map(|e| e.kind.name()));
+        error_offset.append_option(f.error.as_ref().map(|e| e.offset));
+        error_message.append_option(f.error.as_ref().map(|e| e.to_string()));
+    }
+    finish_batch(
+        &s,
+        vec![
+            Arc::new(file_index.finish()),
+            Arc::new(path.finish()),
+            Arc::new(format.finish()),
+            Arc::new(compression.finish()),
+            Arc::new(big_endian.finish()),
+            Arc::new(nanosecond.finish()),
+            Arc::new(snaplen.finish()),
+            Arc::new(link_types.finish()),
+            Arc::new(sections.finish()),
+            Arc::new(interfaces.finish()),
+            Arc::new(packets.finish()),
+            Arc::new(bytes_read.finish()),
+            Arc::new(error_kind.finish()),
+            Arc::new(error_offset.finish()),
+            Arc::new(error_message.finish()),
+        ],
+    )
+}

@@ -1,0 +1,5 @@
+//! Arrow tables: their declaration ([`schema`]) and the builders that fill them.
+
+pub mod builders;
+pub mod schema;
+pub mod text;

@@ -1,0 +1,272 @@
+//! The one place that declares every table lmcap produces: column names, Arrow types,
+//! meaning and when a value is null. `docs/schema.md` is generated from here
+//! (`lmcap schema --markdown`) and a test fails when it falls behind.
+
+use std::sync::Arc;
+
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+pub struct Column {
+    pub name: &'static str,
+    pub data_type: DataType,
+    pub nullable: bool,
+    pub meaning: &'static str,
+    pub null_when: &'static str,
+}
+
+pub struct TableDef {
+    pub name: &'static str,
+    pub meaning: &'static str,
+    pub columns: Vec<Column>,
+}
+
+impl TableDef {
+    pub fn schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(
+            self.columns
+                .iter()
+                .map(|c| Field::new(c.name, c.data_type.clone(), c.nullable))
+                .collect::<Vec<_>>(),
+        ))
+    }
+}
+
+fn col(name: &'static str, data_type: DataType, meaning: &'static str) -> Column {
+    Column {
+        name,
+        data_type,
+        nullable: false,
+        meaning,
+        null_when: "never",
+    }
+}
+
+fn opt(name: &'static str, data_type: DataType, meaning: &'static str, null_when: &'static str) -> Column {
+    Column {
+        name,
+        data_type,
+        nullable: true,
+        meaning,
+        null_when,
+    }
+}
+
+pub fn timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))
+}
+
+pub fn dictionary_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8))
+}
+
+fn utf8_list() -> DataType {
+    DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
+}
+
+use DataType::{Boolean, UInt16, UInt32, UInt64, UInt8, Utf8};
+
+const NOT_IP: &str = "the frame has no decoded IPv4/IPv6 header";
+const NOT_TCP: &str = "the frame has no decoded TCP header";
+const NOT_ICMP: &str = "the frame has no decoded ICMP/ICMPv6 header";
+const NOT_ERROR_QUOTE: &str = "not an ICMP error, or the quoted header is cut";
+
+pub fn packets() -> TableDef {
+    TableDef {
+        name: "packets",
+        meaning: "One row per frame read from the capture files, in time order across files. Rows out equal frames in: a frame that cannot be decoded still has its row, with `decode_status` saying why.",
+        columns: vec![
+            col("frame_number", UInt64, "1-based frame number across all input files, in merged time order (equals tshark's frame.number for one file)"),
+            col("file_index", UInt32, "0-based index of the input file in the order given"),
+            col("interface_id", UInt32, "pcapng interface id, numbered across all sections of the file; 0 for pcap"),
+            opt("link_type", UInt16, "LINKTYPE_ value of the frame's interface (1 Ethernet, 113 SLL, 276 SLL2, 101 raw IP, 0 BSD loopback...)", "a pcapng packet names an interface that was never described"),
+            opt("timestamp", timestamp_type(), "capture time, nanoseconds since the epoch, UTC", "the timestamp does not fit (pcapng values past year 2262) or the block has none (Simple Packet Block)"),
+            col("cap_len", UInt32, "bytes captured (after snaplen cut)"),
+            col("wire_len", UInt32, "bytes the frame had on the wire (original length)"),
+            col("truncated", Boolean, "cap_len < wire_len: the snaplen cut this frame"),
+            col("decode_status", dictionary_type(), "why decoding stopped where it did: `ok`, `truncated_<layer>`, `unknown_ethertype`, `bad_ipv4_header_length`... (full list in docs/schema.md)"),
+            opt("src_mac", Utf8, "Ethernet source MAC, lower-case colon form; for Linux cooked captures the link-layer source when it is a MAC", "no Ethernet header (raw IP, loopback, or a non-MAC cooked address)"),
+            opt("dst_mac", Utf8, "Ethernet destination MAC", "no Ethernet header"),
+            opt("dst_mac_kind", dictionary_type(), "how a switch forwards it: `unicast`, `broadcast`, `multicast`, `nlb_unicast` (02:bf:VIP), `nlb_multicast` (03:bf:VIP), `nlb_igmp_multicast` (01:00:5e:7f:x:y)", "no Ethernet header"),
+            opt("vlan_id", UInt16, "outermost VLAN id (802.1Q or 802.1ad S-tag)", "the frame is untagged"),
+            opt("inner_vlan_id", UInt16, "second VLAN id (the C-tag of QinQ)", "fewer than two tags"),
+            opt("vlan_pcp", UInt8, "priority code point of the outermost tag", "the frame is untagged"),
+            col("vlan_tags", UInt8, "number of VLAN tags (0 untagged, 2 QinQ)"),
+            opt("ethertype", UInt16, "ethertype after the VLAN tags (or implied by the link type: 0x0800/0x86dd for raw IP and loopback)", "the link header is cut, the link type is unknown, or the frame is 802.3/LLC"),
+            opt("l3_len", UInt32, "bytes of the network-layer packet on the wire: wire_len minus the link header and VLAN tags. The size an MTU limits; the size classes (standard <=1500, jumbo 1501-9000, oversize >9000) use it", "the link header could not be decoded"),
+            opt("ip_version", UInt8, "4 or 6", NOT_IP),
+            opt("src_ip", Utf8, "source IP address (IPv6 in RFC 5952 form)", NOT_IP),
+            opt("dst_ip", Utf8, "destination IP address", NOT_IP),
+            opt("ip_proto", UInt8, "transport protocol number (IPv6: after the extension headers)", NOT_IP),
+            opt("ip_len", UInt32, "IP packet length the header states (IPv4 total length; IPv6 40 + payload length or the jumbogram length)", "no IP header, or the length field is 0 (TSO/BIG TCP super-segments captured on the host)"),
+            opt("ip_header_len", UInt16, "IP header bytes, IPv4 options and IPv6 extension headers included", NOT_IP),
+            opt("ttl", UInt8, "IPv4 TTL or IPv6 hop limit", NOT_IP),
+            opt("dscp", UInt8, "DSCP (upper 6 bits of TOS / traffic class)", NOT_IP),
+            opt("ecn", UInt8, "ECN bits (3 = congestion experienced)", NOT_IP),
+            opt("ip_id", UInt32, "IPv4 identification, or the IPv6 fragment header's identification", "no IPv4 header and no IPv6 fragment header"),
+            opt("df", Boolean, "IPv4 Don't Fragment flag", "not IPv4"),
+            opt("mf", Boolean, "More Fragments flag (IPv4 flag or IPv6 fragment header M bit)", "no IPv4 header and no IPv6 fragment header"),
+            opt("frag_offset", UInt32, "fragment offset in bytes (as tshark's ip.frag_offset)", "no IPv4 header and no IPv6 fragment header"),
+            opt("is_fragment", Boolean, "part of a fragmented datagram: MF set or offset > 0 (an IPv6 atomic fragment is not)", NOT_IP),
+            opt("src_port", UInt16, "TCP/UDP source port", "no decoded TCP/UDP header"),
+            opt("dst_port", UInt16, "TCP/UDP destination port", "no decoded TCP/UDP header"),
+            opt("tcp_flags", UInt16, "TCP flags as tshark's tcp.flags: FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80, AE 0x100", NOT_TCP),
+            opt("tcp_seq", UInt32, "raw sequence number", NOT_TCP),
+            opt("tcp_ack", UInt32, "raw acknowledgement number", NOT_TCP),
+            opt("tcp_window", UInt16, "raw window field (not scaled)", NOT_TCP),
+            opt("tcp_mss", UInt16, "MSS option value (SYN segments)", "no MSS option"),
+            opt("tcp_wscale", UInt8, "window scale option shift count", "no window scale option"),
+            opt("tcp_sack_permitted", Boolean, "SACK-permitted option present", NOT_TCP),
+            opt("tcp_sack_blocks", UInt8, "number of SACK blocks in the segment", NOT_TCP),
+            opt("payload_len", UInt32, "transport payload bytes as the headers state them (TCP segment data, UDP data, ICMP body; for later IP fragments the fragment data), regardless of the snaplen", "no IP header, or the headers could not be decoded far enough"),
+            opt("icmp_type", UInt8, "ICMP or ICMPv6 type (ip_proto tells which)", NOT_ICMP),
+            opt("icmp_code", UInt8, "ICMP or ICMPv6 code", NOT_ICMP),
+            opt("icmp_id", UInt16, "echo request/reply identifier", "not an echo request or reply"),
+            opt("icmp_seq", UInt16, "echo request/reply sequence number", "not an echo request or reply"),
+            opt("icmp_next_hop_mtu", UInt32, "next-hop MTU of ICMP fragmentation-needed (type 3 code 4) or ICMPv6 Packet Too Big", "any other ICMP message"),
+            opt("icmp_quoted_src_ip", Utf8, "source address of the packet an ICMP error quotes", NOT_ERROR_QUOTE),
+            opt("icmp_quoted_dst_ip", Utf8, "destination address of the quoted packet", NOT_ERROR_QUOTE),
+            opt("icmp_quoted_proto", UInt8, "protocol of the quoted packet", NOT_ERROR_QUOTE),
+            opt("icmp_quoted_src_port", UInt16, "source port of the quoted TCP/UDP header", "no quoted TCP/UDP ports"),
+            opt("icmp_quoted_dst_port", UInt16, "destination port of the quoted TCP/UDP header", "no quoted TCP/UDP ports"),
+            opt("icmp_quoted_ip_len", UInt32, "length the quoted packet's IP header states: the size that did not fit", NOT_ERROR_QUOTE),
+            opt("igmp_type", UInt8, "IGMP message type (0x11 query, 0x12 v1 report, 0x16 v2 report, 0x17 leave, 0x22 v3 report)", "not IGMP"),
+            opt("igmp_version", UInt8, "IGMP version, told apart as RFC 3376 section 7.1 says", "not IGMP"),
+            opt("igmp_group", Utf8, "group address of a v1/v2 message or v3 query (0.0.0.0 for general queries); v3 reports list theirs in `igmp_records`", "not IGMP, or an IGMPv3 report"),
+            opt("arp_opcode", UInt16, "ARP/RARP opcode (1 request, 2 reply, 3/4 RARP); details in the `arp` table", "not ARP"),
+        ],
+    }
+}
+
+pub fn arp() -> TableDef {
+    TableDef {
+        name: "arp",
+        meaning: "One row per Ethernet/IPv4 ARP or RARP packet; join to `packets` on frame_number.",
+        columns: vec![
+            col("frame_number", UInt64, "frame the packet is in"),
+            opt("timestamp", timestamp_type(), "capture time", "the frame has no timestamp"),
+            opt("vlan_id", UInt16, "outermost VLAN id", "untagged"),
+            opt("src_mac", Utf8, "Ethernet source MAC", "no Ethernet header"),
+            opt("dst_mac", Utf8, "Ethernet destination MAC", "no Ethernet header"),
+            col("opcode", UInt16, "1 request, 2 reply, 3 RARP request, 4 RARP reply"),
+            col("sender_mac", Utf8, "sender hardware address"),
+            col("sender_ip", Utf8, "sender protocol address"),
+            col("target_mac", Utf8, "target hardware address"),
+            col("target_ip", Utf8, "target protocol address"),
+            col("gratuitous", Boolean, "sender IP equals target IP (RFC 5227 announcement), request or reply form"),
+            col("probe", Boolean, "request from sender IP 0.0.0.0 (RFC 5227 address-conflict probe)"),
+        ],
+    }
+}
+
+pub fn igmp_records() -> TableDef {
+    TableDef {
+        name: "igmp_records",
+        meaning: "One row per IGMP v1/v2 message or v3 query, and one per group record of an IGMPv3 report; join to `packets` on frame_number.",
+        columns: vec![
+            col("frame_number", UInt64, "frame the message is in"),
+            opt("timestamp", timestamp_type(), "capture time", "the frame has no timestamp"),
+            opt("vlan_id", UInt16, "outermost VLAN id", "untagged"),
+            opt("src_mac", Utf8, "Ethernet source MAC", "no Ethernet header"),
+            col("src_ip", Utf8, "the host that sent the message"),
+            col("dst_ip", Utf8, "IP destination (224.0.0.1 queries, the group for v2 reports, 224.0.0.22 v3 reports, 224.0.0.2 leaves)"),
+            col("version", UInt8, "IGMP version 1, 2 or 3"),
+            col("msg_type", UInt8, "IGMP type (0x11, 0x12, 0x16, 0x17, 0x22)"),
+            opt("record_type", UInt8, "IGMPv3 record type: 1 MODE_IS_INCLUDE, 2 MODE_IS_EXCLUDE, 3 CHANGE_TO_INCLUDE, 4 CHANGE_TO_EXCLUDE, 5 ALLOW_NEW_SOURCES, 6 BLOCK_OLD_SOURCES", "not a v3 report record"),
+            col("action", dictionary_type(), "what it means for membership: `query`, `join`, `leave` (v2 leave, or a v3 IS_IN/TO_IN record with no sources), `block` (v3 BLOCK_OLD_SOURCES), `other`"),
+            opt("group", Utf8, "the group concerned", "a general query (group 0.0.0.0 is null)"),
+            col("num_sources", UInt16, "number of sources listed"),
+            col("sources", utf8_list(), "source addresses (v3 records and group-and-source-specific queries)"),
+            opt("max_resp_code", UInt8, "max response code of queries (tenths of a second for v2)", "not a query"),
+        ],
+    }
+}
+
+pub fn nlb_heartbeats() -> TableDef {
+    TableDef {
+        name: "nlb_heartbeats",
+        meaning: "One row per Windows NLB heartbeat (ethertype 0x886F); join to `packets` on frame_number.",
+        columns: vec![
+            col("frame_number", UInt64, "frame the heartbeat is in"),
+            opt("timestamp", timestamp_type(), "capture time", "the frame has no timestamp"),
+            opt("vlan_id", UInt16, "outermost VLAN id", "untagged"),
+            opt("src_mac", Utf8, "source MAC (in unicast mode the masked 02:<host id>:<VIP> form)", "no Ethernet header"),
+            opt("dst_mac", Utf8, "destination MAC", "no Ethernet header"),
+            col("kind", Utf8, "`membership`, `extended`, `reliable` or `unknown` (from the signature)"),
+            col("signature", UInt32, "raw signature (0xC0DE01BF membership heartbeat)"),
+            col("version", Utf8, "NLB version major.minor"),
+            col("host_priority", UInt32, "unique host id (the host priority, 1-32)"),
+            col("cluster_ip", Utf8, "cluster virtual IP"),
+            col("dedicated_ip", Utf8, "the host's dedicated IP"),
+            opt("my_host_id", UInt16, "host id from the membership data", "not a membership heartbeat or cut by the snaplen"),
+            opt("default_host_id", UInt16, "default host id", "not a membership heartbeat or cut by the snaplen"),
+            opt("convergence_state", UInt16, "convergence state", "not a membership heartbeat or cut by the snaplen"),
+            opt("port_rules", UInt16, "number of port rules", "not a membership heartbeat or cut by the snaplen"),
+            opt("packets_handled", UInt32, "packets handled counter", "not a membership heartbeat or cut by the snaplen"),
+        ],
+    }
+}
+
+pub fn capture_files() -> TableDef {
+    TableDef {
+        name: "capture_files",
+        meaning: "One row per input file: what it is and whether it was read to its end.",
+        columns: vec![
+            col("file_index", UInt32, "0-based index in the order given"),
+            col("path", Utf8, "path as given (`-` for standard input)"),
+            opt("format", Utf8, "`pcap` or `pcapng`", "the format could not be recognised"),
+            col("compression", Utf8, "`none`, `gzip` or `zstd`"),
+            opt("big_endian", Boolean, "byte order of the file (of its last section for pcapng)", "unknown format"),
+            opt("nanosecond", Boolean, "pcap nanosecond magic", "not pcap"),
+            opt("snaplen", UInt32, "snaplen of the file (pcapng: of its first interface)", "unknown format or no interface"),
+            col("link_types", Utf8, "comma-separated LINKTYPE_ values of its interfaces"),
+            col("sections", UInt32, "pcapng sections (0 for pcap)"),
+            col("interfaces", UInt32, "interfaces described (1 for pcap)"),
+            col("packets", UInt64, "frames read"),
+            col("bytes_read", UInt64, "bytes of the (uncompressed) stream consumed"),
+            opt("error_kind", Utf8, "why reading stopped early: `cut_short`, `bad_length`, `bad_header`, `unknown_format`, `io_error`, `decompress_error`", "the file was read to its end"),
+            opt("error_offset", UInt64, "byte offset (in the uncompressed stream) where reading stopped", "the file was read to its end"),
+            opt("error_message", Utf8, "the full error, naming file, offset and reason", "the file was read to its end"),
+        ],
+    }
+}
+
+/// Every table, in the order the documentation lists them.
+pub fn all_tables() -> Vec<TableDef> {
+    vec![packets(), arp(), igmp_records(), nlb_heartbeats(), capture_files()]
+}
+
+/// `docs/schema.md`, generated.
+pub fn markdown() -> String {
+    use crate::decode::StopReason;
+    let mut s = String::from(
+        "# lmcap tables\n\n<!-- Generated by `lmcap schema --markdown` from rust/lmcap-core/src/tables/schema.rs. Do not edit by hand: a test compares this file with the declaration. -->\n\nEvery table is an Arrow table; `lmcap.connect()` registers each under its name in DuckDB. Names and types are a contract: columns are added, never renamed.\n",
+    );
+    for t in all_tables() {
+        s.push_str(&format!("\n## `{}`\n\n{}\n\n| column | type | meaning | null when |\n|---|---|---|---|\n", t.name, t.meaning));
+        for c in &t.columns {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                c.name,
+                type_name(&c.data_type),
+                c.meaning.replace('|', "\\|"),
+                if c.nullable { c.null_when } else { "never" }
+            ));
+        }
+    }
+    s.push_str("\n## `decode_status` values\n\n| value | meaning |\n|---|---|\n");
+    for r in StopReason::ALL {
+        s.push_str(&format!("| `{}` | {} |\n", r.name(), r.description()));
+    }
+    s
+}
+
+fn type_name(t: &DataType) -> String {
+    match t {
+        DataType::Timestamp(TimeUnit::Nanosecond, Some(tz)) => format!("timestamp[ns, {tz}]"),
+        DataType::Dictionary(_, _) => "dictionary<int8, utf8>".into(),
+        DataType::List(f) => format!("list<{}>", type_name(f.data_type())),
+        DataType::Utf8 => "utf8".into(),
+        DataType::Boolean => "bool".into(),
+        other => format!("{other}").to_lowercase(),
+    }
+}

@@ -1,0 +1,218 @@
+//! `lmcap._core`: the thin PyO3 layer over lmcap-core. It owns no logic: it moves Arrow data
+//! across the boundary through the Arrow PyCapsule interface (one capsule per batch or stream,
+//! never per packet) and hands file-level errors to Python as plain data, where
+//! `lmcap.CaptureError` is raised according to the caller's `strict` choice.
+
+use std::ffi::CString;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use arrow_array::{Array, RecordBatch, RecordBatchReader, StructArray};
+use arrow_schema::{ArrowError, DataType, SchemaRef};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyDict, PyList, PyTuple};
+
+use lmcap_core::scan::{Scanner as CoreScanner, DEFAULT_BATCH_ROWS};
+use lmcap_core::tables::schema;
+
+fn schema_capsule<'py>(py: Python<'py>, data_type: &DataType) -> PyResult<Bound<'py, PyCapsule>> {
+    let ffi = FFI_ArrowSchema::try_from(data_type)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    PyCapsule::new(py, ffi, Some(CString::new("arrow_schema").unwrap()))
+}
+
+/// One Arrow record batch, exported to Python through `__arrow_c_array__`
+/// (`pyarrow.record_batch(obj)` imports it without copying).
+#[pyclass(module = "lmcap._core", frozen)]
+pub struct ArrowBatch {
+    batch: RecordBatch,
+}
+
+#[pymethods]
+impl ArrowBatch {
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_array__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let _ = requested_schema;
+        let array = StructArray::from(self.batch.clone());
+        let data_type = array.data_type().clone();
+        let ffi_array = FFI_ArrowArray::new(&array.to_data());
+        let array_capsule =
+            PyCapsule::new(py, ffi_array, Some(CString::new("arrow_array").unwrap()))?;
+        PyTuple::new(py, [schema_capsule(py, &data_type)?.into_any(), array_capsule.into_any()])
+    }
+
+    fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        schema_capsule(py, &DataType::Struct(self.batch.schema().fields().clone()))
+    }
+
+    #[getter]
+    fn num_rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+}
+
+/// An Arrow schema, exported through `__arrow_c_schema__`.
+#[pyclass(module = "lmcap._core", frozen)]
+pub struct ArrowSchema {
+    schema: SchemaRef,
+}
+
+#[pymethods]
+impl ArrowSchema {
+    fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        schema_capsule(py, &DataType::Struct(self.schema.fields().clone()))
+    }
+}
+
+type EventSink = Arc<Mutex<Vec<(String, RecordBatch)>>>;
+
+/// The `packets` stream handed to an Arrow C stream consumer. Event-table batches produced
+/// along the way are kept in `events` for the scanner to hand out afterwards.
+struct PacketStream {
+    scanner: Arc<Mutex<CoreScanner>>,
+    events: EventSink,
+    schema: SchemaRef,
+}
+
+impl Iterator for PacketStream {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let step = self.scanner.lock().ok()?.next_batch()?;
+        if let Ok(mut sink) = self.events.lock() {
+            sink.extend(step.events.into_iter().map(|(n, b)| (n.to_string(), b)));
+        }
+        Some(Ok(step.packets))
+    }
+}
+
+impl RecordBatchReader for PacketStream {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+/// Reads capture files and yields `packets` batches plus the event tables' batches.
+#[pyclass(module = "lmcap._core")]
+pub struct Scanner {
+    inner: Arc<Mutex<CoreScanner>>,
+    events: EventSink,
+}
+
+fn lock(s: &Arc<Mutex<CoreScanner>>) -> std::sync::MutexGuard<'_, CoreScanner> {
+    // A panic while holding the lock would poison it; the data is still consistent for reads.
+    s.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[pymethods]
+impl Scanner {
+    #[new]
+    #[pyo3(signature = (paths, batch_rows=DEFAULT_BATCH_ROWS))]
+    fn new(paths: Vec<PathBuf>, batch_rows: usize) -> Self {
+        Scanner {
+            inner: Arc::new(Mutex::new(CoreScanner::open(&paths, batch_rows))),
+            events: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// The next `packets` batch, or None at the end. Event batches made with it are queued for
+    /// `take_events()`. The GIL is released while frames are decoded.
+    fn next_batch(&self, py: Python<'_>) -> Option<ArrowBatch> {
+        let inner = self.inner.clone();
+        let step = py.allow_threads(move || lock(&inner).next_batch())?;
+        if let Ok(mut sink) = self.events.lock() {
+            sink.extend(step.events.into_iter().map(|(n, b)| (n.to_string(), b)));
+        }
+        Some(ArrowBatch {
+            batch: step.packets,
+        })
+    }
+
+    /// Event-table batches produced so far, as (table name, batch) pairs; the queue is emptied.
+    fn take_events(&self) -> Vec<(String, ArrowBatch)> {
+        let mut sink = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        sink.drain(..)
+            .map(|(n, b)| (n, ArrowBatch { batch: b }))
+            .collect()
+    }
+
+    /// The `packets` table as an Arrow C stream: `pyarrow.RecordBatchReader.from_stream(scanner)`,
+    /// `duckdb` and `polars` consume it directly, batch by batch.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let stream = PacketStream {
+            scanner: self.inner.clone(),
+            events: self.events.clone(),
+            schema: schema::packets().schema(),
+        };
+        let ffi = FFI_ArrowArrayStream::new(Box::new(stream));
+        PyCapsule::new(py, ffi, Some(CString::new("arrow_array_stream").unwrap()))
+    }
+
+    /// The `capture_files` table (complete once the scan has ended).
+    fn files(&self) -> ArrowBatch {
+        ArrowBatch {
+            batch: lock(&self.inner).files_batch(),
+        }
+    }
+
+    /// File-level errors so far: a list of dicts with path, offset, kind and message.
+    fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for e in lock(&self.inner).errors() {
+            let d = PyDict::new(py);
+            d.set_item("path", e.path.to_string_lossy().to_string())?;
+            d.set_item("offset", e.offset)?;
+            d.set_item("kind", e.kind.name())?;
+            d.set_item("message", e.to_string())?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+}
+
+/// Schema of a table by name (`packets`, `arp`, `igmp_records`, `nlb_heartbeats`, `capture_files`).
+#[pyfunction]
+fn table_schema(name: &str) -> PyResult<ArrowSchema> {
+    schema::all_tables()
+        .into_iter()
+        .find(|t| t.name == name)
+        .map(|t| ArrowSchema { schema: t.schema() })
+        .ok_or_else(|| PyValueError::new_err(format!("no table named {name:?}")))
+}
+
+/// Names of every table, in documentation order.
+#[pyfunction]
+fn table_names() -> Vec<&'static str> {
+    schema::all_tables().iter().map(|t| t.name).collect()
+}
+
+/// `docs/schema.md`, generated from the schema declaration.
+#[pyfunction]
+fn schema_markdown() -> String {
+    schema::markdown()
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Scanner>()?;
+    m.add_class::<ArrowBatch>()?;
+    m.add_class::<ArrowSchema>()?;
+    m.add_function(wrap_pyfunction!(table_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(table_names, m)?)?;
+    m.add_function(wrap_pyfunction!(schema_markdown, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
