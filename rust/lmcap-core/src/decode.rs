@@ -267,6 +267,10 @@ fn walk<'a>(b: &'a [u8], link_type: Option<u16>, wire_len: u32, d: &mut Decoded<
 fn ipv4<'a>(b: &'a [u8], wire_len: usize, d: &mut Decoded<'a>) -> StopReason {
     let ip = match Ipv4::parse(b) {
         Ok(ip) => ip,
+        // The whole frame is here, so the header (IHL) claims more than the packet holds.
+        Err(Stop::Truncated) if b.len() >= wire_len && b.len() >= 20 => {
+            return StopReason::BadIpv4HeaderLength
+        }
         Err(s) => return truncated_or(s, StopReason::TruncatedIpv4),
     };
     d.ip = Some(IpLayer {
@@ -307,6 +311,10 @@ fn ipv4<'a>(b: &'a [u8], wire_len: usize, d: &mut Decoded<'a>) -> StopReason {
 fn ipv6<'a>(b: &'a [u8], wire_len: usize, d: &mut Decoded<'a>) -> StopReason {
     let ip = match Ipv6::parse(b) {
         Ok(ip) => ip,
+        // The whole frame is here, so an extension header claims more than the packet holds.
+        Err(Stop::Truncated) if b.len() >= wire_len && b.len() >= 40 => {
+            return StopReason::BadIpv6ExtHeaderLength
+        }
         Err(s) => return truncated_or(s, StopReason::TruncatedIpv6),
     };
     let declared = ip
@@ -361,6 +369,8 @@ fn transport<'a>(protocol: u8, v6: bool, b: &'a [u8], len: usize, d: &mut Decode
                 d.tcp = Some(t);
                 StopReason::Ok
             }
+            // Cut short although the whole segment was captured: the data offset lies.
+            Err(Stop::Truncated) if b.len() >= len => StopReason::BadTcpHeaderLength,
             Err(s) => truncated_or(s, StopReason::TruncatedTcp),
         },
         IPPROTO_UDP => match Udp::parse(b) {

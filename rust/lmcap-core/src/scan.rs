@@ -51,6 +51,20 @@ impl Scanner {
         }
     }
 
+    /// Scan already-open readers (in-memory inputs, tests).
+    pub fn from_readers(readers: Vec<FileReader>, batch_rows: usize) -> Scanner {
+        let batch_rows = batch_rows.max(1);
+        Scanner {
+            readers,
+            heap: BinaryHeap::new(),
+            primed: false,
+            batch_rows,
+            next_frame: 1,
+            packets: PacketsBuilder::new(batch_rows),
+            events: EventsBuilder::new(),
+        }
+    }
+
     fn push(&mut self, i: usize) {
         if let Some(key) = self.readers[i].peek().is_some().then(|| self.readers[i].merge_key()).flatten() {
             self.heap.push(Reverse((key, i as u32)));

@@ -163,6 +163,55 @@ impl FileReader {
         }
     }
 
+    /// Read from any byte stream (compressed or not) instead of a path: used for in-memory
+    /// inputs and by the robustness tests. `name` stands in for the path in errors.
+    pub fn from_reader(index: u32, name: &Path, reader: Box<dyn Read + Send>) -> FileReader {
+        let mut reader = reader;
+        let mut info = FileInfo {
+            index,
+            path: name.to_path_buf(),
+            format: None,
+            compression: Compression::None,
+            big_endian: None,
+            nanosecond: None,
+            snaplen: None,
+            link_types: BTreeSet::new(),
+            sections: 0,
+            interfaces: 0,
+            packets: 0,
+            bytes_read: 0,
+            error: None,
+        };
+        let mut magic = Vec::with_capacity(4);
+        let source = (&mut reader)
+            .take(4)
+            .read_to_end(&mut magic)
+            .and_then(|_| {
+                info.compression = compression_of(&magic);
+                let raw: Box<dyn Read + Send> = Box::new(Cursor::new(magic).chain(reader));
+                decompressor(info.compression, raw)
+            })
+            .map(|r| ByteSource::Stream(StreamSource::new(r)));
+        let (source, state) = match source {
+            Ok(s) => (Some(s), State::Start),
+            Err(e) => {
+                info.error = Some(CaptureError {
+                    path: name.to_path_buf(),
+                    offset: 0,
+                    kind: ErrorKind::Io(e.to_string()),
+                });
+                (None, State::Done)
+            }
+        };
+        FileReader {
+            info,
+            source,
+            state,
+            pending: None,
+            last_timestamp: None,
+        }
+    }
+
     fn open_source(path: &Path, compression: &mut Compression) -> io::Result<ByteSource> {
         if path.as_os_str() == "-" {
             let mut stdin = io::stdin();

@@ -25,6 +25,17 @@ pub struct PcapHeader {
     pub link_type: u16,
     /// The FCS length announced in the link-type field's upper bits, when present.
     pub fcs_len: Option<u8>,
+    /// Files older than version 2.4 may hold captured and original length in the opposite
+    /// order: always for 2.0-2.2, and for 2.3 when the "captured" one is the larger (the rule
+    /// libpcap and Wireshark apply).
+    pub lengths_swapped: LengthOrder,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LengthOrder {
+    Normal,
+    Swapped,
+    MaybeSwapped,
 }
 
 impl PcapHeader {
@@ -86,6 +97,11 @@ impl PcapHeader {
             snaplen,
             link_type: (network & 0xffff) as u16,
             fcs_len,
+            lengths_swapped: match version_minor {
+                0..=2 => LengthOrder::Swapped,
+                3 => LengthOrder::MaybeSwapped,
+                _ => LengthOrder::Normal,
+            },
         })
     }
 
@@ -98,11 +114,17 @@ impl PcapHeader {
         // u32 seconds times 1e9 fits in i64 (good until 2106 and beyond); an out-of-range
         // fraction (bad writers put > 1e6 µs) is added as is, the way tshark shows it.
         let ts = secs * 1_000_000_000 + frac_ns;
-        (
-            Some(ts),
-            read_u32(b, 8, self.big_endian),
-            read_u32(b, 12, self.big_endian),
-        )
+        let (cap, wire) = (read_u32(b, 8, self.big_endian), read_u32(b, 12, self.big_endian));
+        let swap = match self.lengths_swapped {
+            LengthOrder::Normal => false,
+            LengthOrder::Swapped => true,
+            LengthOrder::MaybeSwapped => cap > wire,
+        };
+        if swap {
+            (Some(ts), wire, cap)
+        } else {
+            (Some(ts), cap, wire)
+        }
     }
 }
 

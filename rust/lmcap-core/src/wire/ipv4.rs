@@ -32,11 +32,11 @@ impl<'a> Ipv4<'a> {
         if header_len < 20 {
             return Err(Stop::Malformed(StopReason::BadIpv4HeaderLength));
         }
-        need(b, header_len)?;
         let total_len = be16(b, 2);
         if total_len != 0 && (total_len as usize) < header_len {
             return Err(Stop::Malformed(StopReason::BadIpTotalLength));
         }
+        need(b, header_len)?;
         let flags_frag = be16(b, 6);
         Ok(Ipv4 {
             header: &b[..header_len],

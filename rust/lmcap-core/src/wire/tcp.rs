@@ -91,8 +91,8 @@ mod tests {
 
     #[test]
     fn syn_options() {
-        let mut h = vec![0x04, 0xd2, 0x19, 0xc8, 0, 0, 0, 1, 0, 0, 0, 0, 0x80, 0x02, 0xff, 0xff, 0, 0, 0, 0];
-        h.extend_from_slice(&[2, 4, 0x23, 0x00, 4, 2, 1, 3, 3, 7, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+        let mut h = vec![0x04, 0xd2, 0x19, 0xc8, 0, 0, 0, 1, 0, 0, 0, 0, 0xb0, 0x02, 0xff, 0xff, 0, 0, 0, 0];
+        h.extend_from_slice(&[2, 4, 0x23, 0x00, 4, 2, 1, 3, 3, 7, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0]);
         let t = Tcp::parse(&h).unwrap();
         assert_eq!(t.dst_port, 6600);
         assert_eq!(t.flags, SYN);

@@ -1,0 +1,5 @@
+import sys
+
+from lmcap.cli import main
+
+sys.exit(main())

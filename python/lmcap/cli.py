@@ -1,0 +1,166 @@
+"""The ``lmcap`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_CAPTURE_ERROR = 3
+EXIT_FINDINGS = 4
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def _connect(files: list[str], strict: bool):
+    import lmcap
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", lmcap.CaptureWarning)
+        con = lmcap.connect(files, strict=strict)
+    for w in caught:
+        print(f"lmcap: warning: {w.message}", file=sys.stderr)
+    return con, bool(caught)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    import lmcap
+    from lmcap import report as rep
+    from lmcap import textreport
+
+    try:
+        con, had_errors = _connect(args.files, strict=False)
+    except lmcap.CaptureError as e:  # pragma: no cover - strict=False never raises
+        print(f"lmcap: error: {e}", file=sys.stderr)
+        return EXIT_CAPTURE_ERROR
+    report = rep.build(con)
+    text = (
+        json.dumps(report, indent=2, default=str) + "\n"
+        if args.format == "json"
+        else textreport.render(report)
+    )
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if had_errors and args.strict:
+        return EXIT_CAPTURE_ERROR
+    if args.fail_on:
+        worst = max((SEVERITY_RANK[f["severity"]] for f in report["findings"]), default=-1)
+        if worst >= SEVERITY_RANK[args.fail_on]:
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from lmcap import queries
+
+    if bool(args.execute) == bool(args.query):
+        print("lmcap sql: give exactly one of --execute SQL or --query NAME", file=sys.stderr)
+        return 2
+    con, had_errors = _connect(args.files, strict=False)
+    sql = args.execute or queries.get(args.query).sql
+    rel = con.sql(sql)
+    if rel is None:
+        return EXIT_OK
+    if args.format == "table":
+        print(rel.limit(args.limit) if args.limit else rel)
+    elif args.format == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(rel.columns)
+        w.writerows(rel.fetchall())
+    else:
+        cols = rel.columns
+        print(json.dumps([dict(zip(cols, r)) for r in rel.fetchall()], indent=2, default=str))
+    return EXIT_CAPTURE_ERROR if (had_errors and args.strict) else EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import lmcap
+    from lmcap import _core
+
+    if args.markdown:
+        sys.stdout.write(_core.schema_markdown())
+        return EXIT_OK
+    for name in [args.table] if args.table else lmcap.table_names():
+        print(name)
+        for f in lmcap.schema(name):
+            print(f"  {f.name:<22} {f.type}")
+    return EXIT_OK
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    from lmcap import queries
+
+    for q in queries.all_queries().values():
+        print(f"{q.name}\n    {q.answers}\n    columns: {', '.join(q.columns)}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from lmcap import __version__
+
+    p = argparse.ArgumentParser(
+        prog="lmcap",
+        description="Packet-capture analytics for data-center and Hyper-V networks.",
+    )
+    p.add_argument("--version", action="version", version=f"lmcap {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser(
+        "analyze",
+        help="read captures and print the diagnostic report",
+        description="Read one or more captures (pcap, pcapng, .gz, .zst, '-' for stdin; "
+        "several files are merged in time order) and print the report. Exit codes: 0 ok, "
+        "3 a file could not be read to its end (with --strict), 4 findings at or above "
+        "--fail-on.",
+    )
+    a.add_argument("files", nargs="+", metavar="FILE")
+    a.add_argument("--format", choices=("text", "json"), default="text")
+    a.add_argument("-o", "--output", metavar="PATH", help="write the report here instead of stdout")
+    a.add_argument("--strict", action="store_true", help="exit 3 when a file is cut short or corrupt")
+    a.add_argument(
+        "--fail-on",
+        choices=("info", "warning", "error"),
+        help="exit 4 when a finding of this severity or worse is present (for CI checks)",
+    )
+    a.set_defaults(func=cmd_analyze)
+
+    s = sub.add_parser(
+        "sql",
+        help="run SQL over the tables of a capture",
+        description="Load the captures into DuckDB (tables: see `lmcap schema`) and run one "
+        "query: your own with --execute, or a shipped one by name with --query.",
+    )
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.add_argument("-e", "--execute", metavar="SQL", help="SQL text to run")
+    s.add_argument("-q", "--query", metavar="NAME", help="a shipped query (see `lmcap queries`)")
+    s.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    s.add_argument("--limit", type=int, default=0, help="rows to show in table format (0: DuckDB's default)")
+    s.add_argument("--strict", action="store_true", help="exit 3 when a file is cut short or corrupt")
+    s.set_defaults(func=cmd_sql)
+
+    sc = sub.add_parser("schema", help="show the tables and their columns")
+    sc.add_argument("table", nargs="?")
+    sc.add_argument("--markdown", action="store_true", help="print docs/schema.md")
+    sc.set_defaults(func=cmd_schema)
+
+    qs = sub.add_parser("queries", help="list the shipped SQL queries and what each answers")
+    qs.set_defaults(func=cmd_queries)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # e.g. `lmcap sql ... | head`
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

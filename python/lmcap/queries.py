@@ -1,0 +1,68 @@
+"""The SQL that answers lmcap's questions, shipped as plain files in ``lmcap/queries``.
+
+Each file opens with a header of ``-- key: value`` lines: ``answers`` (the question),
+``reads`` (tables) and ``columns`` (what it returns). Queries may take named parameters
+(``$link_speed_bps``...), listed in a ``params`` line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    sql: str
+    answers: str
+    reads: str
+    columns: list[str]
+    params: list[str] = field(default_factory=list)
+
+
+def _parse(name: str, text: str) -> Query:
+    header: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        key, _, value = line[2:].strip().partition(":")
+        header[key.strip()] = value.strip()
+    missing = {"answers", "reads", "columns"} - header.keys()
+    if missing:
+        raise ValueError(f"query {name}.sql lacks header line(s): {sorted(missing)}")
+    split = lambda v: [c.strip() for c in v.split(",") if c.strip()]  # noqa: E731
+    return Query(
+        name=name,
+        sql=text,
+        answers=header["answers"],
+        reads=header["reads"],
+        columns=split(header["columns"]),
+        params=split(header.get("params", "")),
+    )
+
+
+def all_queries() -> dict[str, Query]:
+    """Every shipped query by name (file name without ``.sql``)."""
+    out = {}
+    for entry in resources.files("lmcap").joinpath("queries").iterdir():
+        if entry.name.endswith(".sql"):
+            name = entry.name[: -len(".sql")]
+            out[name] = _parse(name, entry.read_text(encoding="utf-8"))
+    return dict(sorted(out.items()))
+
+
+def get(name: str) -> Query:
+    queries = all_queries()
+    if name not in queries:
+        raise KeyError(f"no query named {name!r}; known: {', '.join(queries)}")
+    return queries[name]
+
+
+def run(con, name: str, **params) -> list[dict]:
+    """Run a shipped query on a connection from :func:`lmcap.connect`; rows as dicts."""
+    q = get(name)
+    used = {k: v for k, v in params.items() if k in q.params}
+    rel = con.execute(q.sql, used) if used else con.execute(q.sql)
+    cols = [d[0] for d in rel.description]
+    return [dict(zip(cols, row)) for row in rel.fetchall()]

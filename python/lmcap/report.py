@@ -1,0 +1,100 @@
+"""The ``lmcap analyze`` report: a dict whose shape is the contract documented in
+docs/report.md. Every figure comes from a query in ``lmcap/queries``, so each count can be
+reproduced with ``lmcap sql FILE --query NAME``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from lmcap import __version__
+from lmcap import queries as q
+
+#: Top-level keys, in order. Present in every report, empty when nothing applies.
+SECTIONS = (
+    "capture",
+    "frame_sizes",
+    "vlans",
+    "throughput",
+    "tcp",
+    "fragmentation",
+    "icmp",
+    "igmp",
+    "nlb",
+    "flooding",
+    "arp",
+    "smb",
+    "rdma",
+    "findings",
+)
+
+SIZE_CLASSES = ("standard", "jumbo", "oversize")
+
+
+def iso_ns(ns: int | None) -> str | None:
+    """ISO 8601 UTC with nanoseconds, e.g. ``2026-11-26T11:49:42.123456789Z``."""
+    if ns is None:
+        return None
+    secs, frac = divmod(int(ns), 1_000_000_000)
+    return datetime.fromtimestamp(secs, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + (
+        f".{frac:09d}Z"
+    )
+
+
+def _files(con) -> list[dict[str, Any]]:
+    rows = con.execute(
+        "SELECT file_index, path, format, compression, link_types, packets, bytes_read, "
+        "error_kind, error_offset, error_message FROM capture_files ORDER BY file_index"
+    ).fetchall()
+    out = []
+    for idx, path, fmt, comp, links, packets, nbytes, ekind, eoff, emsg in rows:
+        out.append(
+            {
+                "index": idx,
+                "path": path,
+                "format": fmt,
+                "compression": comp,
+                "link_types": [int(x) for x in links.split(",") if x],
+                "packets": packets,
+                "bytes_read": nbytes,
+                "error": None
+                if ekind is None
+                else {"kind": ekind, "offset": eoff, "message": emsg},
+            }
+        )
+    return out
+
+
+def capture_section(con) -> dict[str, Any]:
+    s = q.run(con, "capture_summary")[0]
+    return {
+        "files": _files(con),
+        "packets": s["packets"],
+        "wire_bytes": s["wire_bytes"],
+        "captured_bytes": s["captured_bytes"],
+        "start": iso_ns(s["start_ns"]),
+        "end": iso_ns(s["end_ns"]),
+        "duration_s": round(float(s["duration_s"]), 9),
+        "link_types": q.run(con, "capture_link_types"),
+        "truncated_frames": s["truncated_frames"],
+        "decode_status": {r["decode_status"]: r["frames"] for r in q.run(con, "capture_decode_status")},
+    }
+
+
+def frame_sizes_section(con) -> dict[str, Any]:
+    classes = {c: {"frames": 0, "bytes": 0} for c in SIZE_CLASSES}
+    for r in q.run(con, "frame_size_classes"):
+        classes[r["class"]] = {"frames": r["frames"], "bytes": r["bytes"]}
+    return {"classes": classes, "hosts": q.run(con, "frame_size_hosts")}
+
+
+def build(con, **params) -> dict[str, Any]:
+    """The whole report for a connection made by :func:`lmcap.connect`."""
+    report: dict[str, Any] = {"lmcap_version": __version__}
+    for key in SECTIONS:
+        report[key] = [] if key in ("findings", "vlans") else {}
+    report["capture"] = capture_section(con)
+    report["frame_sizes"] = frame_sizes_section(con)
+    report["vlans"] = q.run(con, "vlan_summary")
+    return report

@@ -1,0 +1,92 @@
+"""Render the report for a terminal: the same facts as the JSON, readable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
+        n /= 1000
+    return f"{n:.2f} TB"
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    cells = [[("-" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    fmt = "  ".join("{:<%d}" % w for w in widths)
+    lines = [fmt.format(*headers), fmt.format(*["-" * w for w in widths])]
+    lines += [fmt.format(*r) for r in cells]
+    return ["  " + line.rstrip() for line in lines]
+
+
+def render(report: dict[str, Any], max_rows: int = 20) -> str:
+    out: list[str] = []
+    cap = report["capture"]
+    out.append(f"lmcap {report['lmcap_version']}")
+    out.append("")
+    out.append("Capture")
+    for f in cap["files"]:
+        status = "read to the end" if f["error"] is None else f"STOPPED: {f['error']['message']}"
+        out.append(
+            f"  [{f['index']}] {f['path']}: {f['format'] or '?'}"
+            f"{'' if f['compression'] == 'none' else ' (' + f['compression'] + ')'}, "
+            f"{f['packets']} frames, {status}"
+        )
+    out.append(
+        f"  {cap['packets']} frames, {_human_bytes(cap['wire_bytes'])} on the wire, "
+        f"{_human_bytes(cap['captured_bytes'])} captured, {cap['duration_s']:.3f} s"
+    )
+    out.append(f"  from {cap['start']} to {cap['end']}")
+    links = ", ".join(f"{lt['name']} ({lt['frames']})" for lt in cap["link_types"])
+    out.append(f"  link types: {links or '-'}")
+    if cap["truncated_frames"]:
+        out.append(f"  {cap['truncated_frames']} frames cut by the snaplen (cap_len < wire_len)")
+    not_ok = {k: v for k, v in cap["decode_status"].items() if k != "ok"}
+    ok = cap["decode_status"].get("ok", 0)
+    out.append(
+        f"  decoded fully: {ok}"
+        + ("" if not not_ok else "; stopped early: " + ", ".join(f"{k} {v}" for k, v in not_ok.items()))
+    )
+
+    out.append("")
+    out.append("Frame sizes (network-layer packet: standard <= 1500, jumbo 1501-9000, oversize > 9000)")
+    classes = report["frame_sizes"]["classes"]
+    out += _table(
+        ["class", "frames", "bytes"],
+        [[c, v["frames"], _human_bytes(v["bytes"])] for c, v in classes.items()],
+    )
+    hosts = report["frame_sizes"]["hosts"]
+    if hosts:
+        out.append("")
+        out.append(f"Hosts (by source MAC, top {min(len(hosts), max_rows)} of {len(hosts)})")
+        rows = []
+        for h in hosts[:max_rows]:
+            ips = ", ".join(h["ips"][:3]) + (f" +{len(h['ips']) - 3}" if len(h["ips"]) > 3 else "")
+            rows.append([h["mac"], ips or "-", h["frames"], h["max_wire_len"], h["jumbo_frames"], h["mss"]])
+        out += _table(["mac", "ips", "frames", "max frame", "jumbo", "mss"], rows)
+
+    out.append("")
+    out.append("VLANs")
+    out += _table(
+        ["vlan", "frames", "bytes", "max frame"],
+        [
+            ["untagged" if v["vlan"] is None else v["vlan"], v["frames"], _human_bytes(v["bytes"]), v["max_wire_len"]]
+            for v in report["vlans"][:max_rows]
+        ],
+    )
+
+    findings = report["findings"]
+    out.append("")
+    out.append(f"Findings ({len(findings)})")
+    if not findings:
+        out.append("  none")
+    for f in findings:
+        out.append(f"  [{f['severity'].upper()}] {f['id']}: {f['summary']}")
+        for line in f.get("evidence_text", []):
+            out.append(f"      {line}")
+        if f.get("advice"):
+            out.append(f"      advice: {f['advice']}")
+    return "\n".join(out) + "\n"
