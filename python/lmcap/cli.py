@@ -122,7 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("files", nargs="+", metavar="FILE")
     a.add_argument("--format", choices=("text", "json"), default="text")
     a.add_argument("-o", "--output", metavar="PATH", help="write the report here instead of stdout")
-    a.add_argument("--strict", action="store_true", help="exit 3 when a file is cut short or corrupt")
+    a.add_argument(
+        "--strict", action="store_true", help="exit 3 when a file is cut short or corrupt"
+    )
     a.add_argument(
         "--fail-on",
         choices=("info", "warning", "error"),
@@ -140,8 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-e", "--execute", metavar="SQL", help="SQL text to run")
     s.add_argument("-q", "--query", metavar="NAME", help="a shipped query (see `lmcap queries`)")
     s.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    s.add_argument("--limit", type=int, default=0, help="rows to show in table format (0: DuckDB's default)")
-    s.add_argument("--strict", action="store_true", help="exit 3 when a file is cut short or corrupt")
+    s.add_argument(
+        "--limit", type=int, default=0, help="rows to show in table format (0: DuckDB's default)"
+    )
+    s.add_argument(
+        "--strict", action="store_true", help="exit 3 when a file is cut short or corrupt"
+    )
     s.set_defaults(func=cmd_sql)
 
     sc = sub.add_parser("schema", help="show the tables and their columns")

@@ -78,7 +78,9 @@ def capture_section(con) -> dict[str, Any]:
         "duration_s": round(float(s["duration_s"]), 9),
         "link_types": q.run(con, "capture_link_types"),
         "truncated_frames": s["truncated_frames"],
-        "decode_status": {r["decode_status"]: r["frames"] for r in q.run(con, "capture_decode_status")},
+        "decode_status": {
+            r["decode_status"]: r["frames"] for r in q.run(con, "capture_decode_status")
+        },
     }
 
 

@@ -16,7 +16,7 @@ def _human_bytes(n: float) -> str:
 def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     cells = [[("-" if v is None else str(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    fmt = "  ".join("{:<%d}" % w for w in widths)
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     lines = [fmt.format(*headers), fmt.format(*["-" * w for w in widths])]
     lines += [fmt.format(*r) for r in cells]
     return ["  " + line.rstrip() for line in lines]
@@ -48,11 +48,17 @@ def render(report: dict[str, Any], max_rows: int = 20) -> str:
     ok = cap["decode_status"].get("ok", 0)
     out.append(
         f"  decoded fully: {ok}"
-        + ("" if not not_ok else "; stopped early: " + ", ".join(f"{k} {v}" for k, v in not_ok.items()))
+        + (
+            ""
+            if not not_ok
+            else "; stopped early: " + ", ".join(f"{k} {v}" for k, v in not_ok.items())
+        )
     )
 
     out.append("")
-    out.append("Frame sizes (network-layer packet: standard <= 1500, jumbo 1501-9000, oversize > 9000)")
+    out.append(
+        "Frame sizes (network-layer packet: standard <= 1500, jumbo 1501-9000, oversize > 9000)"
+    )
     classes = report["frame_sizes"]["classes"]
     out += _table(
         ["class", "frames", "bytes"],
@@ -65,7 +71,9 @@ def render(report: dict[str, Any], max_rows: int = 20) -> str:
         rows = []
         for h in hosts[:max_rows]:
             ips = ", ".join(h["ips"][:3]) + (f" +{len(h['ips']) - 3}" if len(h["ips"]) > 3 else "")
-            rows.append([h["mac"], ips or "-", h["frames"], h["max_wire_len"], h["jumbo_frames"], h["mss"]])
+            rows.append(
+                [h["mac"], ips or "-", h["frames"], h["max_wire_len"], h["jumbo_frames"], h["mss"]]
+            )
         out += _table(["mac", "ips", "frames", "max frame", "jumbo", "mss"], rows)
 
     out.append("")
@@ -73,7 +81,12 @@ def render(report: dict[str, Any], max_rows: int = 20) -> str:
     out += _table(
         ["vlan", "frames", "bytes", "max frame"],
         [
-            ["untagged" if v["vlan"] is None else v["vlan"], v["frames"], _human_bytes(v["bytes"]), v["max_wire_len"]]
+            [
+                "untagged" if v["vlan"] is None else v["vlan"],
+                v["frames"],
+                _human_bytes(v["bytes"]),
+                v["max_wire_len"],
+            ]
             for v in report["vlans"][:max_rows]
         ],
     )

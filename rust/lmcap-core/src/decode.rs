@@ -345,18 +345,28 @@ fn ipv6<'a>(b: &'a [u8], wire_len: usize, d: &mut Decoded<'a>) -> StopReason {
         Some(l) => &b[..l.min(b.len())],
         None => b,
     };
-    let payload_len = declared
-        .unwrap_or(wire_len)
-        .saturating_sub(ip.header_len);
+    let payload_len = declared.unwrap_or(wire_len).saturating_sub(ip.header_len);
     if frag.is_some_and(|f| f.offset != 0) {
         d.payload_len = Some(payload_len as u32);
         return StopReason::Ok;
     }
-    transport(ip.protocol, true, &packet[ip.header_len.min(packet.len())..], payload_len, d)
+    transport(
+        ip.protocol,
+        true,
+        &packet[ip.header_len.min(packet.len())..],
+        payload_len,
+        d,
+    )
 }
 
 /// `b`: captured transport bytes; `len`: transport length as the IP header states it.
-fn transport<'a>(protocol: u8, v6: bool, b: &'a [u8], len: usize, d: &mut Decoded<'a>) -> StopReason {
+fn transport<'a>(
+    protocol: u8,
+    v6: bool,
+    b: &'a [u8],
+    len: usize,
+    d: &mut Decoded<'a>,
+) -> StopReason {
     match protocol {
         IPPROTO_TCP => match Tcp::parse(b) {
             Ok(t) => {
@@ -376,7 +386,11 @@ fn transport<'a>(protocol: u8, v6: bool, b: &'a [u8], len: usize, d: &mut Decode
         IPPROTO_UDP => match Udp::parse(b) {
             Ok(u) => {
                 d.udp = Some(u);
-                let udp_len = if u.length == 0 { len } else { u.length as usize };
+                let udp_len = if u.length == 0 {
+                    len
+                } else {
+                    u.length as usize
+                };
                 d.payload_len = Some(udp_len.saturating_sub(8) as u32);
                 d.payload = Some(&b[8..]);
                 if u.length as usize > len {
@@ -405,7 +419,11 @@ fn transport<'a>(protocol: u8, v6: bool, b: &'a [u8], len: usize, d: &mut Decode
         IPPROTO_IGMP if !v6 => match Igmp::parse(&b[..len.min(b.len())]) {
             Ok(m) => {
                 d.igmp = Some(m);
-                if !m.records().1 || (m.version == 3 && m.msg_type == crate::wire::igmp::MEMBERSHIP_QUERY && m.query_sources().count() < m.count as usize) {
+                if !m.records().1
+                    || (m.version == 3
+                        && m.msg_type == crate::wire::igmp::MEMBERSHIP_QUERY
+                        && m.query_sources().count() < m.count as usize)
+                {
                     return StopReason::BadIgmpRecordCount;
                 }
                 StopReason::Ok

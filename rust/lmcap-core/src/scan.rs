@@ -66,7 +66,12 @@ impl Scanner {
     }
 
     fn push(&mut self, i: usize) {
-        if let Some(key) = self.readers[i].peek().is_some().then(|| self.readers[i].merge_key()).flatten() {
+        if let Some(key) = self.readers[i]
+            .peek()
+            .is_some()
+            .then(|| self.readers[i].merge_key())
+            .flatten()
+        {
             self.heap.push(Reverse((key, i as u32)));
         }
     }

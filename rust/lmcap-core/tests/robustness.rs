@@ -28,11 +28,15 @@ fn capture_files() -> Vec<PathBuf> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
-            if p.file_name().is_some_and(|n| n != "oracle" && n != "scripts") {
+            if p.file_name()
+                .is_some_and(|n| n != "oracle" && n != "scripts")
+            {
                 walk(&p, out);
             }
         } else if p
@@ -84,11 +88,19 @@ fn truncated_captures_never_panic_and_lose_nothing() {
         while cut < bytes.len() {
             let (rows, frames, err) = scan_bytes(bytes[..cut].to_vec());
             assert_eq!(rows, frames, "{} cut at {cut}", path.display());
-            assert!(rows <= full_rows, "{} cut at {cut}: more rows than the whole file", path.display());
+            assert!(
+                rows <= full_rows,
+                "{} cut at {cut}: more rows than the whole file",
+                path.display()
+            );
             let compressed = path.extension().is_some_and(|x| x == "gz" || x == "zst");
             // Offsets count uncompressed bytes, so only plain files can be compared with the cut.
             if let (Some(off), false) = (err, compressed) {
-                assert!(off <= cut as u64, "{} cut at {cut}: error offset {off} past the data", path.display());
+                assert!(
+                    off <= cut as u64,
+                    "{} cut at {cut}: error offset {off} past the data",
+                    path.display()
+                );
             }
             cut += step;
         }
@@ -100,7 +112,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -128,11 +143,26 @@ fn bit_flipped_captures_never_panic() {
 #[test]
 fn arbitrary_frames_never_panic_on_any_link_type() {
     let mut rng = Lcg(42);
-    let link_types = [Some(0u16), Some(1), Some(101), Some(108), Some(113), Some(228), Some(229), Some(276), Some(147), None];
+    let link_types = [
+        Some(0u16),
+        Some(1),
+        Some(101),
+        Some(108),
+        Some(113),
+        Some(228),
+        Some(229),
+        Some(276),
+        Some(147),
+        None,
+    ];
     // Seeds that reach deep layers: Ethernet/VLAN/IPv4/IPv6 headers with random tails.
     let seeds: [&[u8]; 4] = [
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x81, 0x00, 0, 100, 0x08, 0x00, 0x45, 0, 0, 40],
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x86, 0xdd, 0x60, 0, 0, 0, 0, 16, 0, 64],
+        &[
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x81, 0x00, 0, 100, 0x08, 0x00, 0x45, 0, 0, 40,
+        ],
+        &[
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x86, 0xdd, 0x60, 0, 0, 0, 0, 16, 0, 64,
+        ],
         &[0x46, 0, 0, 60, 0, 0, 0x20, 0, 64, 2, 0, 0],
         &[0x60, 0, 0, 0, 0, 24, 44, 64],
     ];

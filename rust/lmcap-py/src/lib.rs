@@ -19,8 +19,8 @@ use lmcap_core::scan::{Scanner as CoreScanner, DEFAULT_BATCH_ROWS};
 use lmcap_core::tables::schema;
 
 fn schema_capsule<'py>(py: Python<'py>, data_type: &DataType) -> PyResult<Bound<'py, PyCapsule>> {
-    let ffi = FFI_ArrowSchema::try_from(data_type)
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let ffi =
+        FFI_ArrowSchema::try_from(data_type).map_err(|e| PyValueError::new_err(e.to_string()))?;
     PyCapsule::new(py, ffi, Some(CString::new("arrow_schema").unwrap()))
 }
 
@@ -45,7 +45,13 @@ impl ArrowBatch {
         let ffi_array = FFI_ArrowArray::new(&array.to_data());
         let array_capsule =
             PyCapsule::new(py, ffi_array, Some(CString::new("arrow_array").unwrap()))?;
-        PyTuple::new(py, [schema_capsule(py, &data_type)?.into_any(), array_capsule.into_any()])
+        PyTuple::new(
+            py,
+            [
+                schema_capsule(py, &data_type)?.into_any(),
+                array_capsule.into_any(),
+            ],
+        )
     }
 
     fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {

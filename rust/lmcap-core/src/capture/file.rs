@@ -271,9 +271,14 @@ impl FileReader {
     #[inline]
     pub fn frame_bytes(&mut self) -> &[u8] {
         let r = self.pending.expect("frame_bytes without a pending record");
-        let src = self.source.as_mut().expect("pending record without a source");
+        let src = self
+            .source
+            .as_mut()
+            .expect("pending record without a source");
         match src.fill(r.consume_len) {
-            Ok(b) if b.len() >= r.consume_len => &b[r.data_start..r.data_start + r.cap_len as usize],
+            Ok(b) if b.len() >= r.consume_len => {
+                &b[r.data_start..r.data_start + r.cap_len as usize]
+            }
             // Cannot happen: next_record already made these bytes available.
             _ => &[],
         }
@@ -472,11 +477,16 @@ impl FileReader {
                                 ));
                             }
                             let snaplen0 = interfaces.first().map(|i| i.snaplen);
-                            let f = pcapng::packet_fields(block_type, block, *big_endian, snaplen0)?;
+                            let f =
+                                pcapng::packet_fields(block_type, block, *big_endian, snaplen0)?;
                             let iface = interfaces.get(f.interface_id as usize);
                             let timestamp_ns = match (iface, f.ts_units) {
-                                (Some(i), Some(units)) => i.ts_resolution.to_ns(units, i.ts_offset_s),
-                                (None, Some(units)) => pcapng::TsResolution::Pow10(6).to_ns(units, 0),
+                                (Some(i), Some(units)) => {
+                                    i.ts_resolution.to_ns(units, i.ts_offset_s)
+                                }
+                                (None, Some(units)) => {
+                                    pcapng::TsResolution::Pow10(6).to_ns(units, 0)
+                                }
                                 (_, None) => None,
                             };
                             return Ok(Some(RecordRef {

@@ -114,7 +114,10 @@ impl PcapHeader {
         // u32 seconds times 1e9 fits in i64 (good until 2106 and beyond); an out-of-range
         // fraction (bad writers put > 1e6 µs) is added as is, the way tshark shows it.
         let ts = secs * 1_000_000_000 + frac_ns;
-        let (cap, wire) = (read_u32(b, 8, self.big_endian), read_u32(b, 12, self.big_endian));
+        let (cap, wire) = (
+            read_u32(b, 8, self.big_endian),
+            read_u32(b, 12, self.big_endian),
+        );
         let swap = match self.lengths_swapped {
             LengthOrder::Normal => false,
             LengthOrder::Swapped => true,

@@ -192,7 +192,9 @@ pub fn packet_fields(
             need(4, "simple packet block")?;
             let wire_len = read_u32(block, 8, big_endian);
             let room = (body_len - 4) as u32;
-            let cap_len = wire_len.min(room).min(snaplen0.filter(|&s| s > 0).unwrap_or(u32::MAX));
+            let cap_len = wire_len
+                .min(room)
+                .min(snaplen0.filter(|&s| s > 0).unwrap_or(u32::MAX));
             PacketFields {
                 interface_id: 0,
                 ts_units: None,
@@ -218,7 +220,10 @@ mod tests {
 
     #[test]
     fn resolutions() {
-        assert_eq!(TsResolution::Pow10(6).to_ns(1_500_000, 0), Some(1_500_000_000));
+        assert_eq!(
+            TsResolution::Pow10(6).to_ns(1_500_000, 0),
+            Some(1_500_000_000)
+        );
         assert_eq!(TsResolution::Pow10(9).to_ns(7, 1), Some(1_000_000_007));
         assert_eq!(TsResolution::Pow10(12).to_ns(5_000, 0), Some(5));
         assert_eq!(TsResolution::Pow2(10).to_ns(1024, 0), Some(1_000_000_000));

@@ -249,16 +249,16 @@ impl PacketsBuilder {
             .keys
             .append_option(d.dst_mac.as_ref().map(|m| MacKind::of(m) as i8));
         let tags = d.vlan_count as usize;
-        self.vlan_id.append_option((tags > 0).then(|| d.vlan_tags[0].vid));
+        self.vlan_id
+            .append_option((tags > 0).then(|| d.vlan_tags[0].vid));
         self.inner_vlan_id
             .append_option((tags > 1).then(|| d.vlan_tags[1].vid));
-        self.vlan_pcp.append_option((tags > 0).then(|| d.vlan_tags[0].pcp));
+        self.vlan_pcp
+            .append_option((tags > 0).then(|| d.vlan_tags[0].pcp));
         self.vlan_tags.append_value(d.vlan_count);
         self.ethertype.append_option(d.ethertype);
-        self.l3_len.append_option(
-            d.l3_offset
-                .map(|o| m.wire_len.saturating_sub(o as u32)),
-        );
+        self.l3_len
+            .append_option(d.l3_offset.map(|o| m.wire_len.saturating_sub(o as u32)));
 
         match &d.ip {
             Some(ip) => {
@@ -304,7 +304,8 @@ impl PacketsBuilder {
                 self.tcp_window.append_value(t.window);
                 self.tcp_mss.append_option(t.options.mss);
                 self.tcp_wscale.append_option(t.options.window_scale);
-                self.tcp_sack_permitted.append_value(t.options.sack_permitted);
+                self.tcp_sack_permitted
+                    .append_value(t.options.sack_permitted);
                 self.tcp_sack_blocks.append_value(t.options.sack_blocks);
             }
             None => {
@@ -333,18 +334,22 @@ impl PacketsBuilder {
             .ip(&mut self.icmp_quoted_src_ip, q.and_then(|q| q.src));
         self.scratch
             .ip(&mut self.icmp_quoted_dst_ip, q.and_then(|q| q.dst));
-        self.icmp_quoted_proto.append_option(q.and_then(|q| q.protocol));
+        self.icmp_quoted_proto
+            .append_option(q.and_then(|q| q.protocol));
         self.icmp_quoted_src_port
             .append_option(q.and_then(|q| q.src_port));
         self.icmp_quoted_dst_port
             .append_option(q.and_then(|q| q.dst_port));
-        self.icmp_quoted_ip_len.append_option(q.and_then(|q| q.ip_len));
+        self.icmp_quoted_ip_len
+            .append_option(q.and_then(|q| q.ip_len));
 
         let g = d.igmp.as_ref();
         self.igmp_type.append_option(g.map(|g| g.msg_type));
         self.igmp_version.append_option(g.map(|g| g.version));
         match g {
-            Some(g) if g.msg_type != igmp::V3_REPORT => self.scratch.ipv4(&mut self.igmp_group, g.group),
+            Some(g) if g.msg_type != igmp::V3_REPORT => {
+                self.scratch.ipv4(&mut self.igmp_group, g.group)
+            }
             _ => self.igmp_group.append_null(),
         }
         self.arp_opcode.append_option(d.arp.map(|a| a.opcode));
@@ -491,7 +496,11 @@ fn igmp_action(msg_type: u8, record_type: Option<u8>, sources: usize) -> i8 {
         (igmp::MEMBERSHIP_QUERY, _) => "query",
         (igmp::V1_REPORT | igmp::V2_REPORT, _) => "join",
         (igmp::V2_LEAVE, _) => "leave",
-        (igmp::V3_REPORT, Some(igmp::MODE_IS_INCLUDE | igmp::CHANGE_TO_INCLUDE)) if sources == 0 => "leave",
+        (igmp::V3_REPORT, Some(igmp::MODE_IS_INCLUDE | igmp::CHANGE_TO_INCLUDE))
+            if sources == 0 =>
+        {
+            "leave"
+        }
         (igmp::V3_REPORT, Some(igmp::BLOCK_OLD_SOURCES)) => "block",
         (igmp::V3_REPORT, Some(1..=5)) => "join",
         _ => "other",
@@ -584,8 +593,18 @@ impl EventsBuilder {
         }
     }
 
-    fn append_igmp(&mut self, m: &FrameMeta, d: &Decoded<'_>, g: &Igmp<'_>, src: IpAddr, dst: IpAddr) {
-        let row = |s: &mut Self, record_type: Option<u8>, group: Option<[u8; 4]>, sources: &mut dyn Iterator<Item = [u8; 4]>| {
+    fn append_igmp(
+        &mut self,
+        m: &FrameMeta,
+        d: &Decoded<'_>,
+        g: &Igmp<'_>,
+        src: IpAddr,
+        dst: IpAddr,
+    ) {
+        let row = |s: &mut Self,
+                   record_type: Option<u8>,
+                   group: Option<[u8; 4]>,
+                   sources: &mut dyn Iterator<Item = [u8; 4]>| {
             let c = &mut s.igmp;
             s.igmp_rows += 1;
             c.frame_number.append_value(m.frame_number);

@@ -65,7 +65,10 @@ mod tests {
     #[test]
     fn formats_like_tshark() {
         let mut b = [0u8; 17];
-        assert_eq!(mac(&[0x02, 0xbf, 0xc0, 0x00, 0x02, 0x64], &mut b), "02:bf:c0:00:02:64");
+        assert_eq!(
+            mac(&[0x02, 0xbf, 0xc0, 0x00, 0x02, 0x64], &mut b),
+            "02:bf:c0:00:02:64"
+        );
         let mut s = String::new();
         for a in ["0.0.0.0", "192.0.2.255", "10.100.9.1", "255.255.255.255"] {
             ip_into(&a.parse().unwrap(), &mut s);

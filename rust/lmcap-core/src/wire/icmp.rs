@@ -83,7 +83,7 @@ fn quoted_v6(b: &[u8]) -> Option<Quoted> {
     };
     if let Ok(ip) = Ipv6::parse(b) {
         q.protocol = Some(ip.protocol);
-        if !ip.fragment.is_some_and(|f| f.offset != 0) {
+        if ip.fragment.is_none_or(|f| f.offset == 0) {
             (q.src_port, q.dst_port) = ports(ip.protocol, &b[ip.header_len..]);
         }
     }

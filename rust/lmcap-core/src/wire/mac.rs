@@ -66,8 +66,14 @@ mod tests {
     #[test]
     fn classifies_nlb_macs() {
         assert_eq!(MacKind::of(&[2, 0xbf, 192, 0, 2, 100]), MacKind::NlbUnicast);
-        assert_eq!(MacKind::of(&[3, 0xbf, 192, 0, 2, 100]), MacKind::NlbMulticast);
-        assert_eq!(MacKind::of(&[1, 0, 0x5e, 0x7f, 2, 100]), MacKind::NlbIgmpMulticast);
+        assert_eq!(
+            MacKind::of(&[3, 0xbf, 192, 0, 2, 100]),
+            MacKind::NlbMulticast
+        );
+        assert_eq!(
+            MacKind::of(&[1, 0, 0x5e, 0x7f, 2, 100]),
+            MacKind::NlbIgmpMulticast
+        );
         assert_eq!(MacKind::of(&[1, 0, 0x5e, 0x01, 2, 100]), MacKind::Multicast);
         assert_eq!(MacKind::of(&[0xff; 6]), MacKind::Broadcast);
         assert_eq!(MacKind::of(&[0, 0x15, 0x5d, 1, 2, 3]), MacKind::Unicast);

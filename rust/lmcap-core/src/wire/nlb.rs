@@ -45,8 +45,15 @@ impl Heartbeat {
         need(b, 20)?;
         let signature = le32(b, 0);
         let version = le32(b, 4);
-        let membership = (signature == SIGNATURE_MEMBERSHIP && b.len() >= 36)
-            .then(|| (le16(b, 20), le16(b, 22), le16(b, 24), le16(b, 26), le32(b, 32)));
+        let membership = (signature == SIGNATURE_MEMBERSHIP && b.len() >= 36).then(|| {
+            (
+                le16(b, 20),
+                le16(b, 22),
+                le16(b, 24),
+                le16(b, 26),
+                le32(b, 32),
+            )
+        });
         Ok(Heartbeat {
             signature,
             version_major: (version >> 8) as u8,

@@ -1,8 +1,8 @@
 //! TCP header (RFC 9293) with the options a transfer's health depends on: MSS, window scale,
 //! SACK permitted, SACK blocks and timestamps.
 
-use crate::decode::StopReason;
 use super::{be16, be32, need, Stop};
+use crate::decode::StopReason;
 
 pub const FIN: u16 = 0x001;
 pub const SYN: u16 = 0x002;
@@ -91,8 +91,12 @@ mod tests {
 
     #[test]
     fn syn_options() {
-        let mut h = vec![0x04, 0xd2, 0x19, 0xc8, 0, 0, 0, 1, 0, 0, 0, 0, 0xb0, 0x02, 0xff, 0xff, 0, 0, 0, 0];
-        h.extend_from_slice(&[2, 4, 0x23, 0x00, 4, 2, 1, 3, 3, 7, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0]);
+        let mut h = vec![
+            0x04, 0xd2, 0x19, 0xc8, 0, 0, 0, 1, 0, 0, 0, 0, 0xb0, 0x02, 0xff, 0xff, 0, 0, 0, 0,
+        ];
+        h.extend_from_slice(&[
+            2, 4, 0x23, 0x00, 4, 2, 1, 3, 3, 7, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0,
+        ]);
         let t = Tcp::parse(&h).unwrap();
         assert_eq!(t.dst_port, 6600);
         assert_eq!(t.flags, SYN);
@@ -106,7 +110,10 @@ mod tests {
     fn bad_data_offset() {
         let mut h = vec![0u8; 20];
         h[12] = 0x40;
-        assert_eq!(Tcp::parse(&h).unwrap_err(), Stop::Malformed(StopReason::BadTcpHeaderLength));
+        assert_eq!(
+            Tcp::parse(&h).unwrap_err(),
+            Stop::Malformed(StopReason::BadTcpHeaderLength)
+        );
         h[12] = 0xf0;
         assert_eq!(Tcp::parse(&h).unwrap_err(), Stop::Truncated);
         for cut in 0..20 {

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install lmcap (see setup.sh) and run every check: formatting and lints (cargo fmt, clippy,
+# ruff), the Rust tests of the core crate, and the Python test suite against the built wheel.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "ruff"
+.venv/bin/ruff check python tests
+step "cargo test (lmcap-core)"
+cargo test -p lmcap-core --quiet
+step "pytest"
+.venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,127 @@
+"""The Python API: scan / read / read_tables / connect, strictness, the Arrow boundary."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import lmcap
+from lmcap import _core
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPTURES = ROOT / "captures"
+PCAP = CAPTURES / "formats" / "eth-le-us.pcap"
+CUT = CAPTURES / "malformed" / "trunc-record-data.pcap"
+
+
+def test_read_returns_one_row_per_frame() -> None:
+    t = lmcap.read(PCAP)
+    assert t.schema.equals(lmcap.schema("packets"))
+    assert t.column("frame_number").to_pylist() == list(range(1, t.num_rows + 1))
+    assert t.num_rows == 9
+
+
+def test_scan_streams_small_batches() -> None:
+    reader = lmcap.scan(PCAP, batch_rows=2)
+    sizes = [b.num_rows for b in reader]
+    assert sizes == [2, 2, 2, 2, 1]
+
+
+def test_several_paths_and_pathlike() -> None:
+    t = lmcap.read([PCAP, str(PCAP)])
+    assert t.num_rows == 18
+    assert set(t.column("file_index").to_pylist()) == {0, 1}
+
+
+def test_compressed_and_stdin_read_like_plain(tmp_path: Path) -> None:
+    plain = lmcap.read(PCAP)
+    gz = tmp_path / "x.pcap.gz"
+    gz.write_bytes(gzip.compress(PCAP.read_bytes()))
+    assert lmcap.read(gz).drop_columns(["file_index"]).equals(plain.drop_columns(["file_index"]))
+    code = (
+        "import lmcap,sys; t=lmcap.read('-'); "
+        "print(t.num_rows, sum(t.column('wire_len').to_pylist()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], input=gz.read_bytes(), capture_output=True, check=True
+    )
+    assert out.stdout.split() == [b"9", str(sum(plain.column("wire_len").to_pylist())).encode()]
+
+
+def test_strict_error_names_file_and_offset_and_keeps_partial() -> None:
+    with pytest.raises(lmcap.CaptureError) as info:
+        lmcap.read(CUT)
+    e = info.value
+    assert e.path == str(CUT) and e.offset == 258 and e.kind == "cut_short"
+    assert str(CUT) in str(e) and "258" in str(e)
+    assert e.partial.num_rows == 3
+
+
+def test_lenient_read_warns_and_returns_partial() -> None:
+    with pytest.warns(lmcap.CaptureWarning, match="258"):
+        t = lmcap.read(CUT, strict=False)
+    assert t.num_rows == 3
+
+
+def test_scan_raises_after_last_batch() -> None:
+    reader = lmcap.scan(CUT, batch_rows=1)
+    rows = 0
+    with pytest.raises(lmcap.CaptureError):
+        for b in reader:
+            rows += b.num_rows
+    assert rows == 3
+
+
+def test_missing_file_is_a_capture_error(tmp_path: Path) -> None:
+    with pytest.raises(lmcap.CaptureError) as info:
+        lmcap.read(tmp_path / "nope.pcap")
+    assert info.value.kind == "io_error"
+
+
+def test_read_tables_has_every_table() -> None:
+    tables = lmcap.read_tables(PCAP)
+    assert set(tables) == set(lmcap.table_names())
+    for name, t in tables.items():
+        assert t.schema.equals(lmcap.schema(name)), name
+    assert (
+        tables["arp"].num_rows
+        == tables["packets"].filter(pc.is_valid(tables["packets"].column("arp_opcode"))).num_rows
+    )
+
+
+def test_connect_registers_tables_for_sql() -> None:
+    con = lmcap.connect(CAPTURES / "vlan" / "qinq.pcap")
+    tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    assert set(lmcap.table_names()) <= tables
+    (n,) = con.execute("SELECT count(*) FROM packets WHERE vlan_id = 300").fetchone()
+    assert n == 5
+
+
+def test_arrow_c_stream_is_consumed_directly() -> None:
+    # pyarrow and duckdb read the scanner through __arrow_c_stream__, batch by batch.
+    reader = pa.RecordBatchReader.from_stream(_core.Scanner([str(PCAP)], 4))
+    assert reader.read_all().num_rows == 9
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    stream = pa.RecordBatchReader.from_stream(_core.Scanner([str(PCAP)]))  # noqa: F841 (read by name)
+    assert con.execute("SELECT count(*) FROM stream").fetchone()[0] == 9
+
+
+def test_polars_reads_the_stream() -> None:
+    pl = pytest.importorskip("polars")
+    df = pl.from_arrow(pa.RecordBatchReader.from_stream(_core.Scanner([str(PCAP)])))
+    assert df.height == 9
+
+
+def test_unknown_link_type_is_counted_not_fatal() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = lmcap.read(CAPTURES / "linktypes" / "user0-147.pcap")
+    assert t.column("decode_status").to_pylist() == ["unknown_link_type"] * 2

@@ -1,0 +1,124 @@
+"""The command line and the report contract (docs/report.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lmcap import _core, queries
+from lmcap.cli import main
+from lmcap.report import SECTIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPTURES = ROOT / "captures"
+SAMPLE = CAPTURES / "vlan" / "jumbo.pcap"
+
+
+def run_json(capsys, *files: Path, extra: tuple[str, ...] = ()) -> dict:
+    assert main(["analyze", "--format", "json", *map(str, files), *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_report_has_every_contract_key(capsys) -> None:
+    r = run_json(capsys, SAMPLE)
+    assert list(r) == ["lmcap_version", *SECTIONS]
+    cap = r["capture"]
+    for key in (
+        "files",
+        "packets",
+        "wire_bytes",
+        "captured_bytes",
+        "start",
+        "end",
+        "duration_s",
+        "link_types",
+        "truncated_frames",
+        "decode_status",
+    ):
+        assert key in cap, key
+    assert set(r["frame_sizes"]["classes"]) == {"standard", "jumbo", "oversize"}
+    for c in r["frame_sizes"]["classes"].values():
+        assert set(c) == {"frames", "bytes"}
+    for h in r["frame_sizes"]["hosts"]:
+        assert set(h) == {"mac", "ips", "frames", "max_wire_len", "jumbo_frames", "mss"}
+    for v in r["vlans"]:
+        assert set(v) == {"vlan", "frames", "bytes", "max_wire_len"}
+    assert isinstance(r["findings"], list)
+
+
+def test_report_counts_are_reproducible_with_sql(capsys) -> None:
+    r = run_json(capsys, SAMPLE)
+    assert (
+        main(
+            [
+                "sql",
+                str(SAMPLE),
+                "--format",
+                "json",
+                "-e",
+                "SELECT count(*) AS n, sum(wire_len) AS b FROM packets",
+            ]
+        )
+        == 0
+    )
+    row = json.loads(capsys.readouterr().out)[0]
+    assert (row["n"], row["b"]) == (r["capture"]["packets"], r["capture"]["wire_bytes"])
+    assert main(["sql", str(SAMPLE), "--format", "json", "--query", "frame_size_classes"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {x["class"]: x["frames"] for x in rows} == {
+        k: v["frames"] for k, v in r["frame_sizes"]["classes"].items() if v["frames"]
+    }
+    # Two 9014-byte frames, one tagged and one not: L3 packets of 8996 and 9000 bytes.
+    assert r["frame_sizes"]["classes"]["jumbo"]["frames"] == 2
+    assert r["frame_sizes"]["classes"]["standard"]["frames"] == 2
+
+
+def test_text_report_is_readable(capsys) -> None:
+    assert main(["analyze", str(SAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "Frame sizes" in out and "VLANs" in out and "jumbo" in out
+
+
+def test_cut_file_reported_and_strict_exit(capsys) -> None:
+    cut = CAPTURES / "malformed" / "trunc-record-data.pcap"
+    r = run_json(capsys, cut)
+    err = r["capture"]["files"][0]["error"]
+    assert err["offset"] == 258 and err["kind"] == "cut_short"
+    assert main(["analyze", "--strict", str(cut)]) == 3
+
+
+def test_module_entry_point_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "lmcap", "analyze", "--format", "json", str(SAMPLE)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(out.stdout)["capture"]["packets"] == 4
+
+
+def test_schema_doc_is_current() -> None:
+    doc = ROOT / "docs" / "schema.md"
+    assert doc.read_text() == _core.schema_markdown(), (
+        "docs/schema.md is stale: run `lmcap schema --markdown > docs/schema.md`"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(queries.all_queries()))
+def test_every_shipped_query_runs_and_returns_its_declared_columns(name: str) -> None:
+    import lmcap
+
+    q = queries.get(name)
+    con = lmcap.connect(SAMPLE)
+    rel = con.execute(q.sql)
+    assert [d[0] for d in rel.description] == q.columns
+
+
+def test_queries_ship_inside_the_package() -> None:
+    # Loaded through importlib.resources: fails if the wheel left them out of lmcap/.
+    names = set(queries.all_queries())
+    assert {"capture_summary", "frame_size_classes", "vlan_summary"} <= names
