@@ -147,6 +147,7 @@ pub struct PacketsBuilder {
     icmp_quoted_src_port: UInt16Builder,
     icmp_quoted_dst_port: UInt16Builder,
     icmp_quoted_ip_len: UInt32Builder,
+    icmp_quoted_ip_id: UInt32Builder,
     igmp_type: UInt8Builder,
     igmp_version: UInt8Builder,
     igmp_group: StringBuilder,
@@ -216,6 +217,7 @@ impl PacketsBuilder {
             icmp_quoted_src_port: UInt16Builder::with_capacity(n),
             icmp_quoted_dst_port: UInt16Builder::with_capacity(n),
             icmp_quoted_ip_len: UInt32Builder::with_capacity(n),
+            icmp_quoted_ip_id: UInt32Builder::with_capacity(n),
             igmp_type: UInt8Builder::with_capacity(n),
             igmp_version: UInt8Builder::with_capacity(n),
             igmp_group: StringBuilder::new(),
@@ -342,6 +344,8 @@ impl PacketsBuilder {
             .append_option(q.and_then(|q| q.dst_port));
         self.icmp_quoted_ip_len
             .append_option(q.and_then(|q| q.ip_len));
+        self.icmp_quoted_ip_id
+            .append_option(q.and_then(|q| q.ip_id));
 
         let g = d.igmp.as_ref();
         self.igmp_type.append_option(g.map(|g| g.msg_type));
@@ -412,6 +416,7 @@ impl PacketsBuilder {
             Arc::new(self.icmp_quoted_src_port.finish()),
             Arc::new(self.icmp_quoted_dst_port.finish()),
             Arc::new(self.icmp_quoted_ip_len.finish()),
+            Arc::new(self.icmp_quoted_ip_id.finish()),
             Arc::new(self.igmp_type.finish()),
             Arc::new(self.igmp_version.finish()),
             Arc::new(self.igmp_group.finish()),

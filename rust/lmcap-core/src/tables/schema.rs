@@ -134,6 +134,7 @@ pub fn packets() -> TableDef {
             opt("icmp_quoted_src_port", UInt16, "source port of the quoted TCP/UDP header", "no quoted TCP/UDP ports"),
             opt("icmp_quoted_dst_port", UInt16, "destination port of the quoted TCP/UDP header", "no quoted TCP/UDP ports"),
             opt("icmp_quoted_ip_len", UInt32, "length the quoted packet's IP header states: the size that did not fit", NOT_ERROR_QUOTE),
+            opt("icmp_quoted_ip_id", UInt32, "IPv4 identification (or IPv6 fragment id) of the quoted packet: ties a reassembly time-exceeded to its datagram", "not an ICMP error, or the quoted header has no id"),
             opt("igmp_type", UInt8, "IGMP message type (0x11 query, 0x12 v1 report, 0x16 v2 report, 0x17 leave, 0x22 v3 report)", "not IGMP"),
             opt("igmp_version", UInt8, "IGMP version, told apart as RFC 3376 section 7.1 says", "not IGMP"),
             opt("igmp_group", Utf8, "group address of a v1/v2 message or v3 query (0.0.0.0 for general queries); v3 reports list theirs in `igmp_records`", "not IGMP, or an IGMPv3 report"),

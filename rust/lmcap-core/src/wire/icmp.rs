@@ -29,6 +29,9 @@ pub struct Quoted {
     pub dst_port: Option<u16>,
     /// Length of the quoted packet as its own header gave it (the size that did not fit).
     pub ip_len: Option<u32>,
+    /// IPv4 identification (or IPv6 fragment id) of the quoted packet: ties a reassembly
+    /// time-exceeded message to the datagram that never completed.
+    pub ip_id: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +69,7 @@ fn quoted_v4(b: &[u8]) -> Option<Quoted> {
         src_port,
         dst_port,
         ip_len: Some(ip.total_len as u32),
+        ip_id: Some(ip.id as u32),
     })
 }
 
@@ -83,6 +87,7 @@ fn quoted_v6(b: &[u8]) -> Option<Quoted> {
     };
     if let Ok(ip) = Ipv6::parse(b) {
         q.protocol = Some(ip.protocol);
+        q.ip_id = ip.fragment.map(|f| f.id);
         if ip.fragment.is_none_or(|f| f.offset == 0) {
             (q.src_port, q.dst_port) = ports(ip.protocol, &b[ip.header_len..]);
         }
