@@ -237,6 +237,11 @@ fn walk<'a>(b: &'a [u8], link_type: Option<u16>, wire_len: u32, d: &mut Decoded<
         d.l3_offset = Some(off);
         return StopReason::Llc;
     }
+    if ethertype == 0 && matches!(link_type, link::LINKTYPE_NULL | link::LINKTYPE_LOOP) {
+        // A loopback address family lmcap does not know: there is no ethertype to report.
+        d.l3_offset = Some(off);
+        return StopReason::UnknownEthertype;
+    }
     d.ethertype = Some(ethertype);
     d.l3_offset = Some(off);
     let l3 = &b[off..];
@@ -266,6 +271,13 @@ fn walk<'a>(b: &'a [u8], link_type: Option<u16>, wire_len: u32, d: &mut Decoded<
 
 fn ipv4<'a>(b: &'a [u8], wire_len: usize, d: &mut Decoded<'a>) -> StopReason {
     let ip = match Ipv4::parse(b) {
+        // Total length below the header length: the header itself is readable, keep it.
+        Err(Stop::Malformed(StopReason::BadIpTotalLength)) => {
+            if let Ok(ip) = Ipv4::parse_ignoring_length(b) {
+                d.ip = Some(ipv4_layer(&ip));
+            }
+            return StopReason::BadIpTotalLength;
+        }
         Ok(ip) => ip,
         // The whole frame is here, so the header (IHL) claims more than the packet holds.
         Err(Stop::Truncated) if b.len() >= wire_len && b.len() >= 20 => {
@@ -273,22 +285,7 @@ fn ipv4<'a>(b: &'a [u8], wire_len: usize, d: &mut Decoded<'a>) -> StopReason {
         }
         Err(s) => return truncated_or(s, StopReason::TruncatedIpv4),
     };
-    d.ip = Some(IpLayer {
-        version: 4,
-        src: ip.src.into(),
-        dst: ip.dst.into(),
-        protocol: ip.protocol,
-        ip_len: (ip.total_len != 0).then_some(ip.total_len as u32),
-        header_len: ip.header_len as u16,
-        ttl: ip.ttl,
-        dscp: ip.dscp,
-        ecn: ip.ecn,
-        id: Some(ip.id as u32),
-        dont_fragment: Some(ip.dont_fragment),
-        more_fragments: Some(ip.more_fragments),
-        frag_offset: Some(ip.frag_offset),
-        is_fragment: ip.is_fragment(),
-    });
+    d.ip = Some(ipv4_layer(&ip));
     if ip.total_len as usize > wire_len {
         return StopReason::BadIpTotalLength;
     }
@@ -305,39 +302,56 @@ fn ipv4<'a>(b: &'a [u8], wire_len: usize, d: &mut Decoded<'a>) -> StopReason {
         d.payload_len = Some(payload_len as u32);
         return StopReason::Ok;
     }
-    transport(ip.protocol, false, &packet[ip.header_len..], payload_len, d)
+    transport(
+        ip.protocol,
+        false,
+        ip.more_fragments,
+        &packet[ip.header_len..],
+        payload_len,
+        d,
+    )
+}
+
+fn ipv4_layer(ip: &Ipv4<'_>) -> IpLayer {
+    IpLayer {
+        version: 4,
+        src: ip.src.into(),
+        dst: ip.dst.into(),
+        protocol: ip.protocol,
+        ip_len: (ip.total_len != 0).then_some(ip.total_len as u32),
+        header_len: ip.header_len as u16,
+        ttl: ip.ttl,
+        dscp: ip.dscp,
+        ecn: ip.ecn,
+        id: Some(ip.id as u32),
+        dont_fragment: Some(ip.dont_fragment),
+        more_fragments: Some(ip.more_fragments),
+        frag_offset: Some(ip.frag_offset),
+        is_fragment: ip.is_fragment(),
+    }
 }
 
 fn ipv6<'a>(b: &'a [u8], wire_len: usize, d: &mut Decoded<'a>) -> StopReason {
-    let ip = match Ipv6::parse(b) {
+    let mut ip = match Ipv6::parse_fixed(b) {
         Ok(ip) => ip,
-        // The whole frame is here, so an extension header claims more than the packet holds.
-        Err(Stop::Truncated) if b.len() >= wire_len && b.len() >= 40 => {
-            return StopReason::BadIpv6ExtHeaderLength
-        }
         Err(s) => return truncated_or(s, StopReason::TruncatedIpv6),
     };
+    let chain = ip.walk_extension_headers(b);
+    if let Err(stop) = chain {
+        // The fixed header is sound: keep addresses and the rest, report where the chain broke.
+        d.ip = Some(ipv6_layer(&ip, None));
+        return match stop {
+            // The whole frame is here, so an extension header claims more than the packet holds.
+            Stop::Truncated if b.len() >= wire_len => StopReason::BadIpv6ExtHeaderLength,
+            s => truncated_or(s, StopReason::TruncatedIpv6),
+        };
+    }
     let declared = ip
         .jumbo_len
         .map(|j| 40 + j as usize)
         .or((ip.payload_len != 0).then_some(40 + ip.payload_len as usize));
     let frag = ip.fragment;
-    d.ip = Some(IpLayer {
-        version: 6,
-        src: IpAddr::from(*ip.src),
-        dst: IpAddr::from(*ip.dst),
-        protocol: ip.protocol,
-        ip_len: declared.map(|l| l as u32),
-        header_len: ip.header_len as u16,
-        ttl: ip.hop_limit,
-        dscp: ip.traffic_class >> 2,
-        ecn: ip.traffic_class & 3,
-        id: frag.map(|f| f.id),
-        dont_fragment: None,
-        more_fragments: frag.map(|f| f.more),
-        frag_offset: frag.map(|f| f.offset),
-        is_fragment: ip.is_fragment(),
-    });
+    d.ip = Some(ipv6_layer(&ip, declared));
     if declared.is_some_and(|l| l > wire_len) {
         return StopReason::BadIpTotalLength;
     }
@@ -353,34 +367,66 @@ fn ipv6<'a>(b: &'a [u8], wire_len: usize, d: &mut Decoded<'a>) -> StopReason {
     transport(
         ip.protocol,
         true,
+        frag.is_some_and(|f| f.more),
         &packet[ip.header_len.min(packet.len())..],
         payload_len,
         d,
     )
 }
 
+fn ipv6_layer(ip: &Ipv6<'_>, declared: Option<usize>) -> IpLayer {
+    let frag = ip.fragment;
+    IpLayer {
+        version: 6,
+        src: IpAddr::from(*ip.src),
+        dst: IpAddr::from(*ip.dst),
+        protocol: ip.protocol,
+        ip_len: declared.map(|l| l as u32),
+        header_len: ip.header_len as u16,
+        ttl: ip.hop_limit,
+        dscp: ip.traffic_class >> 2,
+        ecn: ip.traffic_class & 3,
+        id: frag.map(|f| f.id),
+        dont_fragment: None,
+        more_fragments: frag.map(|f| f.more),
+        frag_offset: frag.map(|f| f.offset),
+        is_fragment: ip.is_fragment(),
+    }
+}
+
 /// `b`: captured transport bytes; `len`: transport length as the IP header states it.
 fn transport<'a>(
     protocol: u8,
     v6: bool,
+    first_fragment: bool,
     b: &'a [u8],
     len: usize,
     d: &mut Decoded<'a>,
 ) -> StopReason {
     match protocol {
-        IPPROTO_TCP => match Tcp::parse(b) {
+        IPPROTO_TCP => match Tcp::parse_fixed(b) {
             Ok(t) => {
-                if t.header_len > len {
-                    d.tcp = Some(t);
+                d.tcp = Some(t);
+                if t.header_len < 20 {
                     return StopReason::BadTcpHeaderLength;
                 }
+                if t.header_len > len {
+                    // The header continues in the next fragment (RFC 1858 tiny fragments
+                    // aside, legal); otherwise the data offset lies about the segment.
+                    return if first_fragment {
+                        StopReason::Ok
+                    } else {
+                        StopReason::BadTcpHeaderLength
+                    };
+                }
                 d.payload_len = Some((len - t.header_len) as u32);
+                if t.header_len > b.len() || b.len() < 20 {
+                    // Options cut by the snaplen: the fixed fields are kept.
+                    return StopReason::TruncatedTcp;
+                }
                 d.payload = Some(&b[t.header_len..]);
-                d.tcp = Some(t);
                 StopReason::Ok
             }
-            // Cut short although the whole segment was captured: the data offset lies.
-            Err(Stop::Truncated) if b.len() >= len => StopReason::BadTcpHeaderLength,
             Err(s) => truncated_or(s, StopReason::TruncatedTcp),
         },
         IPPROTO_UDP => match Udp::parse(b) {

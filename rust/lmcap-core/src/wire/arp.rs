@@ -24,7 +24,9 @@ impl<'a> Arp<'a> {
     pub fn parse(b: &'a [u8]) -> Result<Arp<'a>, Stop> {
         need(b, 8)?;
         let (hlen, plen) = (b[4], b[5]);
-        if hlen != 6 || plen != 4 {
+        let hardware_type = be16(b, 0);
+        // ATM ARP (hardware type 19, RFC 2225) lays its addresses out differently.
+        if hlen != 6 || plen != 4 || hardware_type == 19 {
             return Err(Stop::Malformed(StopReason::UnsupportedArpFormat));
         }
         need(b, 28)?;

@@ -24,6 +24,16 @@ pub struct Ipv4<'a> {
 
 impl<'a> Ipv4<'a> {
     pub fn parse(b: &'a [u8]) -> Result<Ipv4<'a>, Stop> {
+        Self::parse_inner(b, true)
+    }
+
+    /// The header even when its total-length field is below the header length (the fields are
+    /// still worth reporting beside the error).
+    pub fn parse_ignoring_length(b: &'a [u8]) -> Result<Ipv4<'a>, Stop> {
+        Self::parse_inner(b, false)
+    }
+
+    fn parse_inner(b: &'a [u8], check_length: bool) -> Result<Ipv4<'a>, Stop> {
         need(b, 20)?;
         if b[0] >> 4 != 4 {
             return Err(Stop::Malformed(StopReason::BadIpVersion));
@@ -33,7 +43,7 @@ impl<'a> Ipv4<'a> {
             return Err(Stop::Malformed(StopReason::BadIpv4HeaderLength));
         }
         let total_len = be16(b, 2);
-        if total_len != 0 && (total_len as usize) < header_len {
+        if check_length && total_len != 0 && (total_len as usize) < header_len {
             return Err(Stop::Malformed(StopReason::BadIpTotalLength));
         }
         need(b, header_len)?;

@@ -47,12 +47,19 @@ impl<'a> Ipv6<'a> {
     /// the captured bytes stops with `Truncated` only when the packet itself is longer than what
     /// was captured; otherwise the extension length is a lie.
     pub fn parse(b: &'a [u8]) -> Result<Ipv6<'a>, Stop> {
+        let mut ip = Self::parse_fixed(b)?;
+        ip.walk_extension_headers(b)?;
+        Ok(ip)
+    }
+
+    /// The fixed 40-byte header only; `protocol` is its Next Header field.
+    pub fn parse_fixed(b: &'a [u8]) -> Result<Ipv6<'a>, Stop> {
         need(b, 40)?;
         if b[0] >> 4 != 6 {
             return Err(Stop::Malformed(StopReason::BadIpVersion));
         }
         let vtf = be32(b, 0);
-        let mut ip = Ipv6 {
+        let ip = Ipv6 {
             payload_len: be16(b, 4),
             traffic_class: ((vtf >> 20) & 0xff) as u8,
             flow_label: vtf & 0x000f_ffff,
@@ -65,6 +72,13 @@ impl<'a> Ipv6<'a> {
             fragment: None,
             jumbo_len: None,
         };
+        Ok(ip)
+    }
+
+    /// Walk the extension headers after the fixed header (`b` is the whole packet), updating
+    /// `protocol`, `header_len`, the fragment header and the jumbogram length as it goes.
+    pub fn walk_extension_headers(&mut self, b: &'a [u8]) -> Result<(), Stop> {
+        let ip = self;
         loop {
             let next = ip.protocol;
             let at = ip.header_len;
@@ -79,7 +93,7 @@ impl<'a> Ipv6<'a> {
                     (b[at + 1] as usize + 2) * 4
                 }
                 NEXT_FRAGMENT => 8,
-                _ => return Ok(ip),
+                _ => return Ok(()),
             };
             if ip.extension_headers as usize >= MAX_EXTENSION_HEADERS {
                 return Err(Stop::Malformed(StopReason::Ipv6ExtChainTooLong));
@@ -105,7 +119,7 @@ impl<'a> Ipv6<'a> {
             ip.extension_headers += 1;
             if next == NEXT_FRAGMENT && ip.fragment.is_some_and(|f| f.offset != 0) {
                 // Later fragments carry no upper-layer header: stop walking.
-                return Ok(ip);
+                return Ok(());
             }
         }
     }

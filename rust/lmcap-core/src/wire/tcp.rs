@@ -38,21 +38,32 @@ pub struct Tcp {
 impl Tcp {
     /// `b` is the IP payload as captured. The header must fit in it entirely.
     pub fn parse(b: &[u8]) -> Result<Tcp, Stop> {
-        need(b, 20)?;
-        let header_len = ((b[12] >> 4) as usize) * 4;
-        if header_len < 20 {
+        let t = Self::parse_fixed(b)?;
+        if t.header_len < 20 {
             return Err(Stop::Malformed(StopReason::BadTcpHeaderLength));
         }
-        need(b, header_len)?;
+        need(b, t.header_len)?;
+        Ok(t)
+    }
+
+    /// The fields lmcap records (ports, sequence and acknowledgement numbers, data offset,
+    /// flags, window: the first 16 bytes; checksum and urgent pointer are not kept) and
+    /// whatever options are present, even when the header runs past `b` (a snaplen cut, or a
+    /// header continued in the next IP fragment) or its data offset is below 5. The caller
+    /// decides what a short or lying header means, with the fields in hand.
+    pub fn parse_fixed(b: &[u8]) -> Result<Tcp, Stop> {
+        need(b, 16)?;
+        let header_len = ((b[12] >> 4) as usize) * 4;
         Ok(Tcp {
             src_port: be16(b, 0),
             dst_port: be16(b, 2),
             seq: be32(b, 4),
             ack: be32(b, 8),
             header_len,
-            flags: be16(b, 12) & 0x01ff,
+            // 12 bits, the 3 reserved ones included, as tshark's tcp.flags shows them.
+            flags: be16(b, 12) & 0x0fff,
             window: be16(b, 14),
-            options: parse_options(&b[20..header_len]),
+            options: parse_options(b.get(20..header_len.min(b.len())).unwrap_or(&[])),
         })
     }
 }
