@@ -144,8 +144,21 @@ class TsharkRunner:
         self._lock = Lock()
 
     def _run(self, path: str, fields: tuple[str, ...], options: tuple[str, ...]) -> TsharkResult:
-        cmd = [self.exe, "-n", "-r", path, *options, "-T", "fields",
-               "-E", "header=n", "-E", "separator=/t", "-E", "quote=n"]
+        cmd = [
+            self.exe,
+            "-n",
+            "-r",
+            path,
+            *options,
+            "-T",
+            "fields",
+            "-E",
+            "header=n",
+            "-E",
+            "separator=/t",
+            "-E",
+            "quote=n",
+        ]
         for f in fields:
             cmd += ["-e", f]
         env = dict(os.environ, LC_ALL="C")

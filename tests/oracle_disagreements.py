@@ -51,28 +51,42 @@ TCP_FLAGS_MASK = 0x0FFF
 
 # (file, frame or None for every frame, tshark field) -> reason
 TSHARK_FRAME_DISAGREEMENTS: dict[tuple, str] = {
-    ("pcapplusplus/null_loopback.pcap", 3, "network layer"):
-        "LINKTYPE_NULL header 0f 00 08 00 is no address family in either byte order; "
-        "tshark's heuristic reads bytes 2-3 as an ethertype (0x0800), lmcap says "
-        "unknown_ethertype as the link-type spec (4-byte AF) implies",
+    (
+        "pcapplusplus/null_loopback.pcap",
+        3,
+        "network layer",
+    ): "LINKTYPE_NULL header 0f 00 08 00 is no address family in either byte order; "
+    "tshark's heuristic reads bytes 2-3 as an ethertype (0x0800), lmcap says "
+    "unknown_ethertype as the link-type spec (4-byte AF) implies",
 }
 
 _SHORT_TOTAL_LENGTH = (
     "IPv4 total length below the header length: tshark shows no IP fields; lmcap keeps the "
     "readable header (addresses, TTL, id, flags) beside decode_status bad_ip_total_length"
 )
-for _field in ("ip.src", "ip.dst", "ip.proto", "ip.ttl", "ip.id", "ip.flags.df", "ip.flags.mf",
-               "ip.frag_offset"):
+for _field in (
+    "ip.src",
+    "ip.dst",
+    "ip.proto",
+    "ip.ttl",
+    "ip.id",
+    "ip.flags.df",
+    "ip.flags.mf",
+    "ip.frag_offset",
+):
     TSHARK_FRAME_DISAGREEMENTS[("pcapplusplus/ipv4-malformed.pcap", 1, _field)] = (
-        _SHORT_TOTAL_LENGTH)
+        _SHORT_TOTAL_LENGTH
+    )
 
 _SHORT_DATA_OFFSET = (
     "TCP data offset below 5: tshark stops at the bogus header length and shows only ports "
     "and sequence numbers; lmcap keeps every field it records (flags, ack, window) beside "
     "decode_status bad_tcp_header_length"
 )
-for _rel, _frames in (("ndpi/ip_fragmented_garbage.pcap", (1, 940)),
-                      ("captures/malformed/tcp-doff-lt5.pcap", (2,))):
+for _rel, _frames in (
+    ("ndpi/ip_fragmented_garbage.pcap", (1, 940)),
+    ("captures/malformed/tcp-doff-lt5.pcap", (2,)),
+):
     for _frame in _frames:
         for _field in ("tcp.flags", "tcp.ack_raw", "tcp.window_size_value"):
             TSHARK_FRAME_DISAGREEMENTS[(_rel, _frame, _field)] = _SHORT_DATA_OFFSET
@@ -101,35 +115,53 @@ CUSTOM_BLOCK_FILES: dict[str, int] = {
 }
 
 # test_public_corpus.py: (file, counter) -> (value lmcap is expected to give, reason)
-_FRAG = ("the oracle runs tshark with IPv4 reassembly on: it counts a datagram's L4 on the "
-         "frame that completes it (and none for datagrams it cannot reassemble); lmcap "
-         "decodes L4 from each first fragment (offset 0)")
+_FRAG = (
+    "the oracle runs tshark with IPv4 reassembly on: it counts a datagram's L4 on the "
+    "frame that completes it (and none for datagrams it cannot reassemble); lmcap "
+    "decodes L4 from each first fragment (offset 0)"
+)
 _TUNNEL = "the oracle counts the first TCP/UDP anywhere in the stack; lmcap does not decode "
-_BADLEN = ("IP total length > wire length: lmcap stops after IP (bad_ip_total_length), tshark "
-           "flags it and still dissects the transport header")
+_BADLEN = (
+    "IP total length > wire length: lmcap stops after IP (bad_ip_total_length), tshark "
+    "flags it and still dissects the transport header"
+)
 PUBLIC_COUNT_DISAGREEMENTS: dict[tuple, tuple] = {
     ("libpcap/rarp_req_reply.pcapng", "garp_frames"): (
-        0, "frame 1 is a RARP request with sender and target IP 0.0.0.0; the oracle counts "
-           "sender == target, lmcap's gratuitous excludes 0.0.0.0 (RFC 5227 probe form)"),
+        0,
+        "frame 1 is a RARP request with sender and target IP 0.0.0.0; the oracle counts "
+        "sender == target, lmcap's gratuitous excludes 0.0.0.0 (RFC 5227 probe form)",
+    ),
     ("tcpdump/arp-oobr.pcap", "garp_frames"): (
-        37, "frames 148 (hlen 7) and 993 (hlen 14) are not Ethernet/IPv4 ARP: lmcap says "
-            "unsupported_arp_format and puts them in no arp row; tshark compares the IPs"),
+        37,
+        "frames 148 (hlen 7) and 993 (hlen 14) are not Ethernet/IPv4 ARP: lmcap says "
+        "unsupported_arp_format and puts them in no arp row; tshark compares the IPs",
+    ),
     ("tcpdump/arp-too-long-tha.pcap", "garp_frames"): (
-        0, "hardware size 14: unsupported_arp_format in lmcap, no arp row"),
+        0,
+        "hardware size 14: unsupported_arp_format in lmcap, no arp row",
+    ),
     ("ndpi/6in4tunnel.pcap", "tcp_frames"): (0, _TUNNEL + "6in4 (IP proto 41)"),
     ("ndpi/6in4tunnel.pcap", "udp_frames"): (0, _TUNNEL + "6in4 (IP proto 41)"),
     ("zeek/mixed-vlan-mpls.pcap", "tcp_frames"): (36, _TUNNEL + "MPLS (unknown_ethertype)"),
     ("pcapplusplus/ip4_bad_fragment.pcap", "ipv4_fragment_frames"): (
-        0, "the only frame is IPv4 over MPLS, which lmcap does not decode"),
+        0,
+        "the only frame is IPv4 over MPLS, which lmcap does not decode",
+    ),
     ("ndpi/badpackets.pcap", "udp_frames"): (0, _BADLEN),
     ("tcpdump/ipv4_invalid_total_length.pcap", "udp_frames"): (0, _BADLEN),
     ("tcpdump/LINKTYPE_IPV4_invalid.pcap", "udp_frames"): (
-        0, "LINKTYPE_IPV4 holding a version-6 packet: lmcap bad_ip_version, tshark decodes"),
+        0,
+        "LINKTYPE_IPV4 holding a version-6 packet: lmcap bad_ip_version, tshark decodes",
+    ),
     ("pcapplusplus/null_loopback.pcap", "udp_frames"): (
-        1, "frame 3: non-standard loopback header 0f 00 08 00, see TSHARK_FRAME_DISAGREEMENTS"),
+        1,
+        "frame 3: non-standard loopback header 0f 00 08 00, see TSHARK_FRAME_DISAGREEMENTS",
+    ),
     ("ndpi/fuzz-2006-06-26-2594.pcap", "tcp_frames"): (
-        47, "fuzzed frames lmcap stops on (bad_ip_total_length, bad_tcp_header_length, "
-            "bad_ip_version...; each checked frame by frame in test_oracle_tshark.py)"),
+        47,
+        "fuzzed frames lmcap stops on (bad_ip_total_length, bad_tcp_header_length, "
+        "bad_ip_version...; each checked frame by frame in test_oracle_tshark.py)",
+    ),
     ("ndpi/fuzz-2006-06-26-2594.pcap", "udp_frames"): (502, "as tcp_frames"),
     ("pcapplusplus/ip4_fragments.pcap", "udp_frames"): (12, _FRAG),
     ("zeek/fragmented-1.pcap", "udp_frames"): (2, _FRAG),

@@ -92,10 +92,14 @@ FIELDS = (
     "arp.opcode",
 )
 OPTIONS = (
-    "-E", "occurrence=f",
-    "-o", "ip.defragment:FALSE",
-    "-o", "ipv6.defragment:FALSE",
-    "-o", "tcp.desegment_tcp_streams:FALSE",
+    "-E",
+    "occurrence=f",
+    "-o",
+    "ip.defragment:FALSE",
+    "-o",
+    "ipv6.defragment:FALSE",
+    "-o",
+    "tcp.desegment_tcp_streams:FALSE",
 )
 
 LINK_PROTOS = {"eth", "sll", "null", "loop", "raw", "ethertype"}
@@ -154,8 +158,21 @@ LAYER_FIELDS = {
     "igmp": [("igmp.type", "igmp_type", to_int), ("igmp.version", "igmp_version", to_int)],
 }
 LMCAP_COLUMNS = sorted(
-    {"frame_number", "wire_len", "cap_len", "decode_status", "src_mac", "dst_mac", "vlan_id",
-     "ip_version", "arp_opcode", "tcp_flags", "icmp_type", "igmp_type", "src_port"}
+    {
+        "frame_number",
+        "wire_len",
+        "cap_len",
+        "decode_status",
+        "src_mac",
+        "dst_mac",
+        "vlan_id",
+        "ip_version",
+        "arp_opcode",
+        "tcp_flags",
+        "icmp_type",
+        "igmp_type",
+        "src_port",
+    }
     | {c for cols in LAYER_COLUMNS.values() for c in cols}
 )
 TSHARK_TRANSPORT = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "icmpv6": "icmpv6", "igmp": "igmp"}
@@ -203,8 +220,9 @@ OWN_CASES = _own_cases()
 @pytest.fixture(scope="module")
 def tshark_all(tshark):
     """Queue every file's tshark run up front so start-up costs overlap."""
-    paths = [p.values[0] for p in PUBLIC_CASES + OWN_CASES
-             if not any(m.name == "skip" for m in p.marks)]
+    paths = [
+        p.values[0] for p in PUBLIC_CASES + OWN_CASES if not any(m.name == "skip" for m in p.marks)
+    ]
     tshark.prefetch(paths, FIELDS, OPTIONS)
     return tshark
 
@@ -238,8 +256,11 @@ def tshark_outer_vlan(row: dict, vlan_protos: list[str]):
     if not vlan_protos:
         return None
     if vlan_protos[0] == "ieee8021ad":
-        return to_int(row["ieee8021ad.svid"]) if row["ieee8021ad.svid"] else to_int(
-            row["ieee8021ad.id"])
+        return (
+            to_int(row["ieee8021ad.svid"])
+            if row["ieee8021ad.svid"]
+            else to_int(row["ieee8021ad.id"])
+        )
     return to_int(row["vlan.id"])
 
 
@@ -275,15 +296,17 @@ def compare_file(path, tshark_rows: list[dict], tables: dict, rel: str, known: d
         mismatches.append(Mismatch(frame, f"{text} (decode_status={status})"))
 
     if len(tshark_rows) != len(packets):
-        mismatches.append(Mismatch(
-            None, f"{rel}: frame count tshark={len(tshark_rows)} lmcap={len(packets)}"))
+        mismatches.append(
+            Mismatch(None, f"{rel}: frame count tshark={len(tshark_rows)} lmcap={len(packets)}")
+        )
 
     for row, pkt in zip(tshark_rows, packets):
         n = pkt["frame_number"]
         status = pkt["decode_status"]
         if to_int(row["frame.number"]) != n:
-            mismatches.append(Mismatch(n, f"{rel}: frame.number tshark={row['frame.number']} "
-                                          f"lmcap={n}"))
+            mismatches.append(
+                Mismatch(n, f"{rel}: frame.number tshark={row['frame.number']} lmcap={n}")
+            )
             break
         for tf, col in (("frame.len", "wire_len"), ("frame.cap_len", "cap_len")):
             if to_int(row[tf]) != pkt[col]:
@@ -295,8 +318,11 @@ def compare_file(path, tshark_rows: list[dict], tables: dict, rel: str, known: d
             # tshark saw the whole fixed 20-byte header (only options were cut): lmcap
             # could have reported ports/flags/seq too, so this is not excused.
             stopped.discard("tcp")
-        if (status == "bad_tcp_header_length" and (to_int(row["tcp.hdr_len"]) or 0) >= 20
-                and row["ip.flags.mf"] == "1"):
+        if (
+            status == "bad_tcp_header_length"
+            and (to_int(row["tcp.hdr_len"]) or 0) >= 20
+            and row["ip.flags.mf"] == "1"
+        ):
             # a valid data offset whose header continues in the next IPv4 fragment
             stopped.discard("tcp")
 
@@ -374,10 +400,15 @@ def _check(path, tshark_all, rel, record_property):
     if bugs:
         seen = {m.frame for m in mismatches}
         fixed = sorted(set(bugs) - seen)
-        assert not fixed, (f"{rel}: frames {fixed} listed in LMCAP_BUGS now match tshark; "
-                           "remove them from oracle_disagreements.LMCAP_BUGS")
-        pytest.xfail("; ".join(f"frame {f}: {bugs[f]}" for f in sorted(bugs)) + " | "
-                     + format_mismatches("mismatches", mismatches))
+        assert not fixed, (
+            f"{rel}: frames {fixed} listed in LMCAP_BUGS now match tshark; "
+            "remove them from oracle_disagreements.LMCAP_BUGS"
+        )
+        pytest.xfail(
+            "; ".join(f"frame {f}: {bugs[f]}" for f in sorted(bugs))
+            + " | "
+            + format_mismatches("mismatches", mismatches)
+        )
 
 
 @pytest.mark.parametrize("path", PUBLIC_CASES)
@@ -387,35 +418,78 @@ def test_public_corpus_vs_tshark(path, tshark_all, record_property):
 
 @pytest.mark.parametrize("path", OWN_CASES)
 def test_own_captures_vs_tshark(path, tshark_all, record_property):
-    _check(path, tshark_all, "captures/" + path.relative_to(CAPTURES_DIR).as_posix(),
-           record_property)
+    _check(
+        path, tshark_all, "captures/" + path.relative_to(CAPTURES_DIR).as_posix(), record_property
+    )
 
 
 def test_comparison_can_fail():
     """The comparison itself reports a corrupted value (guards against a vacuous test)."""
-    tables = {"packets": _FakeTable([{
-        "frame_number": 1, "wire_len": 60, "cap_len": 60, "decode_status": "ok",
-        "src_mac": "00:00:00:00:00:01", "dst_mac": "00:00:00:00:00:02", "vlan_id": None,
-        "ip_version": 4, "arp_opcode": None, "src_ip": "192.0.2.1", "dst_ip": "192.0.2.2",
-        "ip_proto": 6, "ttl": 64, "ip_id": 1, "df": True, "mf": False, "frag_offset": 0,
-        "tcp_flags": 0x12, "src_port": 80, "dst_port": 1234, "tcp_seq": 1, "tcp_ack": 2,
-        "tcp_window": 100, "icmp_type": None, "igmp_type": None,
-    }])}
+    tables = {
+        "packets": _FakeTable(
+            [
+                {
+                    "frame_number": 1,
+                    "wire_len": 60,
+                    "cap_len": 60,
+                    "decode_status": "ok",
+                    "src_mac": "00:00:00:00:00:01",
+                    "dst_mac": "00:00:00:00:00:02",
+                    "vlan_id": None,
+                    "ip_version": 4,
+                    "arp_opcode": None,
+                    "src_ip": "192.0.2.1",
+                    "dst_ip": "192.0.2.2",
+                    "ip_proto": 6,
+                    "ttl": 64,
+                    "ip_id": 1,
+                    "df": True,
+                    "mf": False,
+                    "frag_offset": 0,
+                    "tcp_flags": 0x12,
+                    "src_port": 80,
+                    "dst_port": 1234,
+                    "tcp_seq": 1,
+                    "tcp_ack": 2,
+                    "tcp_window": 100,
+                    "icmp_type": None,
+                    "igmp_type": None,
+                }
+            ]
+        )
+    }
     row = {f: "" for f in FIELDS}
-    row.update({
-        "frame.number": "1", "frame.protocols": "eth:ethertype:ip:tcp", "frame.len": "60",
-        "frame.cap_len": "60", "eth.src": "00:00:00:00:00:01", "eth.dst": "00:00:00:00:00:02",
-        "ip.src": "192.0.2.1", "ip.dst": "192.0.2.2", "ip.proto": "6", "ip.ttl": "64",
-        "ip.id": "0x0001", "ip.flags.df": "1", "ip.flags.mf": "0", "ip.frag_offset": "0",
-        "tcp.srcport": "80", "tcp.dstport": "1234", "tcp.flags": "0x0012", "tcp.seq_raw": "1",
-        "tcp.ack_raw": "2", "tcp.window_size_value": "100",
-    })
+    row.update(
+        {
+            "frame.number": "1",
+            "frame.protocols": "eth:ethertype:ip:tcp",
+            "frame.len": "60",
+            "frame.cap_len": "60",
+            "eth.src": "00:00:00:00:00:01",
+            "eth.dst": "00:00:00:00:00:02",
+            "ip.src": "192.0.2.1",
+            "ip.dst": "192.0.2.2",
+            "ip.proto": "6",
+            "ip.ttl": "64",
+            "ip.id": "0x0001",
+            "ip.flags.df": "1",
+            "ip.flags.mf": "0",
+            "ip.frag_offset": "0",
+            "tcp.srcport": "80",
+            "tcp.dstport": "1234",
+            "tcp.flags": "0x0012",
+            "tcp.seq_raw": "1",
+            "tcp.ack_raw": "2",
+            "tcp.window_size_value": "100",
+        }
+    )
     assert compare_file(None, [row], tables, "fake", {}) == ([], [])
     bad = dict(row, **{"tcp.flags": "0x0010", "ip.flags.mf": "1"})
     mism, _ = compare_file(None, [bad], tables, "fake", {})
     assert len(mism) == 2 and "tcp.flags" in mism[1] and "ip.flags.mf" in mism[0]
-    mism, _ = compare_file(None, [dict(row, **{"frame.protocols": "eth:ethertype:ip:udp"})],
-                           tables, "fake", {})
+    mism, _ = compare_file(
+        None, [dict(row, **{"frame.protocols": "eth:ethertype:ip:udp"})], tables, "fake", {}
+    )
     assert len(mism) == 1 and "transport layer" in mism[0]
 
 

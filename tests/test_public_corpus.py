@@ -27,9 +27,21 @@ import lmcap
 
 ETHERNET = 1
 ETHERTYPE_ARP = (0x0806, 0x8035)
-COLUMNS = ["frame_number", "link_type", "cap_len", "wire_len", "vlan_tags", "ethertype",
-           "ip_version", "ip_proto", "is_fragment", "tcp_flags", "src_port", "igmp_type",
-           "igmp_version"]
+COLUMNS = [
+    "frame_number",
+    "link_type",
+    "cap_len",
+    "wire_len",
+    "vlan_tags",
+    "ethertype",
+    "ip_version",
+    "ip_proto",
+    "is_fragment",
+    "tcp_flags",
+    "src_port",
+    "igmp_type",
+    "igmp_version",
+]
 
 
 def _cases():
@@ -39,8 +51,11 @@ def _cases():
         marks = []
         bugs = {k: v for (f, k), v in PUBLIC_COUNT_BUGS.items() if f == rel}
         if bugs:
-            marks.append(pytest.mark.xfail(strict=True, reason="; ".join(
-                f"{k}: {v}" for k, v in bugs.items())))
+            marks.append(
+                pytest.mark.xfail(
+                    strict=True, reason="; ".join(f"{k}: {v}" for k, v in bugs.items())
+                )
+            )
         out.append(pytest.param(rel, id=rel, marks=marks))
     return out
 
@@ -64,8 +79,11 @@ def lmcap_summary(tables: dict, n_frames: int | None) -> dict:
             if r["igmp_version"] is not None:
                 igmp_ver[str(r["igmp_version"])] += 1
     arp = tables["arp"]
-    garp = sum(1 for a in arp.select(["frame_number", "gratuitous"]).to_pylist()
-               if a["frame_number"] in frames and a["gratuitous"])
+    garp = sum(
+        1
+        for a in arp.select(["frame_number", "gratuitous"]).to_pylist()
+        if a["frame_number"] in frames and a["gratuitous"]
+    )
     return {
         "packets": len(rows),
         "bytes_wire": sum(r["wire_len"] for r in rows),
@@ -83,17 +101,31 @@ def lmcap_summary(tables: dict, n_frames: int | None) -> dict:
 
 
 def oracle_summary(oracle: dict, rel: str) -> dict:
-    out = {k: oracle[k] for k in (
-        "packets", "bytes_wire", "bytes_captured", "frame_len_buckets", "vlan_frames",
-        "arp_frames", "garp_frames", "ipv4_fragment_frames", "tcp_frames", "udp_frames")}
+    out = {
+        k: oracle[k]
+        for k in (
+            "packets",
+            "bytes_wire",
+            "bytes_captured",
+            "frame_len_buckets",
+            "vlan_frames",
+            "arp_frames",
+            "garp_frames",
+            "ipv4_fragment_frames",
+            "tcp_frames",
+            "udp_frames",
+        )
+    }
     out["frame_len_buckets"] = dict(out["frame_len_buckets"])
     out["igmp_by_type"] = {k.split()[0].lower(): v for k, v in oracle["igmp_by_type"].items()}
     out["igmp_by_version"] = dict(oracle["igmp_by_version"])
     return out
 
 
-@pytest.mark.skipif(not (PUBLIC_CORPUS / "MANIFEST.tsv").is_file(),
-                    reason=f"public corpus not found at {PUBLIC_CORPUS}")
+@pytest.mark.skipif(
+    not (PUBLIC_CORPUS / "MANIFEST.tsv").is_file(),
+    reason=f"public corpus not found at {PUBLIC_CORPUS}",
+)
 @pytest.mark.parametrize("rel", _cases())
 def test_counts_match_oracle(rel):
     path = PUBLIC_CORPUS / rel
@@ -110,24 +142,35 @@ def test_counts_match_oracle(rel):
     for key, exp in expected.items():
         if key in known:
             exp = known[key][0]
-        elif skipped_blocks and key in ("packets", "bytes_wire", "bytes_captured",
-                                        "frame_len_buckets"):
+        elif skipped_blocks and key in (
+            "packets",
+            "bytes_wire",
+            "bytes_captured",
+            "frame_len_buckets",
+        ):
             continue  # checked below, after removing the custom-block records
         if got[key] != exp:
             mismatches.append(f"{rel} {key}: oracle={exp!r} lmcap={got[key]!r}")
     if skipped_blocks:
         if got["packets"] != oracle["packets"] - skipped_blocks:
-            mismatches.append(f"{rel} packets: oracle={oracle['packets']} minus "
-                              f"{skipped_blocks} custom blocks != lmcap={got['packets']}")
+            mismatches.append(
+                f"{rel} packets: oracle={oracle['packets']} minus "
+                f"{skipped_blocks} custom blocks != lmcap={got['packets']}"
+            )
     if not oracle["ok"] and tables["packets"].num_rows < oracle["packets"]:
-        mismatches.append(f"{rel}: lmcap read {tables['packets'].num_rows} frames, tshark "
-                          f"{oracle['packets']} before its error")
+        mismatches.append(
+            f"{rel}: lmcap read {tables['packets'].num_rows} frames, tshark "
+            f"{oracle['packets']} before its error"
+        )
     assert not mismatches, format_mismatches(f"lmcap vs oracle on {rel}", mismatches)
 
 
 def _error_cases():
-    return [pytest.param(r["path"], id=r["path"]) for r in public_manifest()
-            if not load_public_oracle(r["path"])["ok"]]
+    return [
+        pytest.param(r["path"], id=r["path"])
+        for r in public_manifest()
+        if not load_public_oracle(r["path"])["ok"]
+    ]
 
 
 @pytest.mark.parametrize("rel", _error_cases())

@@ -61,8 +61,14 @@ def cmd_sql(args: argparse.Namespace) -> int:
         print("lmcap sql: give exactly one of --execute SQL or --query NAME", file=sys.stderr)
         return 2
     con, had_errors = _connect(args.files, strict=False)
-    sql = args.execute or queries.get(args.query).sql
-    rel = con.sql(sql)
+    if args.execute:
+        rel = con.sql(args.execute)
+    else:
+        from lmcap.diagnostics import Params
+
+        q = queries.get(args.query)
+        params = {k: v for k, v in Params().sql_params().items() if k in q.params}
+        rel = con.sql(q.sql, params=params) if params else con.sql(q.sql)
     if rel is None:
         return EXIT_OK
     if args.format == "table":

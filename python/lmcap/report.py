@@ -91,12 +91,22 @@ def frame_sizes_section(con) -> dict[str, Any]:
     return {"classes": classes, "hosts": q.run(con, "frame_size_hosts")}
 
 
-def build(con, **params) -> dict[str, Any]:
-    """The whole report for a connection made by :func:`lmcap.connect`."""
+def build(con, params=None) -> dict[str, Any]:
+    """The whole report for a connection made by :func:`lmcap.connect`.
+
+    ``params`` is a :class:`lmcap.diagnostics.Params` (thresholds); defaults when None.
+    """
+    from lmcap import diagnostics
+    from lmcap.findings import sort_key
+
     report: dict[str, Any] = {"lmcap_version": __version__}
     for key in SECTIONS:
         report[key] = [] if key in ("findings", "vlans") else {}
     report["capture"] = capture_section(con)
     report["frame_sizes"] = frame_sizes_section(con)
     report["vlans"] = q.run(con, "vlan_summary")
+    ctx = diagnostics.Context(con, report, params or diagnostics.Params())
+    for diagnostic in diagnostics.all_diagnostics():
+        diagnostic(ctx)
+    report["findings"].sort(key=sort_key)
     return report

@@ -91,6 +91,10 @@ def render(report: dict[str, Any], max_rows: int = 20) -> str:
         ],
     )
 
+    from lmcap.diagnostics.l2text import render_l2
+
+    out += render_l2(report, max_rows)
+
     findings = report["findings"]
     out.append("")
     out.append(f"Findings ({len(findings)})")

@@ -1,0 +1,120 @@
+"""IP fragmentation: datagrams seen whole or not, per flow, and the reassembly timeouts that
+report the incomplete ones. Fills ``fragmentation`` and emits ``ip-fragmentation``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from lmcap.diagnostics import Context, when
+from lmcap.findings import finding
+
+PROTO_NAMES = {1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMPv6"}
+
+
+def _empty() -> dict:
+    return {
+        "fragments": 0,
+        "datagrams": 0,
+        "complete": 0,
+        "incomplete": 0,
+        "overlapping": 0,
+        "flows": [],
+    }
+
+
+def run(ctx: Context) -> None:
+    datagrams = ctx.run("frag_datagrams")
+    timeouts = ctx.run("frag_reassembly_timeouts")
+    section = {"ipv4": _empty(), "ipv6": _empty(), "reassembly_timeouts": []}
+
+    flows: dict[tuple, dict] = {}
+    sizes: dict[tuple, set] = defaultdict(set)
+    incomplete_ids: dict[tuple, list] = defaultdict(list)
+    for d in datagrams:
+        fam = section["ipv4" if d["ip_version"] == 4 else "ipv6"]
+        fam["fragments"] += d["fragments"]
+        fam["datagrams"] += 1
+        fam["complete"] += bool(d["complete"])
+        fam["incomplete"] += not d["complete"]
+        fam["overlapping"] += bool(d["overlapping"])
+        key = (d["ip_version"], d["src_ip"], d["dst_ip"], d["ip_proto"])
+        f = flows.setdefault(
+            key,
+            {
+                "src": d["src_ip"],
+                "dst": d["dst_ip"],
+                "ip_proto": d["ip_proto"],
+                "fragments": 0,
+                "datagrams": 0,
+                "complete": 0,
+                "incomplete": 0,
+                "overlapping": 0,
+                "max_datagram_len": None,
+                "first_frame": d["first_frame"],
+                "first_seen": when(d["first_ns"]),
+                "last_seen": when(d["last_ns"]),
+            },
+        )
+        f["fragments"] += d["fragments"]
+        f["datagrams"] += 1
+        f["complete"] += bool(d["complete"])
+        f["incomplete"] += not d["complete"]
+        f["overlapping"] += bool(d["overlapping"])
+        f["last_seen"] = when(d["last_ns"])
+        if d["datagram_len"] is not None:
+            sizes[key].add(d["datagram_len"])
+            f["max_datagram_len"] = max(f["max_datagram_len"] or 0, d["datagram_len"])
+        if not d["complete"]:
+            incomplete_ids[(d["src_ip"], d["dst_ip"], d["ip_id"])].append(d)
+
+    for t in timeouts:
+        matched = incomplete_ids.get((t["src_ip"], t["dst_ip"], t["ip_id"]), [])
+        section["reassembly_timeouts"].append(
+            {
+                "frame": t["frame_number"],
+                "at": when(t["at_ns"]),
+                "reporter": t["reporter"],
+                "src": t["src_ip"],
+                "dst": t["dst_ip"],
+                "ip_id": t["ip_id"],
+                "matches_incomplete_datagram": bool(matched),
+                "datagram_first_frame": matched[0]["first_frame"] if matched else None,
+            }
+        )
+
+    for key, f in flows.items():
+        f["datagram_sizes"] = sorted(sizes[key])[:20]
+        section["ipv4" if key[0] == 4 else "ipv6"]["flows"].append(f)
+    ctx.report["fragmentation"] = section
+
+    for key, f in flows.items():
+        proto = PROTO_NAMES.get(f["ip_proto"], f"protocol {f['ip_proto']}")
+        bad = f["incomplete"] or f["overlapping"]
+        timeouts_here = [
+            t
+            for t in section["reassembly_timeouts"]
+            if (t["src"], t["dst"]) == (f["src"], f["dst"])
+        ]
+        detail = []
+        if f["incomplete"]:
+            detail.append(f"{f['incomplete']} never completed")
+        if f["overlapping"]:
+            detail.append(f"{f['overlapping']} with overlapping fragments")
+        if timeouts_here:
+            detail.append(f"{len(timeouts_here)} reassembly timeout(s) reported")
+        sizes_text = ", ".join(map(str, f["datagram_sizes"][:5])) or "unknown"
+        ctx.add(
+            finding(
+                "ip-fragmentation",
+                "warning" if bad else "info",
+                f"{f['src']} -> {f['dst']} ({proto}, IPv{key[0]}) sent {f['datagrams']} "
+                f"fragmented datagram(s) in {f['fragments']} fragments (datagram sizes "
+                f"{sizes_text} bytes)" + (": " + "; ".join(detail) if detail else "") + ".",
+                {**f, "reassembly_timeouts": timeouts_here[:20]},
+                "Datagrams larger than the path MTU are split; losing one fragment loses the "
+                "whole datagram and reassembly costs CPU on the receiver. Raise the MTU end to "
+                "end (jumbo frames on every hop) or make the sender use smaller datagrams; for "
+                "TCP make sure ICMP fragmentation-needed is not filtered so PMTU discovery "
+                "works.",
+            )
+        )

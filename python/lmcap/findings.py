@@ -1,0 +1,59 @@
+"""Findings: what a diagnostic concluded, with the evidence behind it.
+
+Finding ids are a contract (CI checks match on them): add, never rename. Each id is listed in
+``FINDING_IDS`` with its severity range and what it means; docs/findings.md mirrors it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+
+#: Every finding id lmcap can emit, with a one-line description.
+FINDING_IDS: dict[str, str] = {
+    "mtu-mismatch": (
+        "two peers disagree on frame size: one advertises or sends jumbo, the other never does"
+    ),
+    "mtu-blackhole": "large segments retransmitted without acknowledgement while small ones pass",
+    "icmp-frag-needed": (
+        "a router reported that packets do not fit its next hop (ICMP 3/4, ICMPv6 2)"
+    ),
+    "df-ping-size-limit": "DF echo requests are answered up to a size and die above it",
+    "capture-offload": "TCP segments larger than the MTU: TSO/GSO/GRO seen by a host-side capture",
+    "capture-truncated": "frames cut by the snaplen",
+    "jumbo-partial": "some bulk paths use jumbo frames and others do not",
+    "ip-fragmentation": "a flow sends fragmented IP datagrams",
+    "igmp-no-querier": "IGMP reports or leaves but no querier for longer than the query interval",
+    "unregistered-multicast": "multicast to a group no host joined: switches flood it",
+    "nlb-unicast-flooding": (
+        "client traffic to an NLB unicast cluster MAC (02:bf): flooded to every port"
+    ),
+    "nlb-multicast-flooding": (
+        "client traffic to an NLB multicast cluster MAC: flooded without IGMP"
+    ),
+    "duplicate-ip": "one IP claimed by two or more MACs at the same time",
+    "ip-moved": "an IP moved to another MAC or VLAN and stayed (e.g. a live-migrated VM)",
+    "arp-storm": "ARP rate above the threshold",
+}
+
+
+def finding(
+    id: str, severity: str, summary: str, evidence: dict[str, Any], advice: str
+) -> dict[str, Any]:
+    """A finding in the report's shape. ``evidence`` names hosts, flows, counts, frames, times."""
+    if id not in FINDING_IDS:
+        raise ValueError(f"unknown finding id {id!r}: add it to FINDING_IDS")
+    if severity not in SEVERITIES:
+        raise ValueError(f"bad severity {severity!r}")
+    return {
+        "id": id,
+        "severity": severity,
+        "summary": summary,
+        "evidence": evidence,
+        "advice": advice,
+    }
+
+
+def sort_key(f: dict[str, Any]) -> tuple[int, str]:
+    return (SEVERITIES.index(f["severity"]), f["id"])
