@@ -22,6 +22,35 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     return ["  " + line.rstrip() for line in lines]
 
 
+def _scalar(v: Any) -> str:
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}={_scalar(x)}" for k, x in v.items() if x is not None) + "}"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def _evidence_lines(ev: dict[str, Any], width: int = 100, max_items: int = 5) -> list[str]:
+    """Evidence in a few lines: scalars on one line, then each list with its first items."""
+    scalars = [f"{k}={_scalar(v)}" for k, v in ev.items() if not isinstance(v, (list, dict))]
+    lines: list[str] = []
+    line = "evidence:"
+    for part in scalars:
+        if len(line) + len(part) + 1 > width:
+            lines.append(line)
+            line = "  "
+        line += " " + part
+    lines.append(line)
+    for k, v in ev.items():
+        if isinstance(v, list) and v:
+            more = f" (+{len(v) - max_items} more in the JSON report)" if len(v) > max_items else ""
+            lines.append(f"{k}:{more}")
+            lines += [f"  - {_scalar(x)}" for x in v[:max_items]]
+        elif isinstance(v, dict) and v:
+            lines.append(f"{k}: {_scalar(v)}")
+    return lines
+
+
 def render(report: dict[str, Any], max_rows: int = 20) -> str:
     out: list[str] = []
     cap = report["capture"]
@@ -102,7 +131,7 @@ def render(report: dict[str, Any], max_rows: int = 20) -> str:
         out.append("  none")
     for f in findings:
         out.append(f"  [{f['severity'].upper()}] {f['id']}: {f['summary']}")
-        for line in f.get("evidence_text", []):
+        for line in _evidence_lines(f.get("evidence", {})):
             out.append(f"      {line}")
         if f.get("advice"):
             out.append(f"      advice: {f['advice']}")
