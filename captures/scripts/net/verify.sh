@@ -17,7 +17,7 @@ for f in igmp/*.pcap; do
   echo "$f total=$(tot $f) span=$(t $f -T fields -e frame.time_relative | tail -1) queries=$(n $f igmp.type==0x11) v2report=$(n $f igmp.type==0x16) v2leave=$(n $f igmp.type==0x17) v3report=$(n $f igmp.type==0x22)"
   t $f -Y igmp.type==0x11 -T fields -e frame.time_relative -e ip.src -e igmp.version | tr '\n' ' '; echo
   t $f -Y udp -T fields -e ip.src -e ip.dst | sort | uniq -c
-  t $f -Y 'igmp.type==0x22' -T fields -e ip.src -e igmp.v3.grec.type -e igmp.v3.grec.multicast_address | sort | uniq -c
+  t $f -Y 'igmp.type==0x22' -T fields -e frame.time_relative -e ip.src -e igmp.record_type -e igmp.maddr
   t $f -Y 'igmp.type==0x16||igmp.type==0x17' -T fields -e ip.src -e igmp.type -e igmp.maddr | sort | uniq -c
 done
 echo "## frag"
