@@ -76,6 +76,12 @@ impl Scratch {
 
     fn ip(&mut self, b: &mut StringBuilder, a: Option<IpAddr>) {
         match a {
+            Some(IpAddr::V4(v4)) => {
+                // The common case, formatted straight from a stack buffer.
+                let mut buf = [0u8; 15];
+                let n = text::ipv4(&v4.octets(), &mut buf);
+                b.append_value(text::ascii(&buf[..n]));
+            }
             Some(a) => {
                 text::ip_into(&a, &mut self.ip);
                 b.append_value(&self.ip);
@@ -211,8 +217,8 @@ impl PacketsBuilder {
             icmp_id: UInt16Builder::with_capacity(n),
             icmp_seq: UInt16Builder::with_capacity(n),
             icmp_next_hop_mtu: UInt32Builder::with_capacity(n),
-            icmp_quoted_src_ip: StringBuilder::new(),
-            icmp_quoted_dst_ip: StringBuilder::new(),
+            icmp_quoted_src_ip: StringBuilder::with_capacity(n, 64),
+            icmp_quoted_dst_ip: StringBuilder::with_capacity(n, 64),
             icmp_quoted_proto: UInt8Builder::with_capacity(n),
             icmp_quoted_src_port: UInt16Builder::with_capacity(n),
             icmp_quoted_dst_port: UInt16Builder::with_capacity(n),
@@ -220,7 +226,7 @@ impl PacketsBuilder {
             icmp_quoted_ip_id: UInt32Builder::with_capacity(n),
             igmp_type: UInt8Builder::with_capacity(n),
             igmp_version: UInt8Builder::with_capacity(n),
-            igmp_group: StringBuilder::new(),
+            igmp_group: StringBuilder::with_capacity(n, 64),
             arp_opcode: UInt16Builder::with_capacity(n),
         }
     }

@@ -15,8 +15,17 @@ pub fn mac<'o>(m: &[u8; 6], out: &'o mut [u8; 17]) -> &'o str {
             out[i * 3 + 2] = b':';
         }
     }
-    // SAFETY-free: only ASCII was written.
-    std::str::from_utf8(&out[..]).unwrap_or_default()
+    ascii(&out[..])
+}
+
+/// View bytes this module wrote as text. Every writer here puts only ASCII digits, hex digits,
+/// ':' and '.' into its buffer, so validating UTF-8 again per address (measurably hot) is
+/// skipped in release builds and checked in debug builds.
+#[inline]
+pub fn ascii(b: &[u8]) -> &str {
+    debug_assert!(b.is_ascii());
+    // SAFETY: ASCII is valid UTF-8, and callers only pass bytes written by this module.
+    unsafe { std::str::from_utf8_unchecked(b) }
 }
 
 /// Dotted-quad IPv4 into a caller buffer.
@@ -49,7 +58,7 @@ pub fn ip_into(addr: &IpAddr, out: &mut String) {
         IpAddr::V4(v4) => {
             let mut buf = [0u8; 15];
             let n = ipv4(&v4.octets(), &mut buf);
-            out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+            out.push_str(ascii(&buf[..n]));
         }
         IpAddr::V6(v6) => {
             use std::fmt::Write;
