@@ -1,12 +1,21 @@
 //! The scanner: reads every input file, merges them in time order, decodes each frame and
 //! yields Arrow batches of `packets` with the event-table rows those frames produced.
+//!
+//! Work is split in two: framing (walking pcap/pcapng records and merging files by time) is
+//! cheap and sequential; decoding and building Arrow columns is where the time goes, and runs
+//! on several threads, one batch-sized chunk of frames each. Frames of mapped files are not
+//! copied for that (workers read them from the shared mapping); frames of streams (gzip, zstd,
+//! stdin) are copied once into their chunk, since the stream buffer moves on.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use arrow_array::RecordBatch;
+use memmap2::Mmap;
 
+use crate::capture::file::FrameBytes;
 use crate::capture::{FileInfo, FileReader};
 use crate::decode::decode;
 use crate::error::CaptureError;
@@ -22,77 +31,169 @@ pub struct ScanBatch {
     pub events: Vec<(&'static str, RecordBatch)>,
 }
 
+/// Decode threads to use: `LMCAP_THREADS` when set (1 turns parallel decoding off), else the
+/// machine's available parallelism.
+pub fn default_threads() -> usize {
+    std::env::var("LMCAP_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .min(64)
+}
+
+/// Where one frame's bytes are, for a decode worker.
+enum JobBytes {
+    /// `maps[map]`, bytes `start..start + len`.
+    Mapped {
+        map: usize,
+        start: usize,
+        len: usize,
+    },
+    /// `owned`, bytes `start..start + len`.
+    Owned { start: usize, len: usize },
+}
+
+/// A batch-sized run of framed records, ready to decode on any thread.
+#[derive(Default)]
+struct Chunk {
+    jobs: Vec<(FrameMeta, JobBytes)>,
+    maps: Vec<Arc<Mmap>>,
+    owned: Vec<u8>,
+}
+
+impl Chunk {
+    fn bytes(&self, job: &JobBytes) -> &[u8] {
+        match *job {
+            JobBytes::Mapped { map, start, len } => &self.maps[map][start..start + len],
+            JobBytes::Owned { start, len } => &self.owned[start..start + len],
+        }
+    }
+
+    fn decode(&self, batch_rows: usize) -> ScanBatch {
+        let mut packets = PacketsBuilder::new(batch_rows.min(self.jobs.len()));
+        let mut events = EventsBuilder::new();
+        for (meta, job) in &self.jobs {
+            let d = decode(self.bytes(job), meta.link_type, meta.wire_len);
+            packets.append(meta, &d);
+            events.append(meta, &d);
+        }
+        ScanBatch {
+            packets: packets.finish(),
+            events: events.finish(),
+        }
+    }
+}
+
 pub struct Scanner {
     readers: Vec<FileReader>,
     /// Next record of each file, smallest timestamp first (ties: earlier file first).
     heap: BinaryHeap<Reverse<(i64, u32)>>,
     primed: bool,
     batch_rows: usize,
+    threads: usize,
     next_frame: u64,
-    packets: PacketsBuilder,
-    events: EventsBuilder,
+    /// Decoded batches waiting to be handed out, in frame order.
+    ready: VecDeque<ScanBatch>,
 }
 
 impl Scanner {
     pub fn open(paths: &[PathBuf], batch_rows: usize) -> Scanner {
-        let batch_rows = batch_rows.max(1);
-        Scanner {
-            readers: paths
+        Self::from_readers(
+            paths
                 .iter()
                 .enumerate()
                 .map(|(i, p)| FileReader::open(i as u32, p))
                 .collect(),
-            heap: BinaryHeap::new(),
-            primed: false,
             batch_rows,
-            next_frame: 1,
-            packets: PacketsBuilder::new(batch_rows),
-            events: EventsBuilder::new(),
-        }
+        )
     }
 
     /// Scan already-open readers (in-memory inputs, tests).
     pub fn from_readers(readers: Vec<FileReader>, batch_rows: usize) -> Scanner {
-        let batch_rows = batch_rows.max(1);
         Scanner {
             readers,
             heap: BinaryHeap::new(),
             primed: false,
-            batch_rows,
+            batch_rows: batch_rows.max(1),
+            threads: default_threads(),
             next_frame: 1,
-            packets: PacketsBuilder::new(batch_rows),
-            events: EventsBuilder::new(),
+            ready: VecDeque::new(),
         }
     }
 
+    /// Decode with this many threads (1: everything on the calling thread).
+    pub fn with_threads(mut self, threads: usize) -> Scanner {
+        self.threads = threads.clamp(1, 64);
+        self
+    }
+
     fn push(&mut self, i: usize) {
-        if let Some(key) = self.readers[i]
-            .peek()
-            .is_some()
-            .then(|| self.readers[i].merge_key())
-            .flatten()
-        {
-            self.heap.push(Reverse((key, i as u32)));
+        if self.readers[i].peek().is_some() {
+            if let Some(key) = self.readers[i].merge_key() {
+                self.heap.push(Reverse((key, i as u32)));
+            }
         }
     }
 
     /// Decode up to one batch. None when every file is exhausted (or stopped on an error).
     pub fn next_batch(&mut self) -> Option<ScanBatch> {
+        if self.ready.is_empty() {
+            self.fill_ready();
+        }
+        self.ready.pop_front()
+    }
+
+    /// Frame up to `threads` chunks, decode them in parallel, queue the batches in order.
+    fn fill_ready(&mut self) {
+        let mut chunks = Vec::with_capacity(self.threads);
+        for _ in 0..self.threads {
+            let chunk = self.frame_chunk();
+            if chunk.jobs.is_empty() {
+                break;
+            }
+            chunks.push(chunk);
+        }
+        let rows = self.batch_rows;
+        if chunks.len() <= 1 {
+            self.ready.extend(chunks.iter().map(|c| c.decode(rows)));
+            return;
+        }
+        let batches: Vec<ScanBatch> = std::thread::scope(|scope| {
+            let (first, rest) = chunks.split_first().expect("at least two chunks");
+            let handles: Vec<_> = rest
+                .iter()
+                .map(|c| scope.spawn(move || c.decode(rows)))
+                .collect();
+            let mut out = vec![first.decode(rows)];
+            for h in handles {
+                // A worker can only panic on a bug (decoders do not panic on any input); keep
+                // the panic rather than return a short batch that loses frames silently.
+                out.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            }
+            out
+        });
+        self.ready.extend(batches);
+    }
+
+    /// The next batch-sized run of records in merged time order.
+    fn frame_chunk(&mut self) -> Chunk {
         if !self.primed {
             self.primed = true;
             for i in 0..self.readers.len() {
                 self.push(i);
             }
         }
-        while self.packets.len() < self.batch_rows {
+        let mut chunk = Chunk::default();
+        while chunk.jobs.len() < self.batch_rows {
             let Some(Reverse((_, i))) = self.heap.pop() else {
                 break;
             };
             let i = i as usize;
             // With one file (the usual case) drain it without going through the heap per frame.
             loop {
-                self.decode_pending(i);
-                if self.packets.len() >= self.batch_rows {
+                self.take_pending(i, &mut chunk);
+                if chunk.jobs.len() >= self.batch_rows {
                     self.push(i);
                     break;
                 }
@@ -107,16 +208,10 @@ impl Scanner {
                 }
             }
         }
-        if self.packets.is_empty() {
-            return None;
-        }
-        Some(ScanBatch {
-            packets: self.packets.finish(),
-            events: self.events.finish(),
-        })
+        chunk
     }
 
-    fn decode_pending(&mut self, i: usize) {
+    fn take_pending(&mut self, i: usize, chunk: &mut Chunk) {
         let reader = &mut self.readers[i];
         let Some(&r) = reader.peek() else { return };
         let meta = FrameMeta {
@@ -128,10 +223,31 @@ impl Scanner {
             cap_len: r.cap_len,
             wire_len: r.wire_len,
         };
-        let bytes = reader.frame_bytes();
-        let d = decode(bytes, r.link_type, r.wire_len);
-        self.packets.append(&meta, &d);
-        self.events.append(&meta, &d);
+        let job = match reader.frame_location() {
+            FrameBytes::Mapped { map, start, len } => {
+                let index = match chunk.maps.iter().position(|m| Arc::ptr_eq(m, map)) {
+                    Some(index) => index,
+                    None => {
+                        chunk.maps.push(map.clone());
+                        chunk.maps.len() - 1
+                    }
+                };
+                JobBytes::Mapped {
+                    map: index,
+                    start,
+                    len,
+                }
+            }
+            FrameBytes::Buffered(bytes) => {
+                let start = chunk.owned.len();
+                chunk.owned.extend_from_slice(bytes);
+                JobBytes::Owned {
+                    start,
+                    len: bytes.len(),
+                }
+            }
+        };
+        chunk.jobs.push((meta, job));
         reader.advance();
         self.next_frame += 1;
     }

@@ -62,6 +62,16 @@ pub struct FileInfo {
     pub error: Option<CaptureError>,
 }
 
+/// The bytes of a framed record.
+pub enum FrameBytes<'a> {
+    Mapped {
+        map: &'a std::sync::Arc<memmap2::Mmap>,
+        start: usize,
+        len: usize,
+    },
+    Buffered(&'a [u8]),
+}
+
 /// A record that has been framed but not yet handed out.
 #[derive(Debug, Clone, Copy)]
 pub struct RecordRef {
@@ -282,6 +292,27 @@ impl FileReader {
             // Cannot happen: next_record already made these bytes available.
             _ => &[],
         }
+    }
+
+    /// Where the pending record's frame bytes are: inside a file mapping (shareable with other
+    /// threads without a copy) or in the stream buffer (valid until `advance`).
+    pub fn frame_location(&mut self) -> FrameBytes<'_> {
+        let r = self
+            .pending
+            .expect("frame_location without a pending record");
+        if self.source.as_ref().is_some_and(|s| s.mapped().is_some()) {
+            let (map, pos) = self
+                .source
+                .as_ref()
+                .and_then(|s| s.mapped())
+                .expect("checked above");
+            return FrameBytes::Mapped {
+                map,
+                start: pos + r.data_start,
+                len: r.cap_len as usize,
+            };
+        }
+        FrameBytes::Buffered(self.frame_bytes())
     }
 
     /// Move past the pending record.

@@ -7,6 +7,7 @@
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::sync::Arc;
 
 use memmap2::{Mmap, UncheckedAdvice};
 
@@ -52,6 +53,15 @@ impl ByteSource {
         }
     }
 
+    /// The mapping and the read position, for readers that hand frames to other threads
+    /// without copying them.
+    pub fn mapped(&self) -> Option<(&Arc<Mmap>, usize)> {
+        match self {
+            ByteSource::Mapped(m) => m.map.as_ref().map(|map| (map, m.pos)),
+            ByteSource::Stream(_) => None,
+        }
+    }
+
     /// Total size when known up front (mapped files).
     pub fn len_hint(&self) -> Option<u64> {
         match self {
@@ -62,7 +72,7 @@ impl ByteSource {
 }
 
 pub struct MappedSource {
-    map: Option<Mmap>,
+    map: Option<Arc<Mmap>>,
     pos: usize,
     released: usize,
 }
@@ -79,7 +89,7 @@ impl MappedSource {
             let map = unsafe { Mmap::map(file)? };
             #[cfg(unix)]
             let _ = map.advise(memmap2::Advice::Sequential);
-            Some(map)
+            Some(Arc::new(map))
         };
         Ok(MappedSource {
             map,
@@ -89,7 +99,7 @@ impl MappedSource {
     }
 
     fn bytes(&self) -> &[u8] {
-        self.map.as_deref().unwrap_or(&[])
+        self.map.as_deref().map_or(&[], |m| &m[..])
     }
 
     #[inline]
@@ -112,9 +122,10 @@ impl MappedSource {
         let upto = self.pos / page * page;
         if let Some(map) = &self.map {
             if upto > self.released {
-                // SAFETY: nothing borrows bytes behind the read position: frames are copied into
-                // Arrow builders before `consume` is called. For a read-only private mapping,
-                // DONTNEED only drops our view; the next access would re-read the file.
+                // SAFETY: the mapping stays valid. For a read-only private file mapping,
+                // DONTNEED only drops the resident pages from our view; a later access (a
+                // decode worker still reading a frame behind the read position) faults them
+                // back in from the file with the same contents.
                 unsafe {
                     let _ = map.unchecked_advise_range(UncheckedAdvice::DontNeed, 0, upto);
                 }
