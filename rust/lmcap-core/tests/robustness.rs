@@ -238,8 +238,8 @@ fn parallel_decoding_gives_the_same_tables_as_one_thread() {
     if !path.exists() {
         return;
     }
-    let one = all_batches(Scanner::open(&[path.clone()], 100).with_threads(1));
-    let three = all_batches(Scanner::open(&[path.clone()], 100).with_threads(3));
+    let one = all_batches(Scanner::open(std::slice::from_ref(&path), 100).with_threads(1));
+    let three = all_batches(Scanner::open(std::slice::from_ref(&path), 100).with_threads(3));
     assert!(one.len() > 10, "the capture should span many batches");
     assert_eq!(one, three);
     // The same through the stream path (frames copied into chunks instead of shared mappings).
