@@ -13,6 +13,8 @@ step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "ruff"
 .venv/bin/ruff check python tests
+step "type stubs (mypy stubtest lmcap._core)"
+.venv/bin/python -m mypy.stubtest lmcap._core --ignore-disjoint-bases
 step "cargo test (lmcap-core)"
 cargo test -p lmcap-core --quiet
 step "pytest"

@@ -483,3 +483,4 @@ fn transport<'a>(
         }
     }
 }
+

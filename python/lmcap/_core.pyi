@@ -1,0 +1,65 @@
+"""Type stubs for the native module ``lmcap._core`` (rust/lmcap-py).
+
+Use the Python API in ``lmcap`` (``scan``, ``read``, ``read_tables``, ``connect``); this
+module is its engine: Arrow data crosses through the Arrow PyCapsule interface, one capsule
+per batch or stream, never per packet.
+"""
+
+from collections.abc import Sequence
+from os import PathLike
+from typing import Any, final
+
+__all__ = [
+    "ArrowBatch",
+    "ArrowSchema",
+    "Scanner",
+    "__version__",
+    "schema_markdown",
+    "table_names",
+    "table_schema",
+]
+__version__: str
+
+@final
+class ArrowBatch:
+    """One Arrow record batch; ``pyarrow.record_batch(obj)`` imports it without copying."""
+
+    @property
+    def num_rows(self) -> int: ...
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[Any, Any]: ...
+    def __arrow_c_schema__(self) -> Any: ...
+
+@final
+class ArrowSchema:
+    """An Arrow schema; ``pyarrow.schema(obj)`` imports it."""
+
+    def __arrow_c_schema__(self) -> Any: ...
+
+@final
+class Scanner:
+    """Reads capture files (merged in time order) and decodes them batch by batch.
+
+    >>> s = Scanner(["trace.pcap"])  # doctest: +SKIP
+    >>> pyarrow.RecordBatchReader.from_stream(s).read_all().num_rows  # doctest: +SKIP
+    """
+
+    def __new__(cls, paths: Sequence[str | PathLike[str]], batch_rows: int = 65536) -> Scanner: ...
+    def next_batch(self) -> ArrowBatch | None:
+        """The next ``packets`` batch, or None at the end (event batches are queued)."""
+    def take_events(self) -> list[tuple[str, ArrowBatch]]:
+        """Event-table batches produced so far as (table name, batch); empties the queue."""
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> Any:
+        """The ``packets`` table as an Arrow C stream."""
+    def files(self) -> ArrowBatch:
+        """The ``capture_files`` table."""
+    def errors(self) -> list[dict[str, Any]]:
+        """File-level errors: dicts with ``path``, ``offset``, ``kind`` and ``message``."""
+
+def table_schema(name: str) -> ArrowSchema:
+    """Schema of a table by name (see ``table_names()``)."""
+
+def table_names() -> list[str]:
+    """Every table lmcap produces, in documentation order."""
+
+def schema_markdown() -> str:
+    """docs/schema.md, generated from the Rust schema declaration."""
