@@ -20,6 +20,10 @@ PathArg = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]
 #: Tables produced alongside ``packets`` from the same frames.
 EVENT_TABLES = ("arp", "igmp_records", "nlb_heartbeats")
 
+#: Tables :func:`connect` derives in SQL from the others (the query of the same name in
+#: ``lmcap/queries``): ``flows``, one row per TCP connection and UDP flow.
+DERIVED_TABLES = ("flows",)
+
 
 class CaptureError(Exception):
     """A capture file could not be read to its end.
@@ -144,7 +148,7 @@ def read_tables(paths: PathArg, *, strict: bool = True) -> dict[str, pa.Table]:
 
 
 def connect(paths: PathArg, *, strict: bool = True, database: str = ":memory:"):
-    """A DuckDB connection with every table loaded, ready for SQL.
+    """A DuckDB connection with every table loaded (and ``flows`` derived), ready for SQL.
 
     >>> con = lmcap.connect("trace.pcapng")  # doctest: +SKIP
     >>> con.sql("SELECT vlan_id, count(*) FROM packets GROUP BY ALL").fetchall()  # doctest: +SKIP
@@ -172,6 +176,11 @@ def connect(paths: PathArg, *, strict: bool = True, database: str = ":memory:"):
     for name, bs in events.items():
         _load(con, name, pa.Table.from_batches(bs, schema(name)))
     _load(con, "capture_files", pa.Table.from_batches([pa.record_batch(scanner.files())]))
+    from lmcap import queries
+
+    for name in DERIVED_TABLES:
+        sql = queries.get(name).sql.strip().rstrip(";")
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
     _report_errors(scanner, strict, con)
     return con
 

@@ -25,6 +25,46 @@ def _connect(files: list[str], strict: bool):
     return con, bool(caught)
 
 
+SI = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
+
+
+def parse_link_speed(text: str) -> int:
+    """'10G', '25g', '40Gbps', '100M', '10000000000' -> bits per second."""
+    t = text.strip().lower()
+    for suffix in ("bit/s", "bps", "b"):
+        if t.endswith(suffix):
+            t = t[: -len(suffix)]
+            break
+    unit = t[-1] if t and t[-1] in SI else ""
+    number = t[: len(t) - len(unit)]
+    try:
+        value = float(number) * SI[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a link speed: {text!r} (try 10G, 25G, 100M)"
+        ) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"link speed must be positive: {text!r}")
+    return int(value)
+
+
+def parse_bucket(text: str) -> int:
+    """'1s', '100ms', '1ms', '0.5s', '250us' -> nanoseconds (1 ms to 1 hour)."""
+    t = text.strip().lower()
+    factor = 1e9
+    for suffix, scale in (("ms", 1e6), ("us", 1e3), ("ns", 1), ("s", 1e9)):
+        if t.endswith(suffix):
+            t, factor = t[: -len(suffix)], scale
+            break
+    try:
+        ns = int(float(t) * factor)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 1s, 100ms, 1ms)") from None
+    if not 1_000_000 <= ns <= 3_600_000_000_000:
+        raise argparse.ArgumentTypeError(f"bucket must be between 1ms and 1h: {text!r}")
+    return ns
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     import lmcap
     from lmcap import report as rep
@@ -35,7 +75,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     except lmcap.CaptureError as e:  # pragma: no cover - strict=False never raises
         print(f"lmcap: error: {e}", file=sys.stderr)
         return EXIT_CAPTURE_ERROR
-    report = rep.build(con)
+    from lmcap.diagnostics import Params
+
+    params = Params(bucket_ns=args.bucket, link_speed_bps=args.link_speed or 0)
+    report = rep.build(con, params)
     text = (
         json.dumps(report, indent=2, default=str) + "\n"
         if args.format == "json"
@@ -128,6 +171,20 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("files", nargs="+", metavar="FILE")
     a.add_argument("--format", choices=("text", "json"), default="text")
     a.add_argument("-o", "--output", metavar="PATH", help="write the report here instead of stdout")
+    a.add_argument(
+        "--link-speed",
+        type=parse_link_speed,
+        metavar="SPEED",
+        help="link speed for utilization verdicts, e.g. 10G, 25G, 40G "
+        "(a 10G link moves at most 1.25 GB/s)",
+    )
+    a.add_argument(
+        "--bucket",
+        type=parse_bucket,
+        default=1_000_000_000,
+        metavar="DURATION",
+        help="throughput time-series bucket: 1s (default) down to 1ms",
+    )
     a.add_argument(
         "--strict", action="store_true", help="exit 3 when a file is cut short or corrupt"
     )

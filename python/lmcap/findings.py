@@ -35,6 +35,11 @@ FINDING_IDS: dict[str, str] = {
     "duplicate-ip": "one IP claimed by two or more MACs at the same time",
     "ip-moved": "an IP moved to another MAC or VLAN and stayed (e.g. a live-migrated VM)",
     "arp-storm": "ARP rate above the threshold",
+    "link-underused": "a bulk transfer well below the link speed",
+    "throughput-unstable": "a bulk transfer whose rate is jagged rather than flat",
+    "tcp-resets": "a TCP connection reset after carrying data",
+    "tcp-retransmissions": "a TCP connection retransmitting more than the threshold",
+    "zero-window": "a receiver advertised a zero window: the transfer stalled",
 }
 
 

@@ -28,6 +28,20 @@ class Params:
     bulk_min_segments: int = 50
     #: The largest L2 frame most switches accept.
     switch_max_frame: int = 9216
+    #: Throughput bucket in nanoseconds (`--bucket`, default 1 s, down to 1 ms).
+    bucket_ns: int = 1_000_000_000
+    #: Link speed in bits/s (`--link-speed 10G`); 0 when unknown (no utilization verdicts).
+    link_speed_bps: int = 0
+    #: A bulk transfer carries at least this many payload bytes in one direction.
+    bulk_min_bytes: int = 1_000_000
+    #: `link-underused` fires below this share of the link speed.
+    underused_ratio: float = 0.5
+    #: `throughput-unstable` fires above this coefficient of variation of the per-bucket rate.
+    unstable_cov: float = 0.5
+    #: ... over at least this many buckets (a 2-bucket flow has no shape to judge).
+    unstable_min_buckets: int = 5
+    #: `tcp-retransmissions` fires above this share of a flow's payload bytes retransmitted.
+    retrans_ratio: float = 0.01
 
     def sql_params(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,6 +74,16 @@ def all_diagnostics() -> list[Callable[[Context], None]]:
         igmp,
         mtu,
         nlb,
+        throughput,
     )
 
-    return [mtu.run, fragmentation.run, icmp.run, igmp.run, nlb.run, flooding.run, arp.run]
+    return [
+        mtu.run,
+        fragmentation.run,
+        icmp.run,
+        throughput.run,
+        igmp.run,
+        nlb.run,
+        flooding.run,
+        arp.run,
+    ]

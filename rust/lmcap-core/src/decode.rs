@@ -483,4 +483,3 @@ fn transport<'a>(
         }
     }
 }
-

@@ -290,6 +290,9 @@ pub fn markdown() -> String {
             ));
         }
     }
+    s.push_str(
+        "\n## Derived tables\n\n`lmcap.connect()` also builds, in SQL over the tables above: `flows` (one row per TCP connection and UDP flow; `python/lmcap/queries/flows.sql`, columns in docs/report.md).\n",
+    );
     s.push_str("\n## `decode_status` values\n\n| value | meaning |\n|---|---|\n");
     for r in StopReason::ALL {
         s.push_str(&format!("| `{}` | {} |\n", r.name(), r.description()));

@@ -1,0 +1,224 @@
+"""Throughput of live migration and other bulk transfers: per flow, host pair, NIC and VLAN,
+steadiness, utilization of the link, concurrent migrations, and the TCP troubles that cut a
+transfer short. Fills ``throughput`` and ``tcp``; emits ``link-underused``,
+``throughput-unstable``, ``tcp-resets``, ``tcp-retransmissions`` and ``zero-window``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lmcap.diagnostics import Context, when
+from lmcap.findings import finding
+
+TOP = 50
+
+
+def human_bps(bps: float | None) -> str:
+    if bps is None:
+        return "?"
+    for unit, scale in (("Gbit/s", 1e9), ("Mbit/s", 1e6), ("kbit/s", 1e3)):
+        if bps >= scale:
+            return f"{bps / scale:.2f} {unit}"
+    return f"{bps:.0f} bit/s"
+
+
+def _flow_row(f: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "flow_id", "proto", "class", "client", "server", "vlan", "packets_c2s", "packets_s2c",
+        "wire_bytes_c2s", "wire_bytes_s2c", "payload_bytes_c2s", "payload_bytes_s2c",
+        "unique_bytes_c2s", "unique_bytes_s2c", "retrans_bytes_c2s", "retrans_bytes_s2c",
+        "resets_by_client", "resets_by_server", "fin_c2s", "fin_s2c", "syn_seen", "client_mss",
+        "server_mss", "client_wscale", "server_wscale", "zero_windows_by_client",
+        "zero_windows_by_server", "handshake_rtt_ms", "duration_s", "unacked_bytes_c2s",
+        "unacked_bytes_s2c",
+    )  # fmt: skip
+    row = {k: f[k] for k in keys}
+    row["start"] = when(f["start_ns"])
+    row["end"] = when(f["end_ns"])
+    return row
+
+
+def run(ctx: Context) -> None:
+    p = ctx.params
+    flows = ctx.con.execute("SELECT * FROM flows ORDER BY flow_id").fetchall()
+    cols = [d[0] for d in ctx.con.description]
+    flows = [dict(zip(cols, r)) for r in flows]
+    by_id = {f["flow_id"]: f for f in flows}
+    stats = ctx.run("throughput_flow_stats")
+    groups = ctx.run("throughput_groups")
+    concurrent = ctx.run("throughput_migrations_concurrent")
+
+    # The data direction of each flow: the one that carried more payload.
+    data_dir: dict[int, dict[str, Any]] = {}
+    for s in stats:
+        best = data_dir.get(s["flow_id"])
+        if best is None or s["payload_bytes"] > best["payload_bytes"]:
+            data_dir[s["flow_id"]] = s
+
+    flow_rows = []
+    for f in sorted(flows, key=lambda f: -(f["wire_bytes_c2s"] + f["wire_bytes_s2c"]))[:TOP]:
+        row = _flow_row(f)
+        s = data_dir.get(f["flow_id"])
+        row["rate"] = (
+            None
+            if s is None
+            else {
+                k: s[k]
+                for k in (
+                    "direction",
+                    "mean_bps",
+                    "peak_bps",
+                    "p5_bps",
+                    "p95_bps",
+                    "cov",
+                    "utilization",
+                    "buckets",
+                    "active_buckets",
+                )  # fmt: skip
+            }
+        )
+        flow_rows.append(row)
+
+    peak = max(concurrent, key=lambda r: r["flows"], default=None)
+    ctx.report["throughput"] = {
+        "bucket_s": p.bucket_ns / 1e9,
+        "link_speed_bps": p.link_speed_bps or None,
+        "flows": flow_rows,
+        "flow_count": len(flows),
+        "classes": _class_counts(flows),
+        "host_pairs": [g for g in groups if g["grouping"] == "host_pair"][:TOP],
+        "nics": [g for g in groups if g["grouping"] == "nic"][:TOP],
+        "vlans": [g for g in groups if g["grouping"] == "vlan"][:TOP],
+        "live_migrations": {
+            "max_concurrent": peak["flows"] if peak else 0,
+            "at": when(peak["bucket_start_ns"]) if peak else None,
+            "series": [
+                {"t": when(r["bucket_start_ns"]), "flows": r["flows"], "bytes": r["bytes"]}
+                for r in concurrent[:1000]
+            ],
+        },
+    }
+    tcp = [f for f in flows if f["proto"] == "tcp"]
+    ctx.report["tcp"] = {
+        "connections": len(tcp),
+        "handshakes_seen": sum(1 for f in tcp if f["syn_seen"]),
+        "payload_bytes": sum(f["payload_bytes_c2s"] + f["payload_bytes_s2c"] for f in tcp),
+        "retransmitted_bytes": sum(f["retrans_bytes_c2s"] + f["retrans_bytes_s2c"] for f in tcp),
+        "resets": sum(f["resets_by_client"] + f["resets_by_server"] for f in tcp),
+        "zero_windows": sum(f["zero_windows_by_client"] + f["zero_windows_by_server"] for f in tcp),
+    }
+
+    for fid, s in data_dir.items():
+        f = by_id[fid]
+        if s["payload_bytes"] < p.bulk_min_bytes:
+            continue
+        rate = {k: s[k] for k in ("mean_bps", "peak_bps", "p5_bps", "p95_bps", "cov", "buckets")}
+        ev = {
+            "flow": f"{s['src']} -> {s['dst']}",
+            "class": f["class"],
+            "vlan": f["vlan"],
+            "bytes": s["bytes"],
+            **rate,
+            "start": when(f["start_ns"]),
+            "end": when(f["end_ns"]),
+        }
+        if p.link_speed_bps and s["mean_bps"] < p.underused_ratio * p.link_speed_bps:
+            ctx.add(
+                finding(
+                    "link-underused",
+                    "warning",
+                    f"{s['src']} -> {s['dst']} ({f['class']}) averaged {human_bps(s['mean_bps'])}"
+                    f" (peak {human_bps(s['peak_bps'])}), "
+                    f"{100 * s['mean_bps'] / p.link_speed_bps:.0f}% of the "
+                    f"{human_bps(p.link_speed_bps)} link.",
+                    {**ev, "link_speed_bps": p.link_speed_bps, "utilization": s["utilization"]},
+                    "The transfer did not fill the pipe. Look at what limits it: a single TCP "
+                    "stream (enable SMB for live migration to spread it over several "
+                    "connections and RSS queues; use SMB multichannel across all migration "
+                    "NICs), no jumbo frames (15-20% less), the sender's CPU or compression, "
+                    "retransmissions or zero windows in this capture, or a lower real link "
+                    "speed than configured.",
+                )
+            )
+        if (s["buckets"] >= p.unstable_min_buckets and s["cov"] is not None
+                and s["cov"] > p.unstable_cov):  # fmt: skip
+            ctx.add(
+                finding(
+                    "throughput-unstable",
+                    "warning",
+                    f"{s['src']} -> {s['dst']} ({f['class']}) is jagged: per-"
+                    f"{p.bucket_ns / 1e9:g}s rate varies by {100 * s['cov']:.0f}% around its mean "
+                    f"{human_bps(s['mean_bps'])} (p5 {human_bps(s['p5_bps'])}, p95 "
+                    f"{human_bps(s['p95_bps'])}).",
+                    ev,
+                    "A saw-tooth rate means the sender keeps stalling and restarting: look for "
+                    "losses and retransmissions, zero windows (a slow receiver), buffer "
+                    "exhaustion on a switch (microbursts, pause frames), or contention with "
+                    "other traffic on the same NIC; a steady transfer has a flat line near the "
+                    "link speed.",
+                )
+            )
+
+    for f in tcp:
+        sent = f["payload_bytes_c2s"] + f["payload_bytes_s2c"]
+        resets = f["resets_by_client"] + f["resets_by_server"]
+        unacked = f["unacked_bytes_c2s"] + f["unacked_bytes_s2c"]
+        # A reset *during* a transfer: data was still unacknowledged when it came. A reset
+        # after everything was acknowledged is an abortive close (iperf3 and many
+        # applications end that way) and is not a failure.
+        if resets and sent > 0 and unacked > 0:
+            by = [f["client"]] * bool(f["resets_by_client"]) + [f["server"]] * bool(
+                f["resets_by_server"]
+            )
+            ctx.add(
+                finding(
+                    "tcp-resets",
+                    "warning",
+                    f"{f['client']} -> {f['server']} ({f['class']}) was reset by "
+                    f"{' and '.join(by)} with {unacked} bytes still unacknowledged (after {sent} "
+                    "payload bytes): on Windows this is 'An existing connection was forcibly "
+                    "closed by the remote host'.",
+                    {**_flow_row(f), "reset_by": by},
+                    "A reset during a transfer means one side gave up or refused the "
+                    "connection. Look before it: repeated retransmissions of large segments "
+                    "(an MTU black hole, see mtu-blackhole), a timeout on the destination, a "
+                    "firewall or load balancer, or the migration being cancelled.",
+                )
+            )
+        retrans = f["retrans_bytes_c2s"] + f["retrans_bytes_s2c"]
+        if sent and retrans / sent > p.retrans_ratio:
+            ctx.add(
+                finding(
+                    "tcp-retransmissions",
+                    "warning",
+                    f"{f['client']} -> {f['server']} ({f['class']}) retransmitted "
+                    f"{retrans} of {sent} payload bytes ({100 * retrans / sent:.1f}%).",
+                    {**_flow_row(f), "retransmitted_share": round(retrans / sent, 4)},
+                    "Retransmissions mean loss: check interface error and discard counters on "
+                    "both hosts and the switch ports between them, MTU consistency (large "
+                    "segments lost, small ones not), and congestion on shared uplinks.",
+                )
+            )
+        zw = f["zero_windows_by_client"] + f["zero_windows_by_server"]
+        if zw:
+            who = f["server"] if f["zero_windows_by_server"] else f["client"]
+            ctx.add(
+                finding(
+                    "zero-window",
+                    "warning",
+                    f"{who} advertised a zero TCP window {zw} time(s) on {f['client']} -> "
+                    f"{f['server']} ({f['class']}): the receiver could not keep up and the "
+                    "sender had to stop.",
+                    {**_flow_row(f), "zero_windows": zw, "receiver": who},
+                    "The receiving application or host is the bottleneck (CPU, disk, memory "
+                    "pressure, a full receive buffer): check the destination host's load "
+                    "during the transfer and its receive-side scaling and buffer settings.",
+                )
+            )
+
+
+def _class_counts(flows: list[dict[str, Any]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for f in flows:
+        out[f["class"]] = out.get(f["class"], 0) + 1
+    return out

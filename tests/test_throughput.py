@@ -1,0 +1,138 @@
+"""Flows and throughput against tshark's own TCP conversations (tcp.stream), and the
+throughput/TCP findings on real captures."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections import defaultdict
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+import lmcap
+from lmcap import report
+from lmcap.cli import parse_bucket, parse_link_speed
+from lmcap.diagnostics import Params
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPTURES = ROOT / "captures"
+PUBLIC = ROOT.parent / "shared" / "captures" / "public"
+
+TSHARK = shutil.which("tshark")
+ORACLE_FILES = [
+    CAPTURES / "jumbo" / "iperf-1500.pcap",
+    CAPTURES / "jumbo" / "iperf-9000.pcap",
+    CAPTURES / "jumbo" / "partial.pcap",
+    CAPTURES / "mtu" / "blackhole.pcap",
+    CAPTURES / "mtu" / "mismatch.pcap",
+    CAPTURES / "icmp" / "frag-needed.pcap",
+    PUBLIC / "zeek" / "smb2.pcap",
+    PUBLIC / "zeek" / "smb3_multichannel.pcap",
+    PUBLIC / "arkime" / "wireshark-smb-on-windows10.pcap",
+]
+
+
+def tshark_conversations(path: Path) -> dict[frozenset, dict[str, tuple[int, int, int]]]:
+    """tcp.stream -> per sending endpoint: (frames, wire bytes, payload bytes)."""
+    out = subprocess.run(
+        [TSHARK, "-n", "-r", str(path), "-Y", "tcp && !icmp && !icmpv6", "-T", "fields",
+         "-E", "separator=|", "-E", "occurrence=f",
+         "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
+         "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport", "-e", "frame.len", "-e", "tcp.len"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    streams: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    ends: dict[str, set] = defaultdict(set)
+    for line in out.splitlines():
+        stream, s4, s6, sp, d4, d6, dp, flen, tlen = line.split("|")
+        src = f"[{s6}]:{sp}" if s6 else f"{s4}:{sp}"
+        dst = f"[{d6}]:{dp}" if d6 else f"{d4}:{dp}"
+        acc = streams[stream][src]
+        acc[0] += 1
+        acc[1] += int(flen)
+        acc[2] += int(tlen or 0)
+        ends[stream] |= {src, dst}
+    return {frozenset(ends[s]): {k: tuple(v) for k, v in d.items()} for s, d in streams.items()}
+
+
+@pytest.mark.skipif(TSHARK is None, reason="tshark not installed")
+@pytest.mark.parametrize("path", ORACLE_FILES, ids=lambda p: p.name)
+def test_flows_match_tshark_conversations(path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    con = lmcap.connect(path, strict=False)
+    rows = con.execute(
+        "SELECT client, server, packets_c2s, packets_s2c, wire_bytes_c2s, wire_bytes_s2c, "
+        "payload_bytes_c2s, payload_bytes_s2c FROM flows WHERE proto = 'tcp'"
+    ).fetchall()
+    ours = {}
+    for c, s, pc, ps, wc, ws, yc, ys in rows:
+        ours[frozenset({c, s})] = {c: (pc, wc, yc), s: (ps, ws, ys)}
+        ours[frozenset({c, s})] = {k: v for k, v in ours[frozenset({c, s})].items() if v[0]}
+    theirs = tshark_conversations(path)
+    # tshark splits a reused 4-tuple into several streams; lmcap keeps one flow per 4-tuple.
+    assert set(ours) == set(theirs)
+    assert ours == theirs
+
+
+@cache
+def analyze(rel: str, **params) -> dict:
+    return report.build(lmcap.connect(CAPTURES / rel), Params(**params))
+
+
+def ids(rel: str, **params) -> list[str]:
+    return [f["id"] for f in analyze(rel, **params)["findings"]]
+
+
+def test_reset_during_transfer_fires_but_not_an_abortive_close_after_it() -> None:
+    (f,) = [f for f in analyze("mtu/blackhole.pcap")["findings"] if f["id"] == "tcp-resets"]
+    assert f["evidence"]["reset_by"] == [f["evidence"]["client"]]
+    assert f["evidence"]["unacked_bytes_c2s"] > 0
+    # iperf3 ends its data connection with a RST after everything was acknowledged.
+    assert "tcp-resets" not in ids("jumbo/iperf-9000.pcap")
+    assert "tcp-resets" not in ids("mtu/jumbo-clean.pcap")
+
+
+def test_retransmissions_fire_on_loss_and_not_on_clean_transfers() -> None:
+    assert "tcp-retransmissions" in ids("mtu/blackhole.pcap")
+    (f,) = [f for f in analyze("icmp/frag-needed.pcap")["findings"]
+            if f["id"] == "tcp-retransmissions"]  # fmt: skip
+    # the 11 full-size segments PMTU discovery had to resend smaller
+    assert f["evidence"]["retrans_bytes_c2s"] > 0
+    for clean in ("jumbo/iperf-1500.pcap", "jumbo/iperf-9000.pcap", "mtu/jumbo-clean.pcap"):
+        assert "tcp-retransmissions" not in ids(clean), clean
+
+
+def test_link_underused_depends_on_the_link_speed() -> None:
+    # iperf3 over a veth moved 2 MB at about 2-3 Gbit/s on average.
+    assert "link-underused" in ids("jumbo/iperf-9000.pcap", link_speed_bps=100_000_000_000)
+    assert "link-underused" not in ids("jumbo/iperf-9000.pcap", link_speed_bps=1_000_000_000)
+    assert "link-underused" not in ids("jumbo/iperf-9000.pcap")  # no link speed: no verdict
+
+
+def test_throughput_section_shape_and_concurrency() -> None:
+    t = analyze("jumbo/iperf-9000.pcap")["throughput"]
+    assert t["bucket_s"] == 1.0
+    big = t["flows"][0]
+    assert big["class"] == "live-migration-tcp" and big["server"].endswith(":6600")
+    assert big["rate"]["mean_bps"] > 0
+    assert t["live_migrations"]["max_concurrent"] >= 1
+    tcp = analyze("jumbo/iperf-9000.pcap")["tcp"]
+    assert tcp["connections"] == 2 and tcp["handshakes_seen"] == 2
+
+
+@pytest.mark.parametrize(
+    "text,bps", [("10G", 10_000_000_000), ("25g", 25_000_000_000), ("40Gbps", 40_000_000_000),
+                 ("100M", 100_000_000), ("1e9", 1_000_000_000)]
+)  # fmt: skip
+def test_link_speed_parsing(text: str, bps: int) -> None:
+    assert parse_link_speed(text) == bps
+
+
+@pytest.mark.parametrize(
+    "text,ns", [("1s", 10**9), ("100ms", 10**8), ("1ms", 10**6), ("0.5s", 5 * 10**8)]
+)  # fmt: skip
+def test_bucket_parsing(text: str, ns: int) -> None:
+    assert parse_bucket(text) == ns
