@@ -136,3 +136,25 @@ def test_link_speed_parsing(text: str, bps: int) -> None:
 )  # fmt: skip
 def test_bucket_parsing(text: str, ns: int) -> None:
     assert parse_bucket(text) == ns
+
+
+def test_jagged_transfer_is_unstable_and_a_steady_one_is_not() -> None:
+    (f,) = [f for f in analyze("throughput/jagged-6600.pcap")["findings"]
+            if f["id"] == "throughput-unstable"]  # fmt: skip
+    assert f["evidence"]["class"] == "live-migration-tcp"
+    assert f["evidence"]["cov"] > 0.5 and f["evidence"]["p5_bps"] == 0
+    steady = analyze("throughput/steady-6600.pcap")
+    assert "throughput-unstable" not in [x["id"] for x in steady["findings"]]
+    rate = steady["throughput"]["flows"][0]["rate"]
+    # iperf3 -b 60M: a flat line around 60 Mbit/s
+    assert 55e6 < rate["mean_bps"] < 65e6 and rate["cov"] < 0.1
+
+
+def test_zero_window_names_the_receiver() -> None:
+    (f,) = [f for f in analyze("throughput/zero-window-6600.pcap")["findings"]
+            if f["id"] == "zero-window"]  # fmt: skip
+    assert f["evidence"]["receiver"] == "192.0.2.20:6600"
+    assert f["evidence"]["zero_windows"] == 17  # tshark: tcp.analysis.zero_window == 17
+    for clean in ("throughput/steady-6600.pcap", "throughput/jagged-6600.pcap",
+                  "jumbo/iperf-9000.pcap"):  # fmt: skip
+        assert "zero-window" not in ids(clean), clean

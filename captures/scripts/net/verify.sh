@@ -50,3 +50,8 @@ done
 for f in vlan/net-*.pcap; do
   echo "$f total=$(tot $f)"; t $f -T fields -e eth.type -e vlan.id -e vlan.etype -e _ws.col.Protocol | sort | uniq -c
 done
+echo "## throughput"
+for f in throughput/*.pcap; do
+  echo "$f total=$(tot $f) zero_window=$(n $f tcp.analysis.zero_window) retrans=$(n $f tcp.analysis.retransmission)"
+  t $f -q -z io,stat,1
+done

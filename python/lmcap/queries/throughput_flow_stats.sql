@@ -1,20 +1,27 @@
--- answers: Per flow and direction: how fast did it go (mean bits/s on the wire from its first to its last packet, peak of the $bucket_ns buckets), how steady (p5, p95 and coefficient of variation of the bucket rates, idle buckets included), and how much of the link it used?
+-- answers: Per flow and direction: how fast did it go (mean bits/s on the wire from its first to its last packet, peak of the $bucket_ns buckets), how steady (p5, p95 and coefficient of variation of the bucket rates, idle buckets included, the partly covered first and last bucket left out), and how much of the link it used?
 -- reads: packets, flows (the `flows` table lmcap.connect derives from queries/flows.sql)
 -- params: bucket_ns, link_speed_bps
 -- columns: flow_id, class, direction, src, dst, vlan, bytes, payload_bytes, buckets, active_buckets, mean_bps, peak_bps, p5_bps, p95_bps, cov, utilization
 WITH pk AS (
-    SELECT f.flow_id, f.class, f.vlan,
-           (p.src_ip = f.client_ip AND p.src_port = f.client_port) AS c2s,
-           epoch_ns(p.timestamp) AS ts_ns,
+    -- two equi-joins (one per direction) instead of one OR-join, which would compare every
+    -- packet with every flow
+    SELECT f.flow_id, TRUE AS c2s, epoch_ns(p.timestamp) AS ts_ns,
            epoch_ns(p.timestamp) // $bucket_ns AS bucket,
            p.wire_len, coalesce(p.payload_len, 0) AS payload_len
     FROM packets p
     JOIN flows f
       ON p.ip_proto = CASE f.proto WHEN 'tcp' THEN 6 ELSE 17 END
-     AND ((p.src_ip = f.client_ip AND p.src_port = f.client_port
-           AND p.dst_ip = f.server_ip AND p.dst_port = f.server_port)
-       OR (p.src_ip = f.server_ip AND p.src_port = f.server_port
-           AND p.dst_ip = f.client_ip AND p.dst_port = f.client_port))
+     AND p.src_ip = f.client_ip AND p.src_port = f.client_port
+     AND p.dst_ip = f.server_ip AND p.dst_port = f.server_port
+    WHERE p.timestamp IS NOT NULL
+    UNION ALL
+    SELECT f.flow_id, FALSE, epoch_ns(p.timestamp), epoch_ns(p.timestamp) // $bucket_ns,
+           p.wire_len, coalesce(p.payload_len, 0)
+    FROM packets p
+    JOIN flows f
+      ON p.ip_proto = CASE f.proto WHEN 'tcp' THEN 6 ELSE 17 END
+     AND p.src_ip = f.server_ip AND p.src_port = f.server_port
+     AND p.dst_ip = f.client_ip AND p.dst_port = f.client_port
     WHERE p.timestamp IS NOT NULL
 ),
 sums AS (
@@ -23,7 +30,8 @@ sums AS (
 ),
 spans AS (
     SELECT s.flow_id, s.c2s, min(s.bucket) AS b0, max(s.bucket) AS b1, count(*) AS active,
-           sum(s.bytes) AS bytes, sum(s.payload) AS payload, any_value(t.span_ns) AS span_ns
+           sum(s.bytes) AS bytes, sum(s.payload) AS payload, any_value(t.span_ns) AS span_ns,
+           max(s.bytes) AS peak_bucket_bytes
     FROM sums s
     JOIN (SELECT flow_id, c2s, max(ts_ns) - min(ts_ns) AS span_ns FROM pk GROUP BY ALL) t
       USING (flow_id, c2s)
@@ -33,11 +41,16 @@ grid AS (
     SELECT flow_id, c2s, unnest(range(b0, b1 + 1)) AS bucket FROM spans
 ),
 filled AS (
+    -- the first and last bucket are only partly covered by the transfer; with three or more
+    -- buckets they are left out of the shape statistics so a flat line reads as flat
     SELECT g.flow_id, g.c2s, coalesce(s.bytes, 0) * 8 * 1e9 / $bucket_ns AS bps
-    FROM grid g LEFT JOIN sums s USING (flow_id, c2s, bucket)
+    FROM grid g
+    JOIN spans sp USING (flow_id, c2s)
+    LEFT JOIN sums s USING (flow_id, c2s, bucket)
+    WHERE sp.b1 - sp.b0 < 2 OR (g.bucket > sp.b0 AND g.bucket < sp.b1)
 ),
 stats AS (
-    SELECT flow_id, c2s, count(*) AS buckets, max(bps) AS peak_bps, avg(bps) AS bucket_mean_bps,
+    SELECT flow_id, c2s, count(*) AS buckets, avg(bps) AS bucket_mean_bps,
            quantile_cont(bps, 0.05) AS p5_bps, quantile_cont(bps, 0.95) AS p95_bps,
            CASE WHEN avg(bps) > 0 THEN stddev_pop(bps) / avg(bps) END AS cov
     FROM filled GROUP BY ALL
@@ -51,7 +64,7 @@ SELECT f.flow_id, f.class,
        -- the mean over the transfer's own span: a 10 ms transfer is not averaged over a 1 s bucket
        round(CASE WHEN sp.span_ns > 0 THEN sp.bytes * 8 * 1e9 / sp.span_ns ELSE s.bucket_mean_bps END)
            AS mean_bps,
-       round(s.peak_bps) AS peak_bps,
+       round(sp.peak_bucket_bytes * 8 * 1e9 / $bucket_ns) AS peak_bps,
        round(s.p5_bps) AS p5_bps, round(s.p95_bps) AS p95_bps, round(s.cov, 4) AS cov,
        CASE WHEN $link_speed_bps > 0
             THEN round(CASE WHEN sp.span_ns > 0 THEN sp.bytes * 8 * 1e9 / sp.span_ns

@@ -129,59 +129,50 @@ fn decompressor(
     })
 }
 
+/// A stream whose first bytes decide whether it is decompressed; those bytes are put back in
+/// front of it so nothing is lost (stdin and pipes cannot seek).
+fn sniffed_stream(
+    mut reader: Box<dyn Read + Send>,
+    compression: &mut Compression,
+) -> io::Result<ByteSource> {
+    let mut magic = Vec::with_capacity(4);
+    (&mut reader).take(4).read_to_end(&mut magic)?;
+    *compression = compression_of(&magic);
+    let raw: Box<dyn Read + Send> = Box::new(Cursor::new(magic).chain(reader));
+    Ok(ByteSource::Stream(StreamSource::new(decompressor(
+        *compression,
+        raw,
+    )?)))
+}
+
 impl FileReader {
     /// Open `path` (`-` is standard input). Failing to open is not a panic or an Err: the
     /// reader starts in the error state so that the file still shows up in the file list.
     pub fn open(index: u32, path: &Path) -> FileReader {
-        let mut info = FileInfo {
-            index,
-            path: path.to_path_buf(),
-            format: None,
-            compression: Compression::None,
-            big_endian: None,
-            nanosecond: None,
-            snaplen: None,
-            link_types: BTreeSet::new(),
-            sections: 0,
-            interfaces: 0,
-            packets: 0,
-            bytes_read: 0,
-            error: None,
-        };
-        let source = match Self::open_source(path, &mut info.compression) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                info.error = Some(CaptureError {
-                    path: path.to_path_buf(),
-                    offset: 0,
-                    kind: ErrorKind::Io(e.to_string()),
-                });
-                None
-            }
-        };
-        let state = if source.is_some() {
-            State::Start
-        } else {
-            State::Done
-        };
-        FileReader {
-            info,
-            source,
-            state,
-            pending: None,
-            last_timestamp: None,
-        }
+        let mut compression = Compression::None;
+        let source = Self::open_source(path, &mut compression);
+        Self::start(index, path, compression, source)
     }
 
     /// Read from any byte stream (compressed or not) instead of a path: used for in-memory
     /// inputs and by the robustness tests. `name` stands in for the path in errors.
     pub fn from_reader(index: u32, name: &Path, reader: Box<dyn Read + Send>) -> FileReader {
-        let mut reader = reader;
+        let mut compression = Compression::None;
+        let source = sniffed_stream(reader, &mut compression);
+        Self::start(index, name, compression, source)
+    }
+
+    fn start(
+        index: u32,
+        path: &Path,
+        compression: Compression,
+        source: io::Result<ByteSource>,
+    ) -> FileReader {
         let mut info = FileInfo {
             index,
-            path: name.to_path_buf(),
+            path: path.to_path_buf(),
             format: None,
-            compression: Compression::None,
+            compression,
             big_endian: None,
             nanosecond: None,
             snaplen: None,
@@ -192,21 +183,11 @@ impl FileReader {
             bytes_read: 0,
             error: None,
         };
-        let mut magic = Vec::with_capacity(4);
-        let source = (&mut reader)
-            .take(4)
-            .read_to_end(&mut magic)
-            .and_then(|_| {
-                info.compression = compression_of(&magic);
-                let raw: Box<dyn Read + Send> = Box::new(Cursor::new(magic).chain(reader));
-                decompressor(info.compression, raw)
-            })
-            .map(|r| ByteSource::Stream(StreamSource::new(r)));
         let (source, state) = match source {
             Ok(s) => (Some(s), State::Start),
             Err(e) => {
                 info.error = Some(CaptureError {
-                    path: name.to_path_buf(),
+                    path: path.to_path_buf(),
                     offset: 0,
                     kind: ErrorKind::Io(e.to_string()),
                 });
@@ -224,15 +205,7 @@ impl FileReader {
 
     fn open_source(path: &Path, compression: &mut Compression) -> io::Result<ByteSource> {
         if path.as_os_str() == "-" {
-            let mut stdin = io::stdin();
-            let mut magic = Vec::with_capacity(4);
-            (&mut stdin).take(4).read_to_end(&mut magic)?;
-            *compression = compression_of(&magic);
-            let raw: Box<dyn Read + Send> = Box::new(Cursor::new(magic).chain(stdin));
-            return Ok(ByteSource::Stream(StreamSource::new(decompressor(
-                *compression,
-                raw,
-            )?)));
+            return sniffed_stream(Box::new(io::stdin()), compression);
         }
         let mut file = File::open(path)?;
         let mut magic = Vec::with_capacity(4);
