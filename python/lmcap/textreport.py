@@ -51,6 +51,42 @@ def _evidence_lines(ev: dict[str, Any], width: int = 100, max_items: int = 5) ->
     return lines
 
 
+def _throughput_lines(report: dict[str, Any], max_rows: int) -> list[str]:
+    from lmcap.diagnostics.throughput import human_bps
+
+    t = report.get("throughput") or {}
+    flows = t.get("flows") or []
+    if not flows:
+        return []
+    speed = t.get("link_speed_bps")
+    out = [
+        "",
+        f"Throughput (top {min(len(flows), max_rows)} of {t['flow_count']} flows, "
+        f"{t['bucket_s']:g}s buckets" + (f", link {human_bps(speed)}" if speed else "") + ")",
+    ]
+    rows = []
+    for f in flows[:max_rows]:
+        r = f.get("rate") or {}
+        retrans = f["retrans_bytes_c2s"] + f["retrans_bytes_s2c"]
+        rows.append(
+            [
+                f"{f['client']} -> {f['server']}",
+                f["class"],
+                _human_bytes(f["wire_bytes_c2s"] + f["wire_bytes_s2c"]),
+                human_bps(r.get("mean_bps")),
+                human_bps(r.get("peak_bps")),
+                "-" if r.get("cov") is None else f"{r['cov']:.2f}",
+                _human_bytes(retrans) if retrans else "-",
+                f["resets_by_client"] + f["resets_by_server"] or "-",
+            ]
+        )
+    out += _table(["flow", "class", "bytes", "mean", "peak", "cov", "retrans", "resets"], rows)
+    lm = t.get("live_migrations") or {}
+    if lm.get("max_concurrent"):
+        out.append(f"  live migrations at once: at most {lm['max_concurrent']} (at {lm['at']})")
+    return out
+
+
 def render(report: dict[str, Any], max_rows: int = 20) -> str:
     out: list[str] = []
     cap = report["capture"]
@@ -119,6 +155,8 @@ def render(report: dict[str, Any], max_rows: int = 20) -> str:
             for v in report["vlans"][:max_rows]
         ],
     )
+
+    out += _throughput_lines(report, max_rows)
 
     from lmcap.diagnostics.l2text import render_l2
 

@@ -64,7 +64,10 @@ SELECT f.flow_id, f.class,
        -- the mean over the transfer's own span: a 10 ms transfer is not averaged over a 1 s bucket
        round(CASE WHEN sp.span_ns > 0 THEN sp.bytes * 8 * 1e9 / sp.span_ns ELSE s.bucket_mean_bps END)
            AS mean_bps,
-       round(sp.peak_bucket_bytes * 8 * 1e9 / $bucket_ns) AS peak_bps,
+       -- never below the mean: a transfer shorter than one bucket has no higher bucket rate
+       round(greatest(sp.peak_bucket_bytes * 8 * 1e9 / $bucket_ns,
+                      CASE WHEN sp.span_ns > 0 THEN sp.bytes * 8 * 1e9 / sp.span_ns ELSE 0 END))
+           AS peak_bps,
        round(s.p5_bps) AS p5_bps, round(s.p95_bps) AS p95_bps, round(s.cov, 4) AS cov,
        CASE WHEN $link_speed_bps > 0
             THEN round(CASE WHEN sp.span_ns > 0 THEN sp.bytes * 8 * 1e9 / sp.span_ns
