@@ -21,8 +21,9 @@ PathArg = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]
 EVENT_TABLES = ("arp", "igmp_records", "nlb_heartbeats")
 
 #: Tables :func:`connect` derives in SQL from the others (the query of the same name in
-#: ``lmcap/queries``): ``flows``, one row per TCP connection and UDP flow.
-DERIVED_TABLES = ("flows",)
+#: ``lmcap/queries``): ``flows``, one row per TCP connection and UDP flow, and
+#: ``flooded_frames``, every frame a switch floods with the reason.
+DERIVED_TABLES = ("flows", "flooded_frames")
 
 
 class CaptureError(Exception):

@@ -13,7 +13,7 @@ def _human_bytes(n: float) -> str:
     return f"{n:.2f} TB"
 
 
-def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+def text_table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     cells = [[("-" if v is None else str(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
@@ -80,7 +80,7 @@ def _throughput_lines(report: dict[str, Any], max_rows: int) -> list[str]:
                 f["resets_by_client"] + f["resets_by_server"] or "-",
             ]
         )
-    out += _table(["flow", "class", "bytes", "mean", "peak", "cov", "retrans", "resets"], rows)
+    out += text_table(["flow", "class", "bytes", "mean", "peak", "cov", "retrans", "resets"], rows)
     lm = t.get("live_migrations") or {}
     if lm.get("max_concurrent"):
         out.append(f"  live migrations at once: at most {lm['max_concurrent']} (at {lm['at']})")
@@ -125,7 +125,7 @@ def render(report: dict[str, Any], max_rows: int = 20) -> str:
         "Frame sizes (network-layer packet: standard <= 1500, jumbo 1501-9000, oversize > 9000)"
     )
     classes = report["frame_sizes"]["classes"]
-    out += _table(
+    out += text_table(
         ["class", "frames", "bytes"],
         [[c, v["frames"], _human_bytes(v["bytes"])] for c, v in classes.items()],
     )
@@ -139,11 +139,11 @@ def render(report: dict[str, Any], max_rows: int = 20) -> str:
             rows.append(
                 [h["mac"], ips or "-", h["frames"], h["max_wire_len"], h["jumbo_frames"], h["mss"]]
             )
-        out += _table(["mac", "ips", "frames", "max frame", "jumbo", "mss"], rows)
+        out += text_table(["mac", "ips", "frames", "max frame", "jumbo", "mss"], rows)
 
     out.append("")
     out.append("VLANs")
-    out += _table(
+    out += text_table(
         ["vlan", "frames", "bytes", "max frame"],
         [
             [

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
-    cells = [[("-" if v is None else str(v)) for v in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    lines = [fmt.format(*headers), fmt.format(*["-" * w for w in widths])]
-    lines += [fmt.format(*r) for r in cells]
-    return ["  " + line.rstrip() for line in lines]
+from lmcap.textreport import text_table
 
 
 def _vlan(v: int | None) -> str:
@@ -32,7 +25,7 @@ def render_l2(report: dict[str, Any], max_rows: int = 20) -> list[str]:
     igmp = report.get("igmp") or {}
     if igmp.get("messages"):
         out += ["", "IGMP messages"]
-        out += _table(
+        out += text_table(
             ["version", "type", "messages", "records", "senders"],
             [
                 [m["version"], m["type"], m["messages"], m["records"], m["senders"]]
@@ -42,7 +35,7 @@ def render_l2(report: dict[str, Any], max_rows: int = 20) -> list[str]:
         groups = igmp.get("groups", [])
         if groups:
             out += ["", f"IGMP groups ({len(groups)})"]
-            out += _table(
+            out += text_table(
                 ["group", "members", "joins", "leaves", "members at end"],
                 [
                     [
@@ -58,7 +51,7 @@ def render_l2(report: dict[str, Any], max_rows: int = 20) -> list[str]:
         qs = igmp.get("queriers", [])
         out += ["", "IGMP queriers"]
         if qs:
-            out += _table(
+            out += text_table(
                 ["querier", "vlan", "version", "queries", "first", "last"],
                 [
                     [
@@ -81,7 +74,7 @@ def render_l2(report: dict[str, Any], max_rows: int = 20) -> list[str]:
     fl = report.get("flooding") or {}
     if fl.get("volume"):
         out += ["", "Flooded traffic (sent to every port)"]
-        out += _table(
+        out += text_table(
             ["kind", "frames", "bytes", "frames/s", "peak/s", "% frames", "% bytes"],
             [
                 [
@@ -98,7 +91,7 @@ def render_l2(report: dict[str, Any], max_rows: int = 20) -> list[str]:
         )
         if fl.get("unregistered_multicast"):
             out += ["", "Multicast to groups nobody joined"]
-            out += _table(
+            out += text_table(
                 ["group", "vlan", "senders", "frames", "bytes", "pkt/s"],
                 [
                     [
@@ -114,7 +107,7 @@ def render_l2(report: dict[str, Any], max_rows: int = 20) -> list[str]:
             )
         if fl.get("top_senders"):
             out += ["", "Top flooding senders"]
-            out += _table(
+            out += text_table(
                 ["mac", "ips", "kind", "frames", "bytes"],
                 [
                     [s["src_mac"], _short(s["ips"]), s["kind"], s["frames"], s["bytes"]]
@@ -125,7 +118,7 @@ def render_l2(report: dict[str, Any], max_rows: int = 20) -> list[str]:
     clusters = (report.get("nlb") or {}).get("clusters") or []
     if clusters:
         out += ["", "Windows NLB clusters"]
-        out += _table(
+        out += text_table(
             ["vip", "mode", "cluster mac", "hosts", "client frames", "% bytes"],
             [
                 [

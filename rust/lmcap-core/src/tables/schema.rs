@@ -291,7 +291,7 @@ pub fn markdown() -> String {
         }
     }
     s.push_str(
-        "\n## Derived tables\n\n`lmcap.connect()` also builds, in SQL over the tables above: `flows` (one row per TCP connection and UDP flow; `python/lmcap/queries/flows.sql`, columns in docs/report.md).\n",
+        "\n## Derived tables\n\n`lmcap.connect()` also builds, in SQL over the tables above: `flows` (one row per TCP connection and UDP flow; `python/lmcap/queries/flows.sql`, columns in docs/report.md) and `flooded_frames` (every frame a switch floods, with its kind; `python/lmcap/queries/flooded_frames.sql`).\n",
     );
     s.push_str("\n## `decode_status` values\n\n| value | meaning |\n|---|---|\n");
     for r in StopReason::ALL {
