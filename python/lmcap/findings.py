@@ -62,3 +62,36 @@ def finding(
 
 def sort_key(f: dict[str, Any]) -> tuple[int, str]:
     return (SEVERITIES.index(f["severity"]), f["id"])
+
+
+#: Findings of one id listed one by one; beyond this they are folded into one finding that
+#: counts them (the report sections still list every host, flow and group).
+MAX_PER_ID = 20
+
+
+def fold(findings: list[dict[str, Any]], limit: int = MAX_PER_ID) -> list[dict[str, Any]]:
+    """Keep the first ``limit`` findings of each id (worst first) and fold the rest of that id
+    into one finding with the count, the worst severity among them and their summaries."""
+    ordered = sorted(findings, key=sort_key)
+    kept: list[dict[str, Any]] = []
+    extra: dict[str, list[dict[str, Any]]] = {}
+    seen: dict[str, int] = {}
+    for f in ordered:
+        seen[f["id"]] = seen.get(f["id"], 0) + 1
+        if seen[f["id"]] <= limit:
+            kept.append(f)
+        else:
+            extra.setdefault(f["id"], []).append(f)
+    for fid, rest in extra.items():
+        worst = min(rest, key=sort_key)["severity"]
+        kept.append(
+            finding(
+                fid,
+                worst,
+                f"{len(rest)} more {fid} finding(s) like the {limit} above "
+                "(every one is in the report section they come from).",
+                {"more": len(rest), "summaries": [f["summary"] for f in rest[:50]]},
+                rest[0]["advice"],
+            )
+        )
+    return sorted(kept, key=sort_key)

@@ -97,7 +97,7 @@ def build(con, params=None) -> dict[str, Any]:
     ``params`` is a :class:`lmcap.diagnostics.Params` (thresholds); defaults when None.
     """
     from lmcap import diagnostics
-    from lmcap.findings import sort_key
+    from lmcap.findings import fold
 
     report: dict[str, Any] = {"lmcap_version": __version__}
     for key in SECTIONS:
@@ -108,5 +108,5 @@ def build(con, params=None) -> dict[str, Any]:
     ctx = diagnostics.Context(con, report, params or diagnostics.Params())
     for diagnostic in diagnostics.all_diagnostics():
         diagnostic(ctx)
-    report["findings"].sort(key=sort_key)
+    report["findings"] = fold(report["findings"])
     return report
