@@ -125,3 +125,12 @@ def test_unknown_link_type_is_counted_not_fatal() -> None:
         warnings.simplefilter("error")
         t = lmcap.read(CAPTURES / "linktypes" / "user0-147.pcap")
     assert t.column("decode_status").to_pylist() == ["unknown_link_type"] * 2
+
+
+def test_connect_with_a_memory_limit_spills_and_gives_the_same_answers(tmp_path: Path) -> None:
+    src = CAPTURES / "jumbo" / "iperf-1500.pcap"
+    q = "SELECT count(*), sum(wire_len), count(DISTINCT src_ip) FROM packets"
+    free = lmcap.connect(src).execute(q).fetchone()
+    capped = lmcap.connect(src, memory_limit="64MB", temp_directory=str(tmp_path))
+    assert capped.execute("SELECT current_setting('memory_limit')").fetchone()[0] != ""
+    assert capped.execute(q).fetchone() == free

@@ -148,19 +148,33 @@ def read_tables(paths: PathArg, *, strict: bool = True) -> dict[str, pa.Table]:
     return tables
 
 
-def connect(paths: PathArg, *, strict: bool = True, database: str = ":memory:"):
+def connect(
+    paths: PathArg,
+    *,
+    strict: bool = True,
+    database: str = ":memory:",
+    memory_limit: str | None = None,
+    temp_directory: str | None = None,
+):
     """A DuckDB connection with every table loaded (and ``flows`` derived), ready for SQL.
 
     >>> con = lmcap.connect("trace.pcapng")  # doctest: +SKIP
     >>> con.sql("SELECT vlan_id, count(*) FROM packets GROUP BY ALL").fetchall()  # doctest: +SKIP
 
-    ``packets`` streams into DuckDB batch by batch (DuckDB spills to disk when ``database`` is
-    a file or a temp directory is set); the event tables are small and loaded afterwards.
+    ``packets`` streams into DuckDB batch by batch; the event tables are small and loaded
+    afterwards. ``memory_limit`` (e.g. ``"2GB"``) caps DuckDB's memory: past it, DuckDB spills
+    to ``temp_directory`` (a fresh temporary folder by default), which keeps memory flat on
+    captures larger than RAM at some cost in speed.
     """
     import duckdb
 
     con = duckdb.connect(database)
     con.execute("SET TimeZone = 'UTC'")
+    if memory_limit:
+        import tempfile
+
+        con.execute("SET memory_limit = ?", [memory_limit])
+        con.execute("SET temp_directory = ?", [temp_directory or tempfile.mkdtemp(prefix="lmcap-")])
     scanner = _core.Scanner(_paths(paths))
     events: dict[str, list[pa.RecordBatch]] = {name: [] for name in EVENT_TABLES}
 

@@ -14,12 +14,12 @@ EXIT_FINDINGS = 4
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
-def _connect(files: list[str], strict: bool):
+def _connect(files: list[str], strict: bool, memory_limit: str | None = None):
     import lmcap
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", lmcap.CaptureWarning)
-        con = lmcap.connect(files, strict=strict)
+        con = lmcap.connect(files, strict=strict, memory_limit=memory_limit)
     for w in caught:
         print(f"lmcap: warning: {w.message}", file=sys.stderr)
     return con, bool(caught)
@@ -71,7 +71,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from lmcap import textreport
 
     try:
-        con, had_errors = _connect(args.files, strict=False)
+        con, had_errors = _connect(args.files, strict=False, memory_limit=args.memory_limit)
     except lmcap.CaptureError as e:  # pragma: no cover - strict=False never raises
         print(f"lmcap: error: {e}", file=sys.stderr)
         return EXIT_CAPTURE_ERROR
@@ -103,7 +103,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     if bool(args.execute) == bool(args.query):
         print("lmcap sql: give exactly one of --execute SQL or --query NAME", file=sys.stderr)
         return 2
-    con, had_errors = _connect(args.files, strict=False)
+    con, had_errors = _connect(args.files, strict=False, memory_limit=args.memory_limit)
     if args.execute:
         rel = con.sql(args.execute)
     else:
@@ -189,6 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="exit 3 when a file is cut short or corrupt"
     )
     a.add_argument(
+        "--memory-limit",
+        default="2GB",
+        metavar="SIZE",
+        help="DuckDB memory cap; past it, tables spill to a temporary folder (default 2GB)",
+    )
+    a.add_argument(
         "--fail-on",
         choices=("info", "warning", "error"),
         help="exit 4 when a finding of this severity or worse is present (for CI checks)",
@@ -210,6 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--strict", action="store_true", help="exit 3 when a file is cut short or corrupt"
+    )
+    s.add_argument(
+        "--memory-limit",
+        default="2GB",
+        metavar="SIZE",
+        help="DuckDB memory cap; past it, tables spill to a temporary folder (default 2GB)",
     )
     s.set_defaults(func=cmd_sql)
 
