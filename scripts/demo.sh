@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 if [ $# -eq 0 ]; then
-    set -- captures/demo/live-migration-mtu-mismatch.pcap
-    [ -f "$1" ] || set -- captures/vlan/jumbo.pcap
+    # A live-migration-style transfer at MTU 9000 through a path that drops jumbo frames
+    # silently: the black hole, the retransmissions and the reset that ends it.
+    set -- captures/mtu/blackhole.pcap --link-speed 10G
 fi
 exec .venv/bin/lmcap analyze "$@"
