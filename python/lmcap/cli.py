@@ -150,6 +150,19 @@ def cmd_queries(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_loading_options(p: argparse.ArgumentParser) -> None:
+    """Options of every command that loads captures into DuckDB."""
+    p.add_argument(
+        "--strict", action="store_true", help="exit 3 when a file is cut short or corrupt"
+    )
+    p.add_argument(
+        "--memory-limit",
+        default="2GB",
+        metavar="SIZE",
+        help="DuckDB memory cap; past it, tables spill to a temporary folder (default 2GB)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     from lmcap import __version__
 
@@ -185,15 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DURATION",
         help="throughput time-series bucket: 1s (default) down to 1ms",
     )
-    a.add_argument(
-        "--strict", action="store_true", help="exit 3 when a file is cut short or corrupt"
-    )
-    a.add_argument(
-        "--memory-limit",
-        default="2GB",
-        metavar="SIZE",
-        help="DuckDB memory cap; past it, tables spill to a temporary folder (default 2GB)",
-    )
+    _add_loading_options(a)
     a.add_argument(
         "--fail-on",
         choices=("info", "warning", "error"),
@@ -214,15 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--limit", type=int, default=0, help="rows to show in table format (0: DuckDB's default)"
     )
-    s.add_argument(
-        "--strict", action="store_true", help="exit 3 when a file is cut short or corrupt"
-    )
-    s.add_argument(
-        "--memory-limit",
-        default="2GB",
-        metavar="SIZE",
-        help="DuckDB memory cap; past it, tables spill to a temporary folder (default 2GB)",
-    )
+    _add_loading_options(s)
     s.set_defaults(func=cmd_sql)
 
     sc = sub.add_parser("schema", help="show the tables and their columns")
