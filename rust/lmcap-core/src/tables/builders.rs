@@ -4,14 +4,14 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    BooleanBuilder, Int8Builder, ListBuilder, StringBuilder, TimestampNanosecondBuilder,
-    UInt16Builder, UInt32Builder, UInt64Builder, UInt8Builder,
-};
+use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::types::Int8Type;
 use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
 use arrow_schema::SchemaRef;
 
+use super::columns::{
+    BoolColumn, I8Column, TimestampColumn, U16Column, U32Column, U64Column, U8Column,
+};
 use super::schema;
 use super::text;
 use crate::capture::file::FileInfo;
@@ -34,14 +34,14 @@ pub struct FrameMeta {
 /// A dictionary column whose values are a fixed list known at compile time: keys are indexes
 /// into it, so appending never hashes.
 struct FixedDictionary {
-    keys: Int8Builder,
+    keys: I8Column,
     values: Arc<StringArray>,
 }
 
 impl FixedDictionary {
     fn new(values: &[&str], capacity: usize) -> Self {
         FixedDictionary {
-            keys: Int8Builder::with_capacity(capacity),
+            keys: I8Column::with_capacity(capacity),
             values: Arc::new(StringArray::from(values.to_vec())),
         }
     }
@@ -99,65 +99,65 @@ pub struct PacketsBuilder {
     schema: SchemaRef,
     scratch: Scratch,
     rows: usize,
-    frame_number: UInt64Builder,
-    file_index: UInt32Builder,
-    interface_id: UInt32Builder,
-    link_type: UInt16Builder,
-    timestamp: TimestampNanosecondBuilder,
-    cap_len: UInt32Builder,
-    wire_len: UInt32Builder,
-    truncated: BooleanBuilder,
+    frame_number: U64Column,
+    file_index: U32Column,
+    interface_id: U32Column,
+    link_type: U16Column,
+    timestamp: TimestampColumn,
+    cap_len: U32Column,
+    wire_len: U32Column,
+    truncated: BoolColumn,
     decode_status: FixedDictionary,
     src_mac: StringBuilder,
     dst_mac: StringBuilder,
     dst_mac_kind: FixedDictionary,
-    vlan_id: UInt16Builder,
-    inner_vlan_id: UInt16Builder,
-    vlan_pcp: UInt8Builder,
-    vlan_tags: UInt8Builder,
-    ethertype: UInt16Builder,
-    l3_len: UInt32Builder,
-    ip_version: UInt8Builder,
+    vlan_id: U16Column,
+    inner_vlan_id: U16Column,
+    vlan_pcp: U8Column,
+    vlan_tags: U8Column,
+    ethertype: U16Column,
+    l3_len: U32Column,
+    ip_version: U8Column,
     src_ip: StringBuilder,
     dst_ip: StringBuilder,
-    ip_proto: UInt8Builder,
-    ip_len: UInt32Builder,
-    ip_header_len: UInt16Builder,
-    ttl: UInt8Builder,
-    dscp: UInt8Builder,
-    ecn: UInt8Builder,
-    ip_id: UInt32Builder,
-    df: BooleanBuilder,
-    mf: BooleanBuilder,
-    frag_offset: UInt32Builder,
-    is_fragment: BooleanBuilder,
-    src_port: UInt16Builder,
-    dst_port: UInt16Builder,
-    tcp_flags: UInt16Builder,
-    tcp_seq: UInt32Builder,
-    tcp_ack: UInt32Builder,
-    tcp_window: UInt16Builder,
-    tcp_mss: UInt16Builder,
-    tcp_wscale: UInt8Builder,
-    tcp_sack_permitted: BooleanBuilder,
-    tcp_sack_blocks: UInt8Builder,
-    payload_len: UInt32Builder,
-    icmp_type: UInt8Builder,
-    icmp_code: UInt8Builder,
-    icmp_id: UInt16Builder,
-    icmp_seq: UInt16Builder,
-    icmp_next_hop_mtu: UInt32Builder,
+    ip_proto: U8Column,
+    ip_len: U32Column,
+    ip_header_len: U16Column,
+    ttl: U8Column,
+    dscp: U8Column,
+    ecn: U8Column,
+    ip_id: U32Column,
+    df: BoolColumn,
+    mf: BoolColumn,
+    frag_offset: U32Column,
+    is_fragment: BoolColumn,
+    src_port: U16Column,
+    dst_port: U16Column,
+    tcp_flags: U16Column,
+    tcp_seq: U32Column,
+    tcp_ack: U32Column,
+    tcp_window: U16Column,
+    tcp_mss: U16Column,
+    tcp_wscale: U8Column,
+    tcp_sack_permitted: BoolColumn,
+    tcp_sack_blocks: U8Column,
+    payload_len: U32Column,
+    icmp_type: U8Column,
+    icmp_code: U8Column,
+    icmp_id: U16Column,
+    icmp_seq: U16Column,
+    icmp_next_hop_mtu: U32Column,
     icmp_quoted_src_ip: StringBuilder,
     icmp_quoted_dst_ip: StringBuilder,
-    icmp_quoted_proto: UInt8Builder,
-    icmp_quoted_src_port: UInt16Builder,
-    icmp_quoted_dst_port: UInt16Builder,
-    icmp_quoted_ip_len: UInt32Builder,
-    icmp_quoted_ip_id: UInt32Builder,
-    igmp_type: UInt8Builder,
-    igmp_version: UInt8Builder,
+    icmp_quoted_proto: U8Column,
+    icmp_quoted_src_port: U16Column,
+    icmp_quoted_dst_port: U16Column,
+    icmp_quoted_ip_len: U32Column,
+    icmp_quoted_ip_id: U32Column,
+    igmp_type: U8Column,
+    igmp_version: U8Column,
     igmp_group: StringBuilder,
-    arp_opcode: UInt16Builder,
+    arp_opcode: U16Column,
 }
 
 impl PacketsBuilder {
@@ -169,65 +169,65 @@ impl PacketsBuilder {
             schema: schema::packets().schema(),
             scratch: Scratch::default(),
             rows: 0,
-            frame_number: UInt64Builder::with_capacity(n),
-            file_index: UInt32Builder::with_capacity(n),
-            interface_id: UInt32Builder::with_capacity(n),
-            link_type: UInt16Builder::with_capacity(n),
-            timestamp: TimestampNanosecondBuilder::with_capacity(n).with_timezone("UTC"),
-            cap_len: UInt32Builder::with_capacity(n),
-            wire_len: UInt32Builder::with_capacity(n),
-            truncated: BooleanBuilder::with_capacity(n),
+            frame_number: U64Column::with_capacity(n),
+            file_index: U32Column::with_capacity(n),
+            interface_id: U32Column::with_capacity(n),
+            link_type: U16Column::with_capacity(n),
+            timestamp: TimestampColumn::with_capacity(n),
+            cap_len: U32Column::with_capacity(n),
+            wire_len: U32Column::with_capacity(n),
+            truncated: BoolColumn::with_capacity(n),
             decode_status: FixedDictionary::new(&stop_names, n),
             src_mac: StringBuilder::with_capacity(n, n * 17),
             dst_mac: StringBuilder::with_capacity(n, n * 17),
             dst_mac_kind: FixedDictionary::new(&kind_names, n),
-            vlan_id: UInt16Builder::with_capacity(n),
-            inner_vlan_id: UInt16Builder::with_capacity(n),
-            vlan_pcp: UInt8Builder::with_capacity(n),
-            vlan_tags: UInt8Builder::with_capacity(n),
-            ethertype: UInt16Builder::with_capacity(n),
-            l3_len: UInt32Builder::with_capacity(n),
-            ip_version: UInt8Builder::with_capacity(n),
+            vlan_id: U16Column::with_capacity(n),
+            inner_vlan_id: U16Column::with_capacity(n),
+            vlan_pcp: U8Column::with_capacity(n),
+            vlan_tags: U8Column::with_capacity(n),
+            ethertype: U16Column::with_capacity(n),
+            l3_len: U32Column::with_capacity(n),
+            ip_version: U8Column::with_capacity(n),
             src_ip: StringBuilder::with_capacity(n, n * 12),
             dst_ip: StringBuilder::with_capacity(n, n * 12),
-            ip_proto: UInt8Builder::with_capacity(n),
-            ip_len: UInt32Builder::with_capacity(n),
-            ip_header_len: UInt16Builder::with_capacity(n),
-            ttl: UInt8Builder::with_capacity(n),
-            dscp: UInt8Builder::with_capacity(n),
-            ecn: UInt8Builder::with_capacity(n),
-            ip_id: UInt32Builder::with_capacity(n),
-            df: BooleanBuilder::with_capacity(n),
-            mf: BooleanBuilder::with_capacity(n),
-            frag_offset: UInt32Builder::with_capacity(n),
-            is_fragment: BooleanBuilder::with_capacity(n),
-            src_port: UInt16Builder::with_capacity(n),
-            dst_port: UInt16Builder::with_capacity(n),
-            tcp_flags: UInt16Builder::with_capacity(n),
-            tcp_seq: UInt32Builder::with_capacity(n),
-            tcp_ack: UInt32Builder::with_capacity(n),
-            tcp_window: UInt16Builder::with_capacity(n),
-            tcp_mss: UInt16Builder::with_capacity(n),
-            tcp_wscale: UInt8Builder::with_capacity(n),
-            tcp_sack_permitted: BooleanBuilder::with_capacity(n),
-            tcp_sack_blocks: UInt8Builder::with_capacity(n),
-            payload_len: UInt32Builder::with_capacity(n),
-            icmp_type: UInt8Builder::with_capacity(n),
-            icmp_code: UInt8Builder::with_capacity(n),
-            icmp_id: UInt16Builder::with_capacity(n),
-            icmp_seq: UInt16Builder::with_capacity(n),
-            icmp_next_hop_mtu: UInt32Builder::with_capacity(n),
+            ip_proto: U8Column::with_capacity(n),
+            ip_len: U32Column::with_capacity(n),
+            ip_header_len: U16Column::with_capacity(n),
+            ttl: U8Column::with_capacity(n),
+            dscp: U8Column::with_capacity(n),
+            ecn: U8Column::with_capacity(n),
+            ip_id: U32Column::with_capacity(n),
+            df: BoolColumn::with_capacity(n),
+            mf: BoolColumn::with_capacity(n),
+            frag_offset: U32Column::with_capacity(n),
+            is_fragment: BoolColumn::with_capacity(n),
+            src_port: U16Column::with_capacity(n),
+            dst_port: U16Column::with_capacity(n),
+            tcp_flags: U16Column::with_capacity(n),
+            tcp_seq: U32Column::with_capacity(n),
+            tcp_ack: U32Column::with_capacity(n),
+            tcp_window: U16Column::with_capacity(n),
+            tcp_mss: U16Column::with_capacity(n),
+            tcp_wscale: U8Column::with_capacity(n),
+            tcp_sack_permitted: BoolColumn::with_capacity(n),
+            tcp_sack_blocks: U8Column::with_capacity(n),
+            payload_len: U32Column::with_capacity(n),
+            icmp_type: U8Column::with_capacity(n),
+            icmp_code: U8Column::with_capacity(n),
+            icmp_id: U16Column::with_capacity(n),
+            icmp_seq: U16Column::with_capacity(n),
+            icmp_next_hop_mtu: U32Column::with_capacity(n),
             icmp_quoted_src_ip: StringBuilder::with_capacity(n, 64),
             icmp_quoted_dst_ip: StringBuilder::with_capacity(n, 64),
-            icmp_quoted_proto: UInt8Builder::with_capacity(n),
-            icmp_quoted_src_port: UInt16Builder::with_capacity(n),
-            icmp_quoted_dst_port: UInt16Builder::with_capacity(n),
-            icmp_quoted_ip_len: UInt32Builder::with_capacity(n),
-            icmp_quoted_ip_id: UInt32Builder::with_capacity(n),
-            igmp_type: UInt8Builder::with_capacity(n),
-            igmp_version: UInt8Builder::with_capacity(n),
+            icmp_quoted_proto: U8Column::with_capacity(n),
+            icmp_quoted_src_port: U16Column::with_capacity(n),
+            icmp_quoted_dst_port: U16Column::with_capacity(n),
+            icmp_quoted_ip_len: U32Column::with_capacity(n),
+            icmp_quoted_ip_id: U32Column::with_capacity(n),
+            igmp_type: U8Column::with_capacity(n),
+            igmp_version: U8Column::with_capacity(n),
             igmp_group: StringBuilder::with_capacity(n, 64),
-            arp_opcode: UInt16Builder::with_capacity(n),
+            arp_opcode: U16Column::with_capacity(n),
         }
     }
 
@@ -448,55 +448,55 @@ pub struct EventsBuilder {
 
 #[derive(Default)]
 struct ArpColumns {
-    frame_number: UInt64Builder,
-    timestamp: TimestampNanosecondBuilder,
-    vlan_id: UInt16Builder,
+    frame_number: U64Column,
+    timestamp: TimestampColumn,
+    vlan_id: U16Column,
     src_mac: StringBuilder,
     dst_mac: StringBuilder,
-    opcode: UInt16Builder,
+    opcode: U16Column,
     sender_mac: StringBuilder,
     sender_ip: StringBuilder,
     target_mac: StringBuilder,
     target_ip: StringBuilder,
-    gratuitous: BooleanBuilder,
-    probe: BooleanBuilder,
+    gratuitous: BoolColumn,
+    probe: BoolColumn,
 }
 
 struct IgmpColumns {
-    frame_number: UInt64Builder,
-    timestamp: TimestampNanosecondBuilder,
-    vlan_id: UInt16Builder,
+    frame_number: U64Column,
+    timestamp: TimestampColumn,
+    vlan_id: U16Column,
     src_mac: StringBuilder,
     src_ip: StringBuilder,
     dst_ip: StringBuilder,
-    version: UInt8Builder,
-    msg_type: UInt8Builder,
-    record_type: UInt8Builder,
+    version: U8Column,
+    msg_type: U8Column,
+    record_type: U8Column,
     action: FixedDictionary,
     group: StringBuilder,
-    num_sources: UInt16Builder,
+    num_sources: U16Column,
     sources: ListBuilder<StringBuilder>,
-    max_resp_code: UInt8Builder,
+    max_resp_code: U8Column,
 }
 
 #[derive(Default)]
 struct NlbColumns {
-    frame_number: UInt64Builder,
-    timestamp: TimestampNanosecondBuilder,
-    vlan_id: UInt16Builder,
+    frame_number: U64Column,
+    timestamp: TimestampColumn,
+    vlan_id: U16Column,
     src_mac: StringBuilder,
     dst_mac: StringBuilder,
     kind: StringBuilder,
-    signature: UInt32Builder,
+    signature: U32Column,
     version: StringBuilder,
-    host_priority: UInt32Builder,
+    host_priority: U32Column,
     cluster_ip: StringBuilder,
     dedicated_ip: StringBuilder,
-    my_host_id: UInt16Builder,
-    default_host_id: UInt16Builder,
-    convergence_state: UInt16Builder,
-    port_rules: UInt16Builder,
-    packets_handled: UInt32Builder,
+    my_host_id: U16Column,
+    default_host_id: U16Column,
+    convergence_state: U16Column,
+    port_rules: U16Column,
+    packets_handled: U32Column,
 }
 
 /// Membership meaning of an IGMP message or record: the `action` column's values.
@@ -526,31 +526,31 @@ impl EventsBuilder {
             arp_schema: schema::arp().schema(),
             arp_rows: 0,
             arp: ArpColumns {
-                timestamp: TimestampNanosecondBuilder::new().with_timezone("UTC"),
+                timestamp: TimestampColumn::new(),
                 ..Default::default()
             },
             igmp_schema: schema::igmp_records().schema(),
             igmp_rows: 0,
             igmp: IgmpColumns {
-                frame_number: UInt64Builder::new(),
-                timestamp: TimestampNanosecondBuilder::new().with_timezone("UTC"),
-                vlan_id: UInt16Builder::new(),
+                frame_number: U64Column::new(),
+                timestamp: TimestampColumn::new(),
+                vlan_id: U16Column::new(),
                 src_mac: StringBuilder::new(),
                 src_ip: StringBuilder::new(),
                 dst_ip: StringBuilder::new(),
-                version: UInt8Builder::new(),
-                msg_type: UInt8Builder::new(),
-                record_type: UInt8Builder::new(),
+                version: U8Column::new(),
+                msg_type: U8Column::new(),
+                record_type: U8Column::new(),
                 action: FixedDictionary::new(&IGMP_ACTIONS, 0),
                 group: StringBuilder::new(),
-                num_sources: UInt16Builder::new(),
+                num_sources: U16Column::new(),
                 sources: ListBuilder::new(StringBuilder::new()),
-                max_resp_code: UInt8Builder::new(),
+                max_resp_code: U8Column::new(),
             },
             nlb_schema: schema::nlb_heartbeats().schema(),
             nlb_rows: 0,
             nlb: NlbColumns {
-                timestamp: TimestampNanosecondBuilder::new().with_timezone("UTC"),
+                timestamp: TimestampColumn::new(),
                 ..Default::default()
             },
         }
@@ -749,20 +749,20 @@ impl Default for EventsBuilder {
 pub fn capture_files_batch(files: &[FileInfo]) -> RecordBatch {
     let def = schema::capture_files();
     let s = def.schema();
-    let mut file_index = UInt32Builder::new();
+    let mut file_index = U32Column::new();
     let mut path = StringBuilder::new();
     let mut format = StringBuilder::new();
     let mut compression = StringBuilder::new();
-    let mut big_endian = BooleanBuilder::new();
-    let mut nanosecond = BooleanBuilder::new();
-    let mut snaplen = UInt32Builder::new();
+    let mut big_endian = BoolColumn::new();
+    let mut nanosecond = BoolColumn::new();
+    let mut snaplen = U32Column::new();
     let mut link_types = StringBuilder::new();
-    let mut sections = UInt32Builder::new();
-    let mut interfaces = UInt32Builder::new();
-    let mut packets = UInt64Builder::new();
-    let mut bytes_read = UInt64Builder::new();
+    let mut sections = U32Column::new();
+    let mut interfaces = U32Column::new();
+    let mut packets = U64Column::new();
+    let mut bytes_read = U64Column::new();
     let mut error_kind = StringBuilder::new();
-    let mut error_offset = UInt64Builder::new();
+    let mut error_offset = U64Column::new();
     let mut error_message = StringBuilder::new();
     for f in files {
         file_index.append_value(f.index);

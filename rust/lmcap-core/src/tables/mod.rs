@@ -1,5 +1,6 @@
 //! Arrow tables: their declaration ([`schema`]) and the builders that fill them.
 
 pub mod builders;
+pub mod columns;
 pub mod schema;
 pub mod text;
