@@ -125,3 +125,12 @@ def test_queries_ship_inside_the_package() -> None:
     # Loaded through importlib.resources: fails if the wheel left them out of lmcap/.
     names = set(queries.all_queries())
     assert {"capture_summary", "frame_size_classes", "vlan_summary"} <= names
+
+
+def test_sql_builds_derived_tables_only_when_named(capsys) -> None:
+    src = str(CAPTURES / "jumbo" / "iperf-9000.pcap")
+    assert main(["sql", src, "--format", "json", "-e", "SELECT count(*) AS n FROM flows"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["n"] == 2
+    assert main(["sql", src, "--format", "json", "-e", "SHOW TABLES"]) == 0
+    names = {r["name"] for r in json.loads(capsys.readouterr().out)}
+    assert "packets" in names and "flows" not in names

@@ -155,6 +155,7 @@ def connect(
     database: str = ":memory:",
     memory_limit: str | None = None,
     temp_directory: str | None = None,
+    derived: Iterable[str] | None = None,
 ):
     """A DuckDB connection with every table loaded (and ``flows`` derived), ready for SQL.
 
@@ -164,7 +165,9 @@ def connect(
     ``packets`` streams into DuckDB batch by batch; the event tables are small and loaded
     afterwards. ``memory_limit`` (e.g. ``"2GB"``) caps DuckDB's memory: past it, DuckDB spills
     to ``temp_directory`` (a fresh temporary folder by default), which keeps memory flat on
-    captures larger than RAM at some cost in speed.
+    captures larger than RAM at some cost in speed. ``derived`` names the derived tables to
+    build (default: all of ``DERIVED_TABLES``); building ``flows`` is the costly part on large
+    captures, so pass ``()`` when only the scanned tables are needed.
     """
     import duckdb
 
@@ -193,7 +196,7 @@ def connect(
     _load(con, "capture_files", pa.Table.from_batches([pa.record_batch(scanner.files())]))
     from lmcap import queries
 
-    for name in DERIVED_TABLES:
+    for name in DERIVED_TABLES if derived is None else derived:
         sql = queries.get(name).sql.strip().rstrip(";")
         con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
     _report_errors(scanner, strict, con)

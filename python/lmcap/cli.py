@@ -14,12 +14,12 @@ EXIT_FINDINGS = 4
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
-def _connect(files: list[str], strict: bool, memory_limit: str | None = None):
+def _connect(files: list[str], strict: bool, memory_limit: str | None = None, derived=None):
     import lmcap
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", lmcap.CaptureWarning)
-        con = lmcap.connect(files, strict=strict, memory_limit=memory_limit)
+        con = lmcap.connect(files, strict=strict, memory_limit=memory_limit, derived=derived)
     for w in caught:
         print(f"lmcap: warning: {w.message}", file=sys.stderr)
     return con, bool(caught)
@@ -103,7 +103,16 @@ def cmd_sql(args: argparse.Namespace) -> int:
     if bool(args.execute) == bool(args.query):
         print("lmcap sql: give exactly one of --execute SQL or --query NAME", file=sys.stderr)
         return 2
-    con, had_errors = _connect(args.files, strict=False, memory_limit=args.memory_limit)
+    import re
+
+    from lmcap.api import DERIVED_TABLES
+
+    text = args.execute or queries.get(args.query).sql
+    # Build only the derived tables the SQL names: `flows` is costly on large captures.
+    derived = [t for t in DERIVED_TABLES if re.search(rf"\b{t}\b", text)]
+    con, had_errors = _connect(
+        args.files, strict=False, memory_limit=args.memory_limit, derived=derived
+    )
     if args.execute:
         rel = con.sql(args.execute)
     else:
@@ -210,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
         "sql",
         help="run SQL over the tables of a capture",
         description="Load the captures into DuckDB (tables: see `lmcap schema`) and run one "
-        "query: your own with --execute, or a shipped one by name with --query.",
+        "query: your own with --execute, or a shipped one by name with --query. The derived "
+        "tables (flows, flooded_frames) are built when the SQL names them.",
     )
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("-e", "--execute", metavar="SQL", help="SQL text to run")
