@@ -110,14 +110,21 @@ def scan(paths: PathArg, *, strict: bool = True, batch_rows: int = 65_536) -> pa
     return pa.RecordBatchReader.from_batches(schema("packets"), batches())
 
 
-def _read_all(paths: PathArg) -> tuple[_core.Scanner, dict[str, pa.Table]]:
-    scanner = _core.Scanner(_paths(paths))
-    packets: list[pa.RecordBatch] = []
-    events: dict[str, list[pa.RecordBatch]] = {name: [] for name in EVENT_TABLES}
+def _packet_batches(
+    scanner: _core.Scanner, events: dict[str, list[pa.RecordBatch]]
+) -> Iterator[pa.RecordBatch]:
+    """The ``packets`` batches of a scan; the event-table batches made with each one are
+    appended to ``events`` by table name as the scan goes."""
     while (batch := scanner.next_batch()) is not None:
-        packets.append(pa.record_batch(batch))
         for name, b in scanner.take_events():
             events[name].append(pa.record_batch(b))
+        yield pa.record_batch(batch)
+
+
+def _read_all(paths: PathArg) -> tuple[_core.Scanner, dict[str, pa.Table]]:
+    scanner = _core.Scanner(_paths(paths))
+    events: dict[str, list[pa.RecordBatch]] = {name: [] for name in EVENT_TABLES}
+    packets = list(_packet_batches(scanner, events))
     tables = {"packets": pa.Table.from_batches(packets, schema("packets"))}
     for name, bs in events.items():
         tables[name] = pa.Table.from_batches(bs, schema(name))
@@ -180,14 +187,9 @@ def connect(
         con.execute("SET temp_directory = ?", [temp_directory or tempfile.mkdtemp(prefix="lmcap-")])
     scanner = _core.Scanner(_paths(paths))
     events: dict[str, list[pa.RecordBatch]] = {name: [] for name in EVENT_TABLES}
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        while (batch := scanner.next_batch()) is not None:
-            for name, b in scanner.take_events():
-                events[name].append(pa.record_batch(b))
-            yield pa.record_batch(batch)
-
-    packets_stream = pa.RecordBatchReader.from_batches(schema("packets"), batches())
+    packets_stream = pa.RecordBatchReader.from_batches(
+        schema("packets"), _packet_batches(scanner, events)
+    )
     con.register("_lmcap_packets_stream", packets_stream)
     con.execute("CREATE OR REPLACE TABLE packets AS SELECT * FROM _lmcap_packets_stream")
     con.unregister("_lmcap_packets_stream")

@@ -60,6 +60,13 @@ class Context:
         self.report["findings"].append(f)
 
 
+def flow_text(src: Any, src_port: Any, dst: Any, dst_port: Any) -> str:
+    """``src:port -> dst:port``, ports left out when absent (ICMP, fragments)."""
+    sp = f":{src_port}" if src_port is not None else ""
+    dp = f":{dst_port}" if dst_port is not None else ""
+    return f"{src}{sp} -> {dst}{dp}"
+
+
 def when(ns: int | None) -> str | None:
     """A timestamp (ns) as the report writes it."""
     return iso_ns(ns)

@@ -3,14 +3,12 @@ sweeps. Fills ``icmp`` and emits ``icmp-frag-needed`` and ``df-ping-size-limit``
 
 from __future__ import annotations
 
-from lmcap.diagnostics import Context, when
+from lmcap.diagnostics import Context, flow_text, when
 from lmcap.findings import finding
 
 
 def _flow_text(f: dict) -> str:
-    sp = f":{f['src_port']}" if f.get("src_port") is not None else ""
-    dp = f":{f['dst_port']}" if f.get("dst_port") is not None else ""
-    return f"{f['src']}{sp} -> {f['dst']}{dp}"
+    return flow_text(f["src"], f.get("src_port"), f["dst"], f.get("dst_port"))
 
 
 def run(ctx: Context) -> None:

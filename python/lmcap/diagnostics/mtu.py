@@ -8,16 +8,14 @@ Fills ``frame_sizes`` (``vlans``, ``flows``, ``over_switch_max``, ``offload``) a
 
 from __future__ import annotations
 
-from lmcap.diagnostics import Context, when
+from lmcap.diagnostics import Context, flow_text, when
 from lmcap.findings import finding
 
 TOP_FLOWS = 50
 
 
 def _flow(r: dict) -> str:
-    sp = f":{r['src_port']}" if r.get("src_port") is not None else ""
-    dp = f":{r['dst_port']}" if r.get("dst_port") is not None else ""
-    return f"{r['src_ip']}{sp} -> {r['dst_ip']}{dp}"
+    return flow_text(r["src_ip"], r.get("src_port"), r["dst_ip"], r.get("dst_port"))
 
 
 def run(ctx: Context) -> None:

@@ -15,7 +15,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict, PyList, PyTuple};
 
-use lmcap_core::scan::{Scanner as CoreScanner, DEFAULT_BATCH_ROWS};
+use lmcap_core::scan::{ScanBatch, Scanner as CoreScanner, DEFAULT_BATCH_ROWS};
 use lmcap_core::tables::schema;
 
 fn schema_capsule<'py>(py: Python<'py>, data_type: &DataType) -> PyResult<Bound<'py, PyCapsule>> {
@@ -91,15 +91,19 @@ struct PacketStream {
     schema: SchemaRef,
 }
 
+/// Hand out a step's `packets` batch and queue its event batches in `events`.
+fn split_step(step: ScanBatch, events: &EventSink) -> RecordBatch {
+    let mut sink = events.lock().unwrap_or_else(|p| p.into_inner());
+    sink.extend(step.events.into_iter().map(|(n, b)| (n.to_string(), b)));
+    step.packets
+}
+
 impl Iterator for PacketStream {
     type Item = Result<RecordBatch, ArrowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let step = self.scanner.lock().ok()?.next_batch()?;
-        if let Ok(mut sink) = self.events.lock() {
-            sink.extend(step.events.into_iter().map(|(n, b)| (n.to_string(), b)));
-        }
-        Some(Ok(step.packets))
+        let step = lock(&self.scanner).next_batch()?;
+        Some(Ok(split_step(step, &self.events)))
     }
 }
 
@@ -137,11 +141,8 @@ impl Scanner {
     fn next_batch(&self, py: Python<'_>) -> Option<ArrowBatch> {
         let inner = self.inner.clone();
         let step = py.allow_threads(move || lock(&inner).next_batch())?;
-        if let Ok(mut sink) = self.events.lock() {
-            sink.extend(step.events.into_iter().map(|(n, b)| (n.to_string(), b)));
-        }
         Some(ArrowBatch {
-            batch: step.packets,
+            batch: split_step(step, &self.events),
         })
     }
 
