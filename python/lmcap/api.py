@@ -18,7 +18,14 @@ from lmcap import _core
 PathArg = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]
 
 #: Tables produced alongside ``packets`` from the same frames.
-EVENT_TABLES = ("arp", "igmp_records", "nlb_heartbeats")
+EVENT_TABLES = (
+    "arp",
+    "igmp_records",
+    "nlb_heartbeats",
+    "smb_pdus",
+    "smb_interfaces",
+    "stream_gaps",
+)
 
 #: Tables :func:`connect` derives in SQL from the others (the query of the same name in
 #: ``lmcap/queries``): ``flows``, one row per TCP connection and UDP flow, and

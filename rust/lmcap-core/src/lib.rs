@@ -14,6 +14,7 @@ pub mod capture;
 pub mod decode;
 pub mod error;
 pub mod scan;
+pub mod stream;
 pub mod tables;
 pub mod wire;
 

@@ -19,6 +19,7 @@ use crate::capture::file::FrameBytes;
 use crate::capture::{FileInfo, FileReader};
 use crate::decode::decode;
 use crate::error::CaptureError;
+use crate::stream::{self, framer::At, StreamFrame, StreamTracker};
 use crate::tables::builders::{capture_files_batch, EventsBuilder, FrameMeta, PacketsBuilder};
 
 /// Rows per `packets` batch: big enough to amortise per-batch costs across the FFI boundary,
@@ -70,18 +71,30 @@ impl Chunk {
         }
     }
 
-    fn decode(&self, batch_rows: usize) -> ScanBatch {
+    /// Decode every frame: the batch, and the frames the in-order stream stage must see
+    /// (index into `jobs`).
+    fn decode(&self, batch_rows: usize) -> (ScanBatch, Vec<(usize, StreamFrame)>) {
         let mut packets = PacketsBuilder::new(batch_rows.min(self.jobs.len()));
         let mut events = EventsBuilder::new();
-        for (meta, job) in &self.jobs {
-            let d = decode(self.bytes(job), meta.link_type, meta.wire_len);
+        let mut streams = Vec::new();
+        for (i, (meta, job)) in self.jobs.iter().enumerate() {
+            let frame = self.bytes(job);
+            let d = decode(frame, meta.link_type, meta.wire_len);
             packets.append(meta, &d);
             events.append(meta, &d);
+            if stream::wants(&d) {
+                let at = At {
+                    frame_number: meta.frame_number,
+                    timestamp_ns: meta.timestamp_ns,
+                };
+                streams.extend(StreamFrame::new(frame, at, &d).map(|f| (i, f)));
+            }
         }
-        ScanBatch {
+        let batch = ScanBatch {
             packets: packets.finish(),
             events: events.finish(),
-        }
+        };
+        (batch, streams)
     }
 }
 
@@ -95,6 +108,9 @@ pub struct Scanner {
     next_frame: u64,
     /// Decoded batches waiting to be handed out, in frame order.
     ready: VecDeque<ScanBatch>,
+    /// The in-order stage for protocols that span frames (SMB).
+    streams: StreamTracker,
+    streams_finished: bool,
 }
 
 impl Scanner {
@@ -119,6 +135,8 @@ impl Scanner {
             threads: default_threads(),
             next_frame: 1,
             ready: VecDeque::new(),
+            streams: StreamTracker::new(),
+            streams_finished: false,
         }
     }
 
@@ -155,11 +173,41 @@ impl Scanner {
             chunks.push(chunk);
         }
         let rows = self.batch_rows;
-        if chunks.len() <= 1 {
-            self.ready.extend(chunks.iter().map(|c| c.decode(rows)));
-            return;
+        let ended =
+            chunks.len() < self.threads || chunks.last().is_none_or(|c| c.jobs.len() < rows);
+        let decoded: Vec<(ScanBatch, Vec<(usize, StreamFrame)>)> = if chunks.len() <= 1 {
+            chunks.iter().map(|c| c.decode(rows)).collect()
+        } else {
+            Self::decode_parallel(&chunks, rows)
+        };
+        // The stream stage, in frame order, while the chunks still hold the frame bytes.
+        for (chunk, (mut batch, frames)) in chunks.iter().zip(decoded) {
+            for (job, f) in &frames {
+                self.streams.frame(f, chunk.bytes(&chunk.jobs[*job].1));
+            }
+            batch.events.extend(self.streams.take_batches());
+            self.ready.push_back(batch);
         }
-        let batches: Vec<ScanBatch> = std::thread::scope(|scope| {
+        if ended && !self.streams_finished {
+            self.streams_finished = true;
+            self.streams.finish();
+            let tail = self.streams.take_batches();
+            match self.ready.back_mut() {
+                Some(last) => last.events.extend(tail),
+                None if !tail.is_empty() => self.ready.push_back(ScanBatch {
+                    packets: PacketsBuilder::new(0).finish(),
+                    events: tail,
+                }),
+                None => {}
+            }
+        }
+    }
+
+    fn decode_parallel(
+        chunks: &[Chunk],
+        rows: usize,
+    ) -> Vec<(ScanBatch, Vec<(usize, StreamFrame)>)> {
+        std::thread::scope(|scope| {
             let (first, rest) = chunks.split_first().expect("at least two chunks");
             let handles: Vec<_> = rest
                 .iter()
@@ -172,8 +220,7 @@ impl Scanner {
                 out.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
             }
             out
-        });
-        self.ready.extend(batches);
+        })
     }
 
     /// The next batch-sized run of records in merged time order.

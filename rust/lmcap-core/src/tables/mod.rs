@@ -3,4 +3,5 @@
 pub mod builders;
 pub mod columns;
 pub mod schema;
+pub mod smb;
 pub mod text;

@@ -258,6 +258,153 @@ pub fn capture_files() -> TableDef {
     }
 }
 
+/// The connection columns shared by the stream tables.
+fn endpoint_columns() -> Vec<Column> {
+    use DataType::*;
+    vec![
+        col(
+            "src_ip",
+            Utf8,
+            "sender of the message (IPv4 dotted or IPv6 RFC 5952 text)",
+        ),
+        col("src_port", UInt16, "sender's TCP port"),
+        col("dst_ip", Utf8, "receiver of the message"),
+        col("dst_port", UInt16, "receiver's TCP port"),
+    ]
+}
+
+pub fn smb_pdus() -> TableDef {
+    use DataType::*;
+    let mut columns = vec![
+        col(
+            "frame_number",
+            UInt64,
+            "frame where the message begins (its 4-byte transport header); join to `packets`",
+        ),
+        opt(
+            "timestamp",
+            timestamp_type(),
+            "capture time of that frame",
+            "the frame has no timestamp",
+        ),
+    ];
+    columns.extend(endpoint_columns());
+    columns.extend([
+        col("protocol", Utf8, "`smb2`, `smb2_encrypted` (transform header: only the session id is readable), `smb2_compressed` or `smb1`"),
+        col("message_length", UInt32, "length from the Direct TCP / NetBIOS header: bytes of the whole message (all of a compound chain)"),
+        col("compound_index", UInt16, "position in a compound chain (0: first or only message)"),
+        col("truncated", Boolean, "the capture does not hold the message's headers and fixed fields entirely (snaplen, missing frames)"),
+        opt("is_response", Boolean, "server-to-client (SMB2_FLAGS_SERVER_TO_REDIR; SMB1 reply flag)", "encrypted, or the header was not captured"),
+        opt("command", UInt16, "SMB2 command code (SMB1: the command byte)", "encrypted, or the header was not captured"),
+        opt("command_name", Utf8, "`negotiate`, `session_setup`, `logoff`, `tree_connect`, `tree_disconnect`, `create`, `close`, `flush`, `read`, `write`, `lock`, `ioctl`, `cancel`, `echo`, `query_directory`, `change_notify`, `query_info`, `set_info`, `oplock_break`, `server_to_client_notification` (SMB1: only `negotiate`)", "no command, or a code the protocol does not define"),
+        opt("status", UInt32, "NT status of a response (0 success, 0xC0000016 more processing required)", "a request, or no header"),
+        opt("flags", UInt32, "SMB2 header flags (0x1 response, 0x2 async, 0x4 related, 0x8 signed)", "not SMB2, or no header"),
+        opt("message_id", UInt64, "SMB2 message id (pairs a request with its response on one connection)", "not SMB2, or no header"),
+        opt("async_id", UInt64, "async id of an async response", "a sync message"),
+        opt("tree_id", UInt32, "tree id of a sync message", "an async message, not SMB2, or no header"),
+        opt("session_id", UInt64, "SMB2 session id (the transform header's for encrypted messages); the same id on several connections is one multichannel session", "SMB1, or no header"),
+        opt("credit_charge", UInt16, "credits this message costs", "not SMB2, or no header"),
+        opt("credits", UInt16, "credits requested (request) or granted (response)", "not SMB2, or no header"),
+        opt("dialect", UInt16, "NEGOTIATE: the dialect chosen (response) or the highest offered (request), e.g. 0x0311", "not a NEGOTIATE, or cut"),
+        opt("dialect_name", Utf8, "`dialect` as text: `2.0.2`, `2.1`, `3.0`, `3.0.2`, `3.1.1`, `2.???`", "no dialect"),
+        opt("dialects", Utf8, "NEGOTIATE request: every dialect offered, comma-separated (SMB1 negotiate: the dialect strings)", "not a negotiate request"),
+        opt("capabilities", UInt32, "NEGOTIATE / SESSION_SETUP capabilities (0x8 multichannel, 0x40 encryption)", "other commands"),
+        opt("security_mode", UInt16, "NEGOTIATE / SESSION_SETUP security mode (0x1 signing enabled, 0x2 required)", "other commands"),
+        opt("session_setup_flags", UInt8, "SESSION_SETUP request Flags (0x01 binding)", "not a SESSION_SETUP request"),
+        opt("binding", Boolean, "SESSION_SETUP request binds this connection to an existing session: a new channel of a multichannel session", "not a SESSION_SETUP request"),
+        opt("session_flags", UInt16, "SESSION_SETUP response SessionFlags (0x1 guest, 0x2 null, 0x4 encrypt data)", "not a SESSION_SETUP response"),
+        opt("ioctl_code", UInt32, "IOCTL control code (0x001401FC FSCTL_QUERY_NETWORK_INTERFACE_INFO, 0x00140204 validate negotiate)", "not an IOCTL, or an error response"),
+        opt("data_length", UInt32, "READ/WRITE: bytes asked for (requests) or moved (responses)", "not a READ/WRITE, or an error response"),
+        opt("file_offset", UInt64, "READ/WRITE request file offset", "not a READ/WRITE request"),
+        opt("channel", UInt32, "READ/WRITE request Channel: 0 data in the message (TCP), 1/2 SMB Direct RDMA v1 (data moved by RDMA), 3 RDMA transform", "not a READ/WRITE request"),
+        opt("share_type", UInt8, "TREE_CONNECT response share type: 1 disk, 2 pipe, 3 print", "not a TREE_CONNECT response"),
+        opt("tree_path", Utf8, "TREE_CONNECT request path (`\\\\server\\share`)", "not a TREE_CONNECT request, or cut"),
+        opt("inner_size", UInt32, "encrypted/compressed messages: size of the message inside", "plain SMB2/SMB1"),
+    ]);
+    TableDef {
+        name: "smb_pdus",
+        meaning: "One row per SMB message on TCP 445/139 (each element of a compound chain is a row), framed across TCP segments in capture order. Messages whose start the capture lost are counted in `stream_gaps`.",
+        columns,
+    }
+}
+
+pub fn smb_interfaces() -> TableDef {
+    use DataType::*;
+    let mut columns = vec![
+        col(
+            "frame_number",
+            UInt64,
+            "frame where the IOCTL response begins",
+        ),
+        opt(
+            "timestamp",
+            timestamp_type(),
+            "capture time",
+            "the frame has no timestamp",
+        ),
+    ];
+    columns.extend([
+        col("src_ip", Utf8, "the server that answered"),
+        col("src_port", UInt16, "its port"),
+        col("dst_ip", Utf8, "the client that asked"),
+        col("dst_port", UInt16, "its port"),
+        col("session_id", UInt64, "session of the IOCTL"),
+        col("message_id", UInt64, "message id of the IOCTL response"),
+        col("if_index", UInt32, "interface index on the server"),
+        col("capability", UInt32, "capability bits (0x1 RSS, 0x2 RDMA)"),
+        col(
+            "rss_capable",
+            Boolean,
+            "the interface does receive-side scaling (more than one channel may use it)",
+        ),
+        col(
+            "rdma_capable",
+            Boolean,
+            "the interface does RDMA (SMB Direct possible)",
+        ),
+        col(
+            "link_speed_bps",
+            UInt64,
+            "link speed the server advertises, bits/s",
+        ),
+        opt(
+            "address",
+            Utf8,
+            "interface address",
+            "an address family other than IPv4/IPv6",
+        ),
+    ]);
+    TableDef {
+        name: "smb_interfaces",
+        meaning: "One row per interface listed in an SMB2 FSCTL_QUERY_NETWORK_INTERFACE_INFO response: what the server offers for multichannel.",
+        columns,
+    }
+}
+
+pub fn stream_gaps() -> TableDef {
+    use DataType::*;
+    let mut columns = vec![
+        col("frame_number", UInt64, "frame where the loss was noticed"),
+        opt(
+            "timestamp",
+            timestamp_type(),
+            "capture time",
+            "the frame has no timestamp",
+        ),
+    ];
+    columns.extend(endpoint_columns());
+    columns.extend([
+        col("protocol", Utf8, "stream protocol: `smb`"),
+        col("kind", Utf8, "why bytes could not be framed: `gap` (frames missing where a message header was due), `not_captured` (the snaplen cut a message header), `bad_header` (bytes where a message was due are not one), `resync` (bytes skipped until the next message start: after a loss, or when the capture began mid-connection)"),
+        col("bytes", UInt64, "bytes of the stream concerned"),
+    ]);
+    TableDef {
+        name: "stream_gaps",
+        meaning: "What the stream decoders (SMB) could not frame, one row per loss of sync and per resynchronisation: nothing is dropped silently.",
+        columns,
+    }
+}
+
 /// Every table, in the order the documentation lists them.
 pub fn all_tables() -> Vec<TableDef> {
     vec![
@@ -265,6 +412,9 @@ pub fn all_tables() -> Vec<TableDef> {
         arp(),
         igmp_records(),
         nlb_heartbeats(),
+        smb_pdus(),
+        smb_interfaces(),
+        stream_gaps(),
         capture_files(),
     ]
 }

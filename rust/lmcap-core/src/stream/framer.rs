@@ -1,0 +1,352 @@
+//! Finding message boundaries in one direction of a TCP connection.
+//!
+//! SMB (Direct TCP) and iWARP (MPA) both send length-prefixed messages over TCP, so a message
+//! can start anywhere in a segment, span many segments, or share a segment with others. The
+//! framer follows the sequence space: it collects the first bytes of each message (enough to
+//! decode its headers, never the whole of a megabyte WRITE), skips the rest by sequence number
+//! without looking at it, and so survives snaplen-cut segments as long as each message start
+//! was captured. When a start is missing (a sequence gap, or the snaplen cut it) it loses sync
+//! and scans later segments for a plausible message start; everything it could not frame is
+//! reported as a [`Lost`] event with a reason and a byte count, so nothing goes missing
+//! silently.
+//!
+//! Segments are taken in capture order. Retransmitted bytes (below the next expected sequence
+//! number) are dropped; bytes beyond a hole are not held back for reordering (a real reorder
+//! costs one resync, which is counted).
+
+/// What a protocol tells the framer about its messages.
+pub trait Framing {
+    /// Bytes needed at a message start to know its total length.
+    const PREFIX: usize;
+    /// Total length on the wire of a message that starts with `prefix` (`PREFIX` bytes), or
+    /// None when these bytes cannot start a message.
+    fn message_len(&mut self, prefix: &[u8]) -> Option<usize>;
+    /// Bytes of the message to collect before it is handed over, given the `head` collected so
+    /// far (at least `PREFIX` bytes) and its `total` length; asked again each time that many are
+    /// collected, until it answers `head.len()`. None: these bytes are not a message after all.
+    fn want(&mut self, head: &[u8], total: usize) -> Option<usize>;
+    /// Offset of the first plausible message start in `data` (used after sync is lost).
+    fn find_start(&self, data: &[u8]) -> Option<usize>;
+}
+
+/// Why bytes of a stream could not be framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LostKind {
+    /// Sequence numbers were skipped (frames missing from the capture) where a message header was due.
+    Gap,
+    /// The snaplen cut the segment before a message header.
+    NotCaptured,
+    /// The bytes where a message was due do not look like one.
+    BadHeader,
+    /// Bytes skipped while looking for the next message start (after sync was lost, or when
+    /// the capture began in the middle of a connection).
+    Resync,
+}
+
+impl LostKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LostKind::Gap => "gap",
+            LostKind::NotCaptured => "not_captured",
+            LostKind::BadHeader => "bad_header",
+            LostKind::Resync => "resync",
+        }
+    }
+}
+
+/// Where an event happened: the frame that began the message (or noticed the loss).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    pub frame_number: u64,
+    pub timestamp_ns: Option<i64>,
+}
+
+pub enum Event<'b> {
+    /// A message: its first bytes (from the length prefix on), its total length on the wire,
+    /// and whether the capture cut it before everything `want` asked for was collected.
+    Message {
+        at: At,
+        head: &'b [u8],
+        total: usize,
+        cut: bool,
+    },
+    Lost {
+        at: At,
+        kind: LostKind,
+        bytes: u64,
+    },
+}
+
+/// A TCP segment as the framer needs it.
+pub struct Segment<'a> {
+    pub at: At,
+    pub seq: u32,
+    pub syn: bool,
+    /// Captured payload (may be shorter than `payload_len` when the snaplen cut it).
+    pub payload: &'a [u8],
+    /// Payload length on the wire, from the IP and TCP headers.
+    pub payload_len: u32,
+}
+
+enum State {
+    /// Looking for a message start; `skipped` bytes passed since sync was lost.
+    Unsynced { skipped: u64 },
+    /// Collecting the head of a message that began at `at`.
+    Collect {
+        at: At,
+        total: Option<usize>,
+        want: usize,
+    },
+    /// Inside a message body: this many bytes to pass over.
+    Skip { remaining: u64 },
+}
+
+/// Gaps larger than this are not "a few frames missing" but a different stream (or a lying
+/// sequence number): treat them as a restart.
+const MAX_GAP: u32 = 1 << 30;
+
+pub struct Framer<F: Framing> {
+    pub framing: F,
+    next_seq: Option<u32>,
+    state: State,
+    head: Vec<u8>,
+}
+
+impl<F: Framing> Framer<F> {
+    pub fn new(framing: F) -> Self {
+        Framer {
+            framing,
+            next_seq: None,
+            state: State::Unsynced { skipped: 0 },
+            head: Vec::new(),
+        }
+    }
+
+    fn start_message(&mut self, at: At) {
+        self.head.clear();
+        self.state = State::Collect {
+            at,
+            total: None,
+            want: F::PREFIX,
+        };
+    }
+
+    fn lose_sync(&mut self, at: At, kind: LostKind, bytes: u64, emit: &mut impl FnMut(Event<'_>)) {
+        emit(Event::Lost { at, kind, bytes });
+        self.head.clear();
+        self.state = State::Unsynced { skipped: 0 };
+    }
+
+    /// Bytes skipped while unsynced that no resync has accounted for yet (end of capture).
+    pub fn finish(&mut self, at: At, emit: &mut impl FnMut(Event<'_>)) {
+        if let State::Unsynced { skipped } = self.state {
+            if skipped > 0 {
+                emit(Event::Lost {
+                    at,
+                    kind: LostKind::Resync,
+                    bytes: skipped,
+                });
+                self.state = State::Unsynced { skipped: 0 };
+            }
+        }
+    }
+
+    pub fn segment(&mut self, seg: &Segment<'_>, emit: &mut impl FnMut(Event<'_>)) {
+        if seg.syn {
+            // The stream starts here: the first payload byte is the first message's first byte.
+            self.next_seq = Some(seg.seq.wrapping_add(1));
+            self.start_message(seg.at);
+            return;
+        }
+        let declared = seg.payload_len as usize;
+        if declared == 0 {
+            return;
+        }
+        let next = *self.next_seq.get_or_insert(seg.seq);
+        let delta = seg.seq.wrapping_sub(next);
+        let mut front = 0usize;
+        if delta != 0 && delta < MAX_GAP {
+            self.gap(seg.at, u64::from(delta), emit);
+        } else if delta != 0 && delta.wrapping_neg() < MAX_GAP {
+            // Starts before what was already framed: a retransmission, at least in part.
+            let behind = delta.wrapping_neg() as usize;
+            if behind >= declared {
+                return;
+            }
+            front = behind;
+        } else if delta != 0 {
+            // A jump of a gigabyte or more: restart the framing here.
+            self.lose_sync(seg.at, LostKind::Gap, 0, emit);
+        }
+        self.next_seq = Some(seg.seq.wrapping_add(declared as u32));
+        let len = declared - front;
+        let data = seg.payload.get(front..).unwrap_or(&[]);
+        let captured = data.len().min(len);
+        self.bytes(seg.at, &data[..captured], len, emit);
+    }
+
+    /// `bytes` of the stream never seen (missing frames) right before the current segment.
+    fn gap(&mut self, at: At, bytes: u64, emit: &mut impl FnMut(Event<'_>)) {
+        match self.state {
+            State::Skip { remaining } if remaining >= bytes => {
+                // Missing bytes inside a body: the next message start is still known.
+                let remaining = remaining - bytes;
+                if remaining == 0 {
+                    self.start_message(at);
+                } else {
+                    self.state = State::Skip { remaining };
+                }
+            }
+            State::Unsynced { skipped } => {
+                self.state = State::Unsynced {
+                    skipped: skipped + bytes,
+                }
+            }
+            State::Collect {
+                at: start,
+                total: Some(total),
+                ..
+            } if (total - self.head.len()) as u64 >= bytes => {
+                // The head of this message is cut short, but where it ends is known.
+                let have = self.head.len();
+                self.hand_over(start, total, true, emit);
+                let remaining = (total - have) as u64 - bytes;
+                if remaining == 0 {
+                    self.start_message(at);
+                } else {
+                    self.state = State::Skip { remaining };
+                }
+            }
+            State::Collect { .. } | State::Skip { .. } => {
+                self.lose_sync(at, LostKind::Gap, bytes, emit);
+            }
+        }
+    }
+
+    /// Emit the collected head as a message and empty it (keeping its allocation).
+    fn hand_over(&mut self, at: At, total: usize, cut: bool, emit: &mut impl FnMut(Event<'_>)) {
+        let head = std::mem::take(&mut self.head);
+        emit(Event::Message {
+            at,
+            head: &head,
+            total,
+            cut,
+        });
+        self.head = head;
+        self.head.clear();
+    }
+
+    /// Frame `len` bytes of stream of which the first `data.len()` were captured.
+    fn bytes(&mut self, at: At, data: &[u8], len: usize, emit: &mut impl FnMut(Event<'_>)) {
+        let mut p = 0usize;
+        while p < len {
+            match self.state {
+                State::Skip { remaining } => {
+                    let n = (remaining.min((len - p) as u64)) as usize;
+                    p += n;
+                    if remaining == n as u64 {
+                        self.start_message(at);
+                    } else {
+                        self.state = State::Skip {
+                            remaining: remaining - n as u64,
+                        };
+                    }
+                }
+                State::Unsynced { skipped } => {
+                    let found = if p < data.len() {
+                        self.framing.find_start(&data[p..])
+                    } else {
+                        None
+                    };
+                    match found {
+                        Some(i) => {
+                            let skipped = skipped + i as u64;
+                            if skipped > 0 {
+                                emit(Event::Lost {
+                                    at,
+                                    kind: LostKind::Resync,
+                                    bytes: skipped,
+                                });
+                            }
+                            p += i;
+                            self.start_message(at);
+                        }
+                        None => {
+                            self.state = State::Unsynced {
+                                skipped: skipped + (len - p) as u64,
+                            };
+                            p = len;
+                        }
+                    }
+                }
+                State::Collect {
+                    at: start,
+                    total,
+                    want,
+                } => {
+                    if p >= data.len() {
+                        // On the wire but not in the capture.
+                        match total {
+                            Some(total) => {
+                                let have = self.head.len();
+                                self.hand_over(start, total, true, emit);
+                                self.state = State::Skip {
+                                    remaining: (total - have) as u64,
+                                };
+                            }
+                            None => {
+                                let lost = (len - p + self.head.len()) as u64;
+                                self.lose_sync(at, LostKind::NotCaptured, lost, emit);
+                                p = len;
+                            }
+                        }
+                        continue;
+                    }
+                    // The message begins in the segment that holds its first byte.
+                    let start = if self.head.is_empty() { at } else { start };
+                    let n = (want - self.head.len()).min(data.len() - p);
+                    self.head.extend_from_slice(&data[p..p + n]);
+                    p += n;
+                    if self.head.len() < want {
+                        continue;
+                    }
+                    let total = match total {
+                        Some(t) => Some(t),
+                        None => self.framing.message_len(&self.head),
+                    };
+                    let next_want = total.and_then(|t| self.framing.want(&self.head, t));
+                    match (total, next_want) {
+                        (Some(total), _) if total < self.head.len() => {
+                            let bad = self.head.len() as u64;
+                            self.lose_sync(start, LostKind::BadHeader, bad, emit);
+                        }
+                        (Some(total), Some(w)) if w > self.head.len() && w <= total => {
+                            self.state = State::Collect {
+                                at: start,
+                                total: Some(total),
+                                want: w,
+                            };
+                        }
+                        (Some(total), Some(_)) => {
+                            let have = self.head.len();
+                            self.hand_over(start, total, false, emit);
+                            if total > have {
+                                self.state = State::Skip {
+                                    remaining: (total - have) as u64,
+                                };
+                            } else {
+                                self.start_message(at);
+                            }
+                        }
+                        _ => {
+                            // Not a message start: count the bytes and look for the next one
+                            // just after the bytes that failed.
+                            let bad = self.head.len() as u64;
+                            self.lose_sync(start, LostKind::BadHeader, bad, emit);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

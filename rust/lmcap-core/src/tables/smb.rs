@@ -1,0 +1,257 @@
+//! Rows of the stream-protocol tables (`smb_pdus`, `smb_interfaces`, `stream_gaps`).
+//!
+//! These tables have a row per SMB message, not per frame (a 1 MB READ is one row over
+//! hundreds of frames), so rows are kept as plain structs and turned into columns once per
+//! batch; the per-frame column accumulators of `packets` would buy nothing here.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use arrow_array::{
+    ArrayRef, BooleanArray, RecordBatch, StringArray, TimestampNanosecondArray, UInt16Array,
+    UInt32Array, UInt64Array, UInt8Array,
+};
+
+use super::schema;
+use crate::stream::framer::At;
+use crate::stream::smb::Endpoints;
+
+/// One SMB message (one element of a compound chain). See `schema::smb_pdus` for meanings.
+#[derive(Debug, Clone, Default)]
+pub struct SmbPduRow {
+    pub frame_number: u64,
+    pub timestamp_ns: Option<i64>,
+    pub protocol: &'static str,
+    pub message_length: u32,
+    pub compound_index: u16,
+    pub truncated: bool,
+    pub is_response: Option<bool>,
+    pub command: Option<u16>,
+    pub command_name: Option<&'static str>,
+    pub status: Option<u32>,
+    pub flags: Option<u32>,
+    pub message_id: Option<u64>,
+    pub async_id: Option<u64>,
+    pub tree_id: Option<u32>,
+    pub session_id: Option<u64>,
+    pub credit_charge: Option<u16>,
+    pub credits: Option<u16>,
+    pub dialect: Option<u16>,
+    pub dialects: Option<String>,
+    pub capabilities: Option<u32>,
+    pub security_mode: Option<u16>,
+    pub session_setup_flags: Option<u8>,
+    pub binding: Option<bool>,
+    pub session_flags: Option<u16>,
+    pub ioctl_code: Option<u32>,
+    pub data_length: Option<u32>,
+    pub file_offset: Option<u64>,
+    pub channel: Option<u32>,
+    pub share_type: Option<u8>,
+    pub tree_path: Option<String>,
+    pub inner_size: Option<u32>,
+}
+
+/// One interface of an FSCTL_QUERY_NETWORK_INTERFACE_INFO response.
+#[derive(Debug, Clone)]
+pub struct SmbInterfaceRow {
+    pub frame_number: u64,
+    pub timestamp_ns: Option<i64>,
+    pub session_id: u64,
+    pub message_id: u64,
+    pub if_index: u32,
+    pub capability: u32,
+    pub rss_capable: bool,
+    pub rdma_capable: bool,
+    pub link_speed_bps: u64,
+    pub address: Option<IpAddr>,
+}
+
+#[derive(Debug, Clone)]
+struct Ends {
+    src_ip: String,
+    src_port: u16,
+    dst_ip: String,
+    dst_port: u16,
+}
+
+impl Ends {
+    fn of(e: &Endpoints<'_>) -> Ends {
+        Ends {
+            src_ip: e.src_ip.to_owned(),
+            src_port: e.src_port,
+            dst_ip: e.dst_ip.to_owned(),
+            dst_port: e.dst_port,
+        }
+    }
+}
+
+struct LostRow {
+    ends: Ends,
+    at: At,
+    protocol: &'static str,
+    kind: &'static str,
+    bytes: u64,
+}
+
+#[derive(Default)]
+pub struct SmbRows {
+    pdus: Vec<(Ends, SmbPduRow)>,
+    interfaces: Vec<(Ends, SmbInterfaceRow)>,
+    lost: Vec<LostRow>,
+}
+
+fn arr<A: arrow_array::Array + 'static>(a: A) -> ArrayRef {
+    Arc::new(a)
+}
+
+fn ends_columns<'a, I: Iterator<Item = &'a Ends> + Clone>(e: I) -> [ArrayRef; 4] {
+    [
+        arr(StringArray::from_iter_values(
+            e.clone().map(|x| x.src_ip.as_str()),
+        )),
+        arr(UInt16Array::from_iter_values(e.clone().map(|x| x.src_port))),
+        arr(StringArray::from_iter_values(
+            e.clone().map(|x| x.dst_ip.as_str()),
+        )),
+        arr(UInt16Array::from_iter_values(e.map(|x| x.dst_port))),
+    ]
+}
+
+fn timestamps(t: impl Iterator<Item = Option<i64>>) -> ArrayRef {
+    arr(TimestampNanosecondArray::from_iter(t).with_timezone("UTC"))
+}
+
+impl SmbRows {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn pdu(&mut self, ends: &Endpoints<'_>, row: &SmbPduRow) {
+        self.pdus.push((Ends::of(ends), row.clone()));
+    }
+
+    pub fn interface(&mut self, ends: &Endpoints<'_>, row: &SmbInterfaceRow) {
+        self.interfaces.push((Ends::of(ends), row.clone()));
+    }
+
+    pub fn lost(
+        &mut self,
+        ends: &Endpoints<'_>,
+        at: At,
+        protocol: &'static str,
+        kind: &'static str,
+        bytes: u64,
+    ) {
+        self.lost.push(LostRow {
+            ends: Ends::of(ends),
+            at,
+            protocol,
+            kind,
+            bytes,
+        });
+    }
+
+    /// The rows gathered so far as batches (tables without rows left out); starts over empty.
+    pub fn finish(&mut self) -> Vec<(&'static str, RecordBatch)> {
+        let mut out = Vec::new();
+        if !self.pdus.is_empty() {
+            out.push(("smb_pdus", pdus_batch(&std::mem::take(&mut self.pdus))));
+        }
+        if !self.interfaces.is_empty() {
+            let rows = std::mem::take(&mut self.interfaces);
+            out.push(("smb_interfaces", interfaces_batch(&rows)));
+        }
+        if !self.lost.is_empty() {
+            out.push(("stream_gaps", lost_batch(&std::mem::take(&mut self.lost))));
+        }
+        out
+    }
+}
+
+fn pdus_batch(rows: &[(Ends, SmbPduRow)]) -> RecordBatch {
+    let r = || rows.iter().map(|(_, r)| r);
+    let mut columns = vec![
+        arr(UInt64Array::from_iter_values(r().map(|x| x.frame_number))),
+        timestamps(r().map(|x| x.timestamp_ns)),
+    ];
+    columns.extend(ends_columns(rows.iter().map(|(e, _)| e)));
+    columns.extend([
+        arr(StringArray::from_iter_values(r().map(|x| x.protocol))),
+        arr(UInt32Array::from_iter_values(r().map(|x| x.message_length))),
+        arr(UInt16Array::from_iter_values(r().map(|x| x.compound_index))),
+        arr(BooleanArray::from_iter(r().map(|x| Some(x.truncated)))),
+        arr(BooleanArray::from_iter(r().map(|x| x.is_response))),
+        arr(UInt16Array::from_iter(r().map(|x| x.command))),
+        arr(StringArray::from_iter(r().map(|x| x.command_name))),
+        arr(UInt32Array::from_iter(r().map(|x| x.status))),
+        arr(UInt32Array::from_iter(r().map(|x| x.flags))),
+        arr(UInt64Array::from_iter(r().map(|x| x.message_id))),
+        arr(UInt64Array::from_iter(r().map(|x| x.async_id))),
+        arr(UInt32Array::from_iter(r().map(|x| x.tree_id))),
+        arr(UInt64Array::from_iter(r().map(|x| x.session_id))),
+        arr(UInt16Array::from_iter(r().map(|x| x.credit_charge))),
+        arr(UInt16Array::from_iter(r().map(|x| x.credits))),
+        arr(UInt16Array::from_iter(r().map(|x| x.dialect))),
+        arr(StringArray::from_iter(
+            r().map(|x| x.dialect.map(crate::wire::smb2::dialect_name)),
+        )),
+        arr(StringArray::from_iter(r().map(|x| x.dialects.as_deref()))),
+        arr(UInt32Array::from_iter(r().map(|x| x.capabilities))),
+        arr(UInt16Array::from_iter(r().map(|x| x.security_mode))),
+        arr(UInt8Array::from_iter(r().map(|x| x.session_setup_flags))),
+        arr(BooleanArray::from_iter(r().map(|x| x.binding))),
+        arr(UInt16Array::from_iter(r().map(|x| x.session_flags))),
+        arr(UInt32Array::from_iter(r().map(|x| x.ioctl_code))),
+        arr(UInt32Array::from_iter(r().map(|x| x.data_length))),
+        arr(UInt64Array::from_iter(r().map(|x| x.file_offset))),
+        arr(UInt32Array::from_iter(r().map(|x| x.channel))),
+        arr(UInt8Array::from_iter(r().map(|x| x.share_type))),
+        arr(StringArray::from_iter(r().map(|x| x.tree_path.as_deref()))),
+        arr(UInt32Array::from_iter(r().map(|x| x.inner_size))),
+    ]);
+    RecordBatch::try_new(schema::smb_pdus().schema(), columns).expect("smb_pdus follows schema.rs")
+}
+
+fn interfaces_batch(rows: &[(Ends, SmbInterfaceRow)]) -> RecordBatch {
+    let r = || rows.iter().map(|(_, r)| r);
+    let mut columns = vec![
+        arr(UInt64Array::from_iter_values(r().map(|x| x.frame_number))),
+        timestamps(r().map(|x| x.timestamp_ns)),
+    ];
+    // The response travels server -> client: its source is the server.
+    columns.extend(ends_columns(rows.iter().map(|(e, _)| e)));
+    columns.extend([
+        arr(UInt64Array::from_iter_values(r().map(|x| x.session_id))),
+        arr(UInt64Array::from_iter_values(r().map(|x| x.message_id))),
+        arr(UInt32Array::from_iter_values(r().map(|x| x.if_index))),
+        arr(UInt32Array::from_iter_values(r().map(|x| x.capability))),
+        arr(BooleanArray::from_iter(r().map(|x| Some(x.rss_capable)))),
+        arr(BooleanArray::from_iter(r().map(|x| Some(x.rdma_capable)))),
+        arr(UInt64Array::from_iter_values(r().map(|x| x.link_speed_bps))),
+        arr(StringArray::from_iter(
+            r().map(|x| x.address.map(|a| a.to_string())),
+        )),
+    ]);
+    RecordBatch::try_new(schema::smb_interfaces().schema(), columns)
+        .expect("smb_interfaces follows schema.rs")
+}
+
+fn lost_batch(rows: &[LostRow]) -> RecordBatch {
+    let mut columns = vec![
+        arr(UInt64Array::from_iter_values(
+            rows.iter().map(|x| x.at.frame_number),
+        )),
+        timestamps(rows.iter().map(|x| x.at.timestamp_ns)),
+    ];
+    columns.extend(ends_columns(rows.iter().map(|x| &x.ends)));
+    columns.extend([
+        arr(StringArray::from_iter_values(
+            rows.iter().map(|x| x.protocol),
+        )),
+        arr(StringArray::from_iter_values(rows.iter().map(|x| x.kind))),
+        arr(UInt64Array::from_iter_values(rows.iter().map(|x| x.bytes))),
+    ]);
+    RecordBatch::try_new(schema::stream_gaps().schema(), columns)
+        .expect("stream_gaps follows schema.rs")
+}
