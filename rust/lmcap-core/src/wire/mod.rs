@@ -14,6 +14,7 @@ pub mod ipv6;
 pub mod link;
 pub mod mac;
 pub mod nlb;
+pub mod roce;
 pub mod tcp;
 pub mod udp;
 
