@@ -11,6 +11,7 @@ pub mod icmp;
 pub mod igmp;
 pub mod ipv4;
 pub mod ipv6;
+pub mod iwarp;
 pub mod link;
 pub mod mac;
 pub mod nlb;
