@@ -16,6 +16,7 @@ pub mod link;
 pub mod mac;
 pub mod nlb;
 pub mod roce;
+pub mod smbdirect;
 pub mod tcp;
 pub mod udp;
 
