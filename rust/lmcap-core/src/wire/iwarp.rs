@@ -284,10 +284,13 @@ impl<'a> Fpdu<'a> {
         (4 - framed % 4) % 4
     }
 
-    /// The CRC as sent (big-endian, as Wireshark reads it), when negotiated and captured.
+    /// The CRC32c value sent, when negotiated and captured. It travels least-significant
+    /// byte first, like the iSCSI digest RFC 5044 §4.1 borrows (Wireshark's MPA dissector and
+    /// Linux siw agree on that order).
     pub fn crc(&self) -> Option<u32> {
         let o = 2 + self.ulpdu_len() as usize + self.pad_len();
-        (self.crc && self.b.len() >= o + MPA_CRC_LEN).then(|| be32(self.b, o))
+        let c = self.b.get(o..o + MPA_CRC_LEN).filter(|_| self.crc)?;
+        Some(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
     }
 
     /// Whether the CRC matches the FPDU, when it was negotiated and the FPDU captured whole.
@@ -357,7 +360,7 @@ mod tests {
         }
         if crc {
             let c = crc32c(&v);
-            v.extend_from_slice(&c.to_be_bytes());
+            v.extend_from_slice(&c.to_le_bytes());
         }
         v
     }
