@@ -11,10 +11,13 @@ pub mod icmp;
 pub mod igmp;
 pub mod ipv4;
 pub mod ipv6;
+pub mod iwarp;
 pub mod link;
 pub mod mac;
 pub mod nlb;
+pub mod roce;
 pub mod smb2;
+pub mod smbdirect;
 pub mod tcp;
 pub mod udp;
 
