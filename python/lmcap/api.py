@@ -25,6 +25,7 @@ EVENT_TABLES = (
     "smb_pdus",
     "smb_interfaces",
     "stream_gaps",
+    "rdma_segments",
 )
 
 #: Tables :func:`connect` derives in SQL from the others (the query of the same name in

@@ -38,6 +38,11 @@ FINDING_IDS: dict[str, str] = {
     "link-underused": "a bulk transfer well below the link speed",
     "throughput-unstable": "a bulk transfer whose rate is jagged rather than flat",
     "tcp-resets": "a TCP connection reset after carrying data",
+    "rdma-packet-loss": (
+        "packet sequence numbers of an RDMA queue pair jump or go back: loss on a fabric that "
+        "should be lossless"
+    ),
+    "rdma-congestion": "RDMA packets marked ECN CE, or congestion notification packets (DCQCN)",
     "tcp-retransmissions": "a TCP connection retransmitting more than the threshold",
     "zero-window": "a receiver advertised a zero window: the transfer stalled",
 }

@@ -81,6 +81,7 @@ def all_diagnostics() -> list[Callable[[Context], None]]:
         igmp,
         mtu,
         nlb,
+        rdma,
         throughput,
     )
 
@@ -89,6 +90,7 @@ def all_diagnostics() -> list[Callable[[Context], None]]:
         fragmentation.run,
         icmp.run,
         throughput.run,
+        rdma.run,
         igmp.run,
         nlb.run,
         flooding.run,

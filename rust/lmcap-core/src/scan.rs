@@ -21,6 +21,7 @@ use crate::decode::decode;
 use crate::error::CaptureError;
 use crate::stream::{self, framer::At, StreamFrame, StreamTracker};
 use crate::tables::builders::{capture_files_batch, EventsBuilder, FrameMeta, PacketsBuilder};
+use crate::tables::rdma::RdmaRows;
 
 /// Rows per `packets` batch: big enough to amortise per-batch costs across the FFI boundary,
 /// small enough that a batch of small frames stays around 10 MB.
@@ -76,12 +77,14 @@ impl Chunk {
     fn decode(&self, batch_rows: usize) -> (ScanBatch, Vec<(usize, StreamFrame)>) {
         let mut packets = PacketsBuilder::new(batch_rows.min(self.jobs.len()));
         let mut events = EventsBuilder::new();
+        let mut rdma = RdmaRows::new();
         let mut streams = Vec::new();
         for (i, (meta, job)) in self.jobs.iter().enumerate() {
             let frame = self.bytes(job);
             let d = decode(frame, meta.link_type, meta.wire_len);
             packets.append(meta, &d);
             events.append(meta, &d);
+            rdma.append_roce(meta, &d, frame);
             if stream::wants(&d) {
                 let at = At {
                     frame_number: meta.frame_number,
@@ -90,9 +93,11 @@ impl Chunk {
                 streams.extend(StreamFrame::new(frame, at, &d).map(|f| (i, f)));
             }
         }
+        let mut events = events.finish();
+        events.extend(rdma.finish());
         let batch = ScanBatch {
             packets: packets.finish(),
-            events: events.finish(),
+            events,
         };
         (batch, streams)
     }

@@ -16,13 +16,14 @@
 
 /// What a protocol tells the framer about its messages.
 pub trait Framing {
-    /// Bytes needed at a message start to know its total length.
-    const PREFIX: usize;
-    /// Total length on the wire of a message that starts with `prefix` (`PREFIX` bytes), or
+    /// Bytes needed at a message start to know its total length (may depend on what the
+    /// stream said so far: iWARP's first message is the 20-byte MPA start header).
+    fn prefix(&self) -> usize;
+    /// Total length on the wire of a message that starts with `prefix` (`prefix()` bytes), or
     /// None when these bytes cannot start a message.
     fn message_len(&mut self, prefix: &[u8]) -> Option<usize>;
     /// Bytes of the message to collect before it is handed over, given the `head` collected so
-    /// far (at least `PREFIX` bytes) and its `total` length; asked again each time that many are
+    /// far (at least `prefix()` bytes) and its `total` length; asked again each time that many are
     /// collected, until it answers `head.len()`. None: these bytes are not a message after all.
     fn want(&mut self, head: &[u8], total: usize) -> Option<usize>;
     /// Offset of the first plausible message start in `data` (used after sync is lost).
@@ -112,6 +113,12 @@ pub struct Framer<F: Framing> {
     head: Vec<u8>,
 }
 
+impl<F: Framing + Default> Default for Framer<F> {
+    fn default() -> Self {
+        Framer::new(F::default())
+    }
+}
+
 impl<F: Framing> Framer<F> {
     pub fn new(framing: F) -> Self {
         Framer {
@@ -127,7 +134,7 @@ impl<F: Framing> Framer<F> {
         self.state = State::Collect {
             at,
             total: None,
-            want: F::PREFIX,
+            want: self.framing.prefix(),
         };
     }
 

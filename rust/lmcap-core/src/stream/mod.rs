@@ -6,6 +6,7 @@
 //! and keeps one [`framer::Framer`] per direction of each connection.
 
 pub mod framer;
+pub mod iwarp;
 pub mod smb;
 
 use std::collections::HashMap;
@@ -14,6 +15,7 @@ use std::net::IpAddr;
 use arrow_array::RecordBatch;
 
 use crate::decode::Decoded;
+use crate::tables::rdma::RdmaRows;
 use crate::tables::smb::SmbRows;
 use crate::tables::text;
 use crate::wire::tcp;
@@ -26,7 +28,10 @@ pub const SMB_PORTS: [u16; 2] = [445, 139];
 pub fn wants(d: &Decoded<'_>) -> bool {
     match (d.tcp, d.ip) {
         (Some(t), Some(ip)) if !ip.is_fragment => {
-            SMB_PORTS.contains(&t.dst_port) || SMB_PORTS.contains(&t.src_port)
+            SMB_PORTS.contains(&t.dst_port)
+                || SMB_PORTS.contains(&t.src_port)
+                || t.dst_port == iwarp::IWARP_SMBD_PORT
+                || t.src_port == iwarp::IWARP_SMBD_PORT
         }
         _ => false,
     }
@@ -84,7 +89,9 @@ const MAX_DIRECTIONS: usize = 1 << 18;
 /// The in-order stage: feed it every [`StreamFrame`] in frame order, take its rows per batch.
 pub struct StreamTracker {
     smb: HashMap<DirectionKey, Framer<smb::SmbFraming>>,
+    iwarp: HashMap<DirectionKey, (Framer<iwarp::IwarpFraming>, iwarp::IwarpDirection)>,
     rows: SmbRows,
+    rdma: RdmaRows,
     src_ip: String,
     dst_ip: String,
     last: At,
@@ -100,7 +107,9 @@ impl StreamTracker {
     pub fn new() -> Self {
         StreamTracker {
             smb: HashMap::new(),
+            iwarp: HashMap::new(),
             rows: SmbRows::new(),
+            rdma: RdmaRows::new(),
             src_ip: String::new(),
             dst_ip: String::new(),
             last: At {
@@ -113,13 +122,21 @@ impl StreamTracker {
     pub fn frame(&mut self, f: &StreamFrame, frame: &[u8]) {
         self.last = f.at;
         let key = (f.src, f.src_port, f.dst, f.dst_port);
-        let reset = f.flags & tcp::RST != 0;
-        if reset {
-            self.smb.remove(&key);
-            self.smb.remove(&(f.dst, f.dst_port, f.src, f.src_port));
+        let is_iwarp = f.dst_port == iwarp::IWARP_SMBD_PORT || f.src_port == iwarp::IWARP_SMBD_PORT;
+        if f.flags & tcp::RST != 0 {
+            let back = (f.dst, f.dst_port, f.src, f.src_port);
+            for k in [key, back] {
+                self.smb.remove(&k);
+                self.iwarp.remove(&k);
+            }
             return;
         }
-        if !self.smb.contains_key(&key) && self.smb.len() >= MAX_DIRECTIONS {
+        let known = if is_iwarp {
+            self.iwarp.contains_key(&key)
+        } else {
+            self.smb.contains_key(&key)
+        };
+        if !known && self.smb.len() + self.iwarp.len() >= MAX_DIRECTIONS {
             return;
         }
         let payload = frame
@@ -132,23 +149,27 @@ impl StreamTracker {
             payload,
             payload_len: f.payload_len,
         };
-        text::ip_into(&f.src, &mut self.src_ip);
-        text::ip_into(&f.dst, &mut self.dst_ip);
-        let ends = smb::Endpoints {
-            src_ip: &self.src_ip,
-            src_port: f.src_port,
-            dst_ip: &self.dst_ip,
-            dst_port: f.dst_port,
-        };
-        let rows = &mut self.rows;
-        let framer = self
-            .smb
-            .entry(key)
-            .or_insert_with(|| Framer::new(smb::SmbFraming));
-        framer.segment(&seg, &mut |e| emit(rows, &ends, e));
-        if f.flags & tcp::FIN != 0 {
-            framer.finish(f.at, &mut |e| emit(rows, &ends, e));
-            self.smb.remove(&key);
+        let fin = f.flags & tcp::FIN != 0;
+        let ends = endpoints(&key, &mut self.src_ip, &mut self.dst_ip);
+        let (rows, rdma) = (&mut self.rows, &mut self.rdma);
+        if is_iwarp {
+            let (framer, st) = self.iwarp.entry(key).or_default();
+            let mut on = |e: Event<'_>| emit_iwarp(rows, rdma, st, &ends, e);
+            framer.segment(&seg, &mut on);
+            if fin {
+                framer.finish(f.at, &mut on);
+                self.iwarp.remove(&key);
+            }
+        } else {
+            let framer = self
+                .smb
+                .entry(key)
+                .or_insert_with(|| Framer::new(smb::SmbFraming));
+            framer.segment(&seg, &mut |e| emit(rows, &ends, e));
+            if fin {
+                framer.finish(f.at, &mut |e| emit(rows, &ends, e));
+                self.smb.remove(&key);
+            }
         }
     }
 
@@ -157,22 +178,38 @@ impl StreamTracker {
         let at = self.last;
         let rows = &mut self.rows;
         let (mut src, mut dst) = (String::new(), String::new());
-        for ((s, sp, d, dp), framer) in self.smb.iter_mut() {
-            text::ip_into(s, &mut src);
-            text::ip_into(d, &mut dst);
-            let ends = smb::Endpoints {
-                src_ip: &src,
-                src_port: *sp,
-                dst_ip: &dst,
-                dst_port: *dp,
-            };
+        for (key, framer) in self.smb.iter_mut() {
+            let ends = endpoints(key, &mut src, &mut dst);
             framer.finish(at, &mut |e| emit(rows, &ends, e));
+        }
+        let rdma = &mut self.rdma;
+        for (key, (framer, st)) in self.iwarp.iter_mut() {
+            let ends = endpoints(key, &mut src, &mut dst);
+            framer.finish(at, &mut |e| emit_iwarp(rows, rdma, st, &ends, e));
         }
     }
 
     /// Rows gathered since the last call, as batches (empty tables left out).
     pub fn take_batches(&mut self) -> Vec<(&'static str, RecordBatch)> {
-        self.rows.finish()
+        let mut out = self.rows.finish();
+        out.extend(self.rdma.finish());
+        out
+    }
+}
+
+/// A direction's addresses as text, formatted into reusable buffers.
+fn endpoints<'s>(
+    key: &DirectionKey,
+    src: &'s mut String,
+    dst: &'s mut String,
+) -> smb::Endpoints<'s> {
+    text::ip_into(&key.0, src);
+    text::ip_into(&key.2, dst);
+    smb::Endpoints {
+        src_ip: src,
+        src_port: key.1,
+        dst_ip: dst,
+        dst_port: key.3,
     }
 }
 
@@ -185,5 +222,26 @@ fn emit(rows: &mut SmbRows, ends: &smb::Endpoints<'_>, e: Event<'_>) {
             cut,
         } => smb::message_rows(rows, ends, at, head, total, cut),
         Event::Lost { at, kind, bytes } => rows.lost(ends, at, "smb", kind.name(), bytes),
+    }
+}
+
+fn emit_iwarp(
+    rows: &mut SmbRows,
+    rdma: &mut RdmaRows,
+    st: &mut iwarp::IwarpDirection,
+    ends: &smb::Endpoints<'_>,
+    e: Event<'_>,
+) {
+    match e {
+        Event::Message { at, head, cut, .. } => {
+            if let Some(mut row) = iwarp::message_row(st, at, head, cut) {
+                row.src = ends.src_ip.to_owned();
+                row.dst = ends.dst_ip.to_owned();
+                row.src_port = Some(ends.src_port);
+                row.dst_port = Some(ends.dst_port);
+                rdma.push(row);
+            }
+        }
+        Event::Lost { at, kind, bytes } => rows.lost(ends, at, "iwarp", kind.name(), bytes),
     }
 }

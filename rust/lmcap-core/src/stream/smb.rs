@@ -18,7 +18,9 @@ const DATA_HEAD: usize = TRANSPORT_HEADER_LEN + HEADER_LEN + 48;
 pub struct SmbFraming;
 
 impl Framing for SmbFraming {
-    const PREFIX: usize = TRANSPORT_HEADER_LEN;
+    fn prefix(&self) -> usize {
+        TRANSPORT_HEADER_LEN
+    }
 
     fn message_len(&mut self, prefix: &[u8]) -> Option<usize> {
         let t = TransportHeader::parse(prefix).ok()?;

@@ -2,6 +2,7 @@
 
 pub mod builders;
 pub mod columns;
+pub mod rdma;
 pub mod schema;
 pub mod smb;
 pub mod text;

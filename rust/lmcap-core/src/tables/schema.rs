@@ -394,14 +394,54 @@ pub fn stream_gaps() -> TableDef {
     ];
     columns.extend(endpoint_columns());
     columns.extend([
-        col("protocol", Utf8, "stream protocol: `smb`"),
+        col("protocol", Utf8, "stream protocol: `smb` or `iwarp`"),
         col("kind", Utf8, "why bytes could not be framed: `gap` (frames missing where a message header was due), `not_captured` (the snaplen cut a message header), `bad_header` (bytes where a message was due are not one), `resync` (bytes skipped until the next message start: after a loss, or when the capture began mid-connection)"),
         col("bytes", UInt64, "bytes of the stream concerned"),
     ]);
     TableDef {
         name: "stream_gaps",
-        meaning: "What the stream decoders (SMB) could not frame, one row per loss of sync and per resynchronisation: nothing is dropped silently.",
+        meaning: "What the stream decoders (SMB, iWARP) could not frame, one row per loss of sync and per resynchronisation: nothing is dropped silently.",
         columns,
+    }
+}
+
+pub fn rdma_segments() -> TableDef {
+    use DataType::*;
+    let roce = "not RoCE, or the BTH was not readable";
+    let iwarp = "not iWARP";
+    TableDef {
+        name: "rdma_segments",
+        meaning: "One row per RDMA transport segment: each RoCE v1 (ethertype 0x8915) and RoCE v2 (UDP 4791) packet, and each iWARP FPDU on TCP 5445 (framed across segments after the MPA start frames), with the SMB Direct message a Send carries. Queue pairs, PSN gaps (loss), ECN marks and congestion notification packets are read from here (`lmcap/queries/rdma_*.sql`).",
+        columns: vec![
+            col("frame_number", UInt64, "frame of the packet (iWARP: where the FPDU begins)"),
+            opt("timestamp", timestamp_type(), "capture time", "the frame has no timestamp"),
+            col("transport", Utf8, "`roce_v1`, `roce_v2` or `iwarp`"),
+            col("src", Utf8, "sender: IP address (RoCE v2, iWARP) or source GID (RoCE v1)"),
+            col("dst", Utf8, "receiver: IP address or destination GID"),
+            opt("src_port", UInt16, "UDP source port (RoCE v2: flow entropy) or TCP port (iWARP)", "RoCE v1"),
+            opt("dst_port", UInt16, "UDP 4791 or the iWARP TCP port", "RoCE v1"),
+            opt("ecn", UInt8, "ECN bits of the IP header (RoCE v1: of the GRH traffic class); 3 = congestion experienced", "iWARP"),
+            col("status", Utf8, "`ok`, `truncated` (the BTH or GRH was cut by the snaplen), `bad_grh`, `bad_bth` (transport version not 0), `bad_length` (the length cannot hold the headers), `bad_fpdu` (iWARP: DDP/RDMAP version not 1)"),
+            opt("opcode", UInt8, "BTH opcode (RoCE) or RDMAP opcode (iWARP)", "not readable"),
+            opt("opcode_name", Utf8, "RoCE: `rc_send_only`, `rc_rdma_write_first`, `rc_acknowledge`, `cnp`, ... ; iWARP: `rdma_write`, `rdma_read_request`, `rdma_read_response`, `send`, `send_invalidate`, `send_se`, `send_se_invalidate`, `terminate`", "unknown or unreadable opcode"),
+            opt("dest_qp", UInt32, "destination queue pair (24 bits)", roce),
+            opt("psn", UInt32, "packet sequence number (24 bits); a jump on a queue pair is loss", roce),
+            opt("ack_request", Boolean, "BTH AckReq", roce),
+            opt("solicited", Boolean, "BTH solicited event", roce),
+            opt("pkey", UInt16, "partition key", roce),
+            col("is_cnp", Boolean, "RoCE v2 congestion notification packet (opcode 0x81): the receiver saw ECN marks and asks the sender to slow down"),
+            opt("payload_len", UInt32, "data bytes carried (after headers; before pad and ICRC/CRC)", "the length could not be worked out"),
+            opt("dma_length", UInt32, "RETH DMA length: bytes of the whole RDMA WRITE or READ", "no RETH"),
+            opt("rkey", UInt32, "RETH R_Key (RoCE) or STag (iWARP tagged)", "no RETH / untagged"),
+            opt("remote_offset", UInt64, "RETH virtual address (RoCE) or tagged offset (iWARP)", "no RETH / untagged"),
+            opt("aeth_syndrome", UInt8, "AETH syndrome of an acknowledge (0x00-0x1F ACK, 0x60-0x7F NAK)", "no AETH"),
+            opt("msn", UInt32, "message sequence number (RoCE AETH, iWARP untagged)", "none in this segment"),
+            opt("queue_number", UInt32, "iWARP untagged queue number (0 send, 1 read request, 2 terminate)", iwarp),
+            opt("message_offset", UInt32, "iWARP untagged message offset", iwarp),
+            opt("last", Boolean, "iWARP DDP Last flag", iwarp),
+            opt("smbd_kind", Utf8, "SMB Direct message in a Send: `negotiate_request`, `negotiate_response`, `data_transfer` (MS-SMBD 2.2)", "not the start of a Send, or not SMB Direct"),
+            opt("smbd_data_length", UInt32, "SMB Direct data transfer DataLength (bytes of SMB2 message carried)", "not a data transfer"),
+        ],
     }
 }
 
@@ -415,6 +455,7 @@ pub fn all_tables() -> Vec<TableDef> {
         smb_pdus(),
         smb_interfaces(),
         stream_gaps(),
+        rdma_segments(),
         capture_files(),
     ]
 }

@@ -101,7 +101,7 @@ pub struct SmbRows {
     lost: Vec<LostRow>,
 }
 
-fn arr<A: arrow_array::Array + 'static>(a: A) -> ArrayRef {
+pub(crate) fn arr<A: arrow_array::Array + 'static>(a: A) -> ArrayRef {
     Arc::new(a)
 }
 

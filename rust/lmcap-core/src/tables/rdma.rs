@@ -1,0 +1,233 @@
+//! Rows of `rdma_segments`: one per RoCE packet (v1 ethertype 0x8915, v2 UDP 4791) and per
+//! iWARP FPDU (TCP 5445, framed by `stream/iwarp.rs`), with SMB Direct messages recognised in
+//! Sends. RoCE rows are built on the decode workers (each packet stands alone); iWARP rows in
+//! the in-order stream stage. Like the SMB tables, rows are plain structs turned into columns
+//! once per batch: RDMA is a small share of most captures.
+
+use std::net::{IpAddr, Ipv6Addr};
+
+use arrow_array::{
+    BooleanArray, RecordBatch, StringArray, TimestampNanosecondArray, UInt16Array, UInt32Array,
+    UInt64Array, UInt8Array,
+};
+
+use super::builders::FrameMeta;
+use super::schema;
+use super::smb::arr;
+use super::text;
+use crate::decode::Decoded;
+use crate::wire::ethernet::ETHERTYPE_ROCE_V1;
+use crate::wire::roce::{self, Bth, Grh};
+use crate::wire::smbdirect::Message;
+
+#[derive(Debug, Clone, Default)]
+pub struct RdmaRow {
+    pub frame_number: u64,
+    pub timestamp_ns: Option<i64>,
+    pub transport: &'static str,
+    pub src: String,
+    pub dst: String,
+    pub src_port: Option<u16>,
+    pub dst_port: Option<u16>,
+    pub ecn: Option<u8>,
+    pub status: &'static str,
+    pub opcode: Option<u8>,
+    pub opcode_name: Option<&'static str>,
+    pub dest_qp: Option<u32>,
+    pub psn: Option<u32>,
+    pub ack_request: Option<bool>,
+    pub solicited: Option<bool>,
+    pub pkey: Option<u16>,
+    pub is_cnp: bool,
+    pub payload_len: Option<u32>,
+    pub dma_length: Option<u32>,
+    pub rkey: Option<u32>,
+    pub remote_offset: Option<u64>,
+    pub aeth_syndrome: Option<u8>,
+    pub msn: Option<u32>,
+    pub queue_number: Option<u32>,
+    pub message_offset: Option<u32>,
+    pub last: Option<bool>,
+    pub smbd_kind: Option<&'static str>,
+    pub smbd_data_length: Option<u32>,
+}
+
+#[derive(Default)]
+pub struct RdmaRows {
+    rows: Vec<RdmaRow>,
+    ip: String,
+}
+
+impl RdmaRows {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, row: RdmaRow) {
+        self.rows.push(row);
+    }
+
+    /// A row for a RoCE v1/v2 frame; nothing for other frames.
+    pub fn append_roce(&mut self, meta: &FrameMeta, d: &Decoded<'_>, frame: &[u8]) {
+        let v2 = d.udp.is_some_and(|u| u.dst_port == roce::UDP_PORT_ROCE_V2);
+        if !v2 && d.ethertype != Some(ETHERTYPE_ROCE_V1) {
+            return;
+        }
+        let mut row = RdmaRow {
+            frame_number: meta.frame_number,
+            timestamp_ns: meta.timestamp_ns,
+            status: "ok",
+            ..Default::default()
+        };
+        // (the BTH and what follows, bytes from the BTH to the end of the ICRC)
+        let (bth_bytes, total) = match (d.ethertype, d.udp, d.ip) {
+            (_, Some(u), Some(ip)) if u.dst_port == roce::UDP_PORT_ROCE_V2 => {
+                row.transport = "roce_v2";
+                text::ip_into(&ip.src, &mut self.ip);
+                row.src = self.ip.clone();
+                text::ip_into(&ip.dst, &mut self.ip);
+                row.dst = self.ip.clone();
+                row.src_port = Some(u.src_port);
+                row.dst_port = Some(u.dst_port);
+                row.ecn = Some(ip.ecn);
+                (
+                    d.payload.unwrap_or(&[]),
+                    d.payload_len.unwrap_or(0) as usize,
+                )
+            }
+            (Some(ETHERTYPE_ROCE_V1), _, _) => {
+                row.transport = "roce_v1";
+                let l3 = d.l3_offset.and_then(|o| frame.get(o..)).unwrap_or(&[]);
+                match Grh::new(l3) {
+                    Ok(g) => {
+                        row.src = IpAddr::V6(Ipv6Addr::from(*g.sgid)).to_string();
+                        row.dst = IpAddr::V6(Ipv6Addr::from(*g.dgid)).to_string();
+                        row.ecn = Some(g.traffic_class & 3);
+                        (&l3[roce::GRH_LEN..], g.payload_len as usize)
+                    }
+                    Err(_) => {
+                        row.status = "bad_grh";
+                        self.rows.push(row);
+                        return;
+                    }
+                }
+            }
+            _ => return,
+        };
+        match Bth::new(bth_bytes) {
+            Ok(b) => fill_bth(&mut row, &b, total),
+            // Cut by the snaplen inside the BTH or the extended headers its opcode calls for
+            // (the header-version check also reports Truncated, with the bytes all there).
+            Err(crate::wire::Stop::Truncated)
+                if bth_bytes.len()
+                    < roce::BTH_LEN
+                        + bth_bytes
+                            .first()
+                            .and_then(|&op| roce::ext_header_len(op))
+                            .unwrap_or(0) =>
+            {
+                row.status = "truncated";
+            }
+            Err(_) => row.status = "bad_bth",
+        }
+        self.rows.push(row);
+    }
+
+    /// The rows so far as a batch (none when empty); starts over.
+    pub fn finish(&mut self) -> Option<(&'static str, RecordBatch)> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        let rows = std::mem::take(&mut self.rows);
+        Some(("rdma_segments", batch(&rows)))
+    }
+}
+
+fn fill_bth(row: &mut RdmaRow, b: &Bth<'_>, total: usize) {
+    row.opcode = Some(b.opcode());
+    row.opcode_name = b.opcode_name();
+    row.dest_qp = Some(b.dest_qp());
+    row.psn = Some(b.psn());
+    row.ack_request = Some(b.ack_request());
+    row.solicited = Some(b.solicited());
+    row.pkey = Some(b.pkey());
+    row.is_cnp = b.is_cnp();
+    match b.payload_len(total) {
+        Ok(n) => row.payload_len = Some(n as u32),
+        Err(_) if b.ext_headers().is_some() => row.status = "bad_length",
+        Err(_) => {}
+    }
+    if let Some(r) = b.reth() {
+        row.dma_length = Some(r.dma_len);
+        row.rkey = Some(r.rkey);
+        row.remote_offset = Some(r.va);
+    }
+    if let Some(a) = b.aeth() {
+        row.aeth_syndrome = Some(a.syndrome);
+        row.msn = Some(a.msn);
+    }
+    // SMB Direct rides in Sends; a message spanning several packets starts in SEND_FIRST.
+    let send_start = matches!(
+        b.opcode_name(),
+        Some(
+            "rc_send_only"
+                | "rc_send_first"
+                | "rc_send_only_with_immediate"
+                | "rc_send_only_with_invalidate"
+        )
+    );
+    if send_start {
+        if let (Ok(p), Some(n)) = (b.payload(total), row.payload_len) {
+            // A Send cut by the snaplen is judged on its captured part only when whole.
+            if p.len() == n as usize {
+                if let Some(m) = Message::guess(p) {
+                    set_smbd(row, &m);
+                }
+            }
+        }
+    }
+}
+
+/// Record what SMB Direct message a Send carries.
+pub fn set_smbd(row: &mut RdmaRow, m: &Message<'_>) {
+    row.smbd_kind = Some(m.kind());
+    if let Message::DataTransfer(t) = m {
+        row.smbd_data_length = Some(t.data_length);
+    }
+}
+
+fn batch(rows: &[RdmaRow]) -> RecordBatch {
+    let r = || rows.iter();
+    let columns = vec![
+        arr(UInt64Array::from_iter_values(r().map(|x| x.frame_number))),
+        arr(TimestampNanosecondArray::from_iter(r().map(|x| x.timestamp_ns)).with_timezone("UTC")),
+        arr(StringArray::from_iter_values(r().map(|x| x.transport))),
+        arr(StringArray::from_iter_values(r().map(|x| x.src.as_str()))),
+        arr(StringArray::from_iter_values(r().map(|x| x.dst.as_str()))),
+        arr(UInt16Array::from_iter(r().map(|x| x.src_port))),
+        arr(UInt16Array::from_iter(r().map(|x| x.dst_port))),
+        arr(UInt8Array::from_iter(r().map(|x| x.ecn))),
+        arr(StringArray::from_iter_values(r().map(|x| x.status))),
+        arr(UInt8Array::from_iter(r().map(|x| x.opcode))),
+        arr(StringArray::from_iter(r().map(|x| x.opcode_name))),
+        arr(UInt32Array::from_iter(r().map(|x| x.dest_qp))),
+        arr(UInt32Array::from_iter(r().map(|x| x.psn))),
+        arr(BooleanArray::from_iter(r().map(|x| x.ack_request))),
+        arr(BooleanArray::from_iter(r().map(|x| x.solicited))),
+        arr(UInt16Array::from_iter(r().map(|x| x.pkey))),
+        arr(BooleanArray::from_iter(r().map(|x| Some(x.is_cnp)))),
+        arr(UInt32Array::from_iter(r().map(|x| x.payload_len))),
+        arr(UInt32Array::from_iter(r().map(|x| x.dma_length))),
+        arr(UInt32Array::from_iter(r().map(|x| x.rkey))),
+        arr(UInt64Array::from_iter(r().map(|x| x.remote_offset))),
+        arr(UInt8Array::from_iter(r().map(|x| x.aeth_syndrome))),
+        arr(UInt32Array::from_iter(r().map(|x| x.msn))),
+        arr(UInt32Array::from_iter(r().map(|x| x.queue_number))),
+        arr(UInt32Array::from_iter(r().map(|x| x.message_offset))),
+        arr(BooleanArray::from_iter(r().map(|x| x.last))),
+        arr(StringArray::from_iter(r().map(|x| x.smbd_kind))),
+        arr(UInt32Array::from_iter(r().map(|x| x.smbd_data_length))),
+    ];
+    RecordBatch::try_new(schema::rdma_segments().schema(), columns)
+        .expect("rdma_segments follows schema.rs")
+}
