@@ -5,12 +5,12 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use arrow_array::builder::{ListBuilder, StringBuilder};
-use arrow_array::types::Int8Type;
-use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 
 use super::columns::{
-    BoolColumn, I8Column, TimestampColumn, U16Column, U32Column, U64Column, U8Column,
+    BoolColumn, FixedDictionary, SparseStrColumn, SparseU16Column, SparseU32Column, SparseU8Column,
+    StrColumn, TimestampColumn, U16Column, U32Column, U64Column, U8Column,
 };
 use super::schema;
 use super::text;
@@ -31,73 +31,17 @@ pub struct FrameMeta {
     pub wire_len: u32,
 }
 
-/// A dictionary column whose values are a fixed list known at compile time: keys are indexes
-/// into it, so appending never hashes.
-struct FixedDictionary {
-    keys: I8Column,
-    values: Arc<StringArray>,
-}
-
-impl FixedDictionary {
-    fn new(values: &[&str], capacity: usize) -> Self {
-        FixedDictionary {
-            keys: I8Column::with_capacity(capacity),
-            values: Arc::new(StringArray::from(values.to_vec())),
-        }
-    }
-
-    fn finish(&mut self) -> ArrayRef {
-        let keys = self.keys.finish();
-        Arc::new(
-            DictionaryArray::<Int8Type>::try_new(keys, self.values.clone())
-                .expect("keys index a fixed dictionary"),
-        )
-    }
-}
-
 fn finish_batch(schema: &SchemaRef, columns: Vec<ArrayRef>) -> RecordBatch {
     RecordBatch::try_new(schema.clone(), columns).expect("builders follow schema.rs")
 }
 
-/// Reusable text buffers so string columns do not allocate per row.
-#[derive(Default)]
-struct Scratch {
-    mac: [u8; 17],
-    ip: String,
-}
-
-impl Scratch {
-    fn mac(&mut self, b: &mut StringBuilder, m: Option<&[u8; 6]>) {
-        match m {
-            Some(m) => b.append_value(text::mac(m, &mut self.mac)),
-            None => b.append_null(),
-        }
-    }
-
-    fn ip(&mut self, b: &mut StringBuilder, a: Option<IpAddr>) {
-        match a {
-            Some(IpAddr::V4(v4)) => {
-                // The common case, formatted straight from a stack buffer.
-                let mut buf = [0u8; 15];
-                let n = text::ipv4(&v4.octets(), &mut buf);
-                b.append_value(text::ascii(&buf[..n]));
-            }
-            Some(a) => {
-                text::ip_into(&a, &mut self.ip);
-                b.append_value(&self.ip);
-            }
-            None => b.append_null(),
-        }
-    }
-
-    fn ipv4(&mut self, b: &mut StringBuilder, a: [u8; 4]) {
-        self.ip(b, Some(IpAddr::from(a)))
-    }
-}
-
+/// The `packets` table, one row per frame: the hot path of a scan.
+///
+/// Columns that have a value in most frames are dense (one push per row); columns that are
+/// null in most frames (VLAN, TCP options, ICMP, IGMP, ARP) are sparse and cost nothing in a
+/// row without a value: a whole rare layer is one branch per row. See `columns.rs`.
 pub struct PacketsBuilder {
     schema: SchemaRef,
-    scratch: Scratch,
     rows: usize,
     frame_number: U64Column,
     file_index: U32Column,
@@ -108,18 +52,18 @@ pub struct PacketsBuilder {
     wire_len: U32Column,
     truncated: BoolColumn,
     decode_status: FixedDictionary,
-    src_mac: StringBuilder,
-    dst_mac: StringBuilder,
+    src_mac: StrColumn,
+    dst_mac: StrColumn,
     dst_mac_kind: FixedDictionary,
-    vlan_id: U16Column,
-    inner_vlan_id: U16Column,
-    vlan_pcp: U8Column,
+    vlan_id: SparseU16Column,
+    inner_vlan_id: SparseU16Column,
+    vlan_pcp: SparseU8Column,
     vlan_tags: U8Column,
     ethertype: U16Column,
     l3_len: U32Column,
     ip_version: U8Column,
-    src_ip: StringBuilder,
-    dst_ip: StringBuilder,
+    src_ip: StrColumn,
+    dst_ip: StrColumn,
     ip_proto: U8Column,
     ip_len: U32Column,
     ip_header_len: U16Column,
@@ -137,27 +81,27 @@ pub struct PacketsBuilder {
     tcp_seq: U32Column,
     tcp_ack: U32Column,
     tcp_window: U16Column,
-    tcp_mss: U16Column,
-    tcp_wscale: U8Column,
+    tcp_mss: SparseU16Column,
+    tcp_wscale: SparseU8Column,
     tcp_sack_permitted: BoolColumn,
     tcp_sack_blocks: U8Column,
     payload_len: U32Column,
-    icmp_type: U8Column,
-    icmp_code: U8Column,
-    icmp_id: U16Column,
-    icmp_seq: U16Column,
-    icmp_next_hop_mtu: U32Column,
-    icmp_quoted_src_ip: StringBuilder,
-    icmp_quoted_dst_ip: StringBuilder,
-    icmp_quoted_proto: U8Column,
-    icmp_quoted_src_port: U16Column,
-    icmp_quoted_dst_port: U16Column,
-    icmp_quoted_ip_len: U32Column,
-    icmp_quoted_ip_id: U32Column,
-    igmp_type: U8Column,
-    igmp_version: U8Column,
-    igmp_group: StringBuilder,
-    arp_opcode: U16Column,
+    icmp_type: SparseU8Column,
+    icmp_code: SparseU8Column,
+    icmp_id: SparseU16Column,
+    icmp_seq: SparseU16Column,
+    icmp_next_hop_mtu: SparseU32Column,
+    icmp_quoted_src_ip: SparseStrColumn,
+    icmp_quoted_dst_ip: SparseStrColumn,
+    icmp_quoted_proto: SparseU8Column,
+    icmp_quoted_src_port: SparseU16Column,
+    icmp_quoted_dst_port: SparseU16Column,
+    icmp_quoted_ip_len: SparseU32Column,
+    icmp_quoted_ip_id: SparseU32Column,
+    igmp_type: SparseU8Column,
+    igmp_version: SparseU8Column,
+    igmp_group: SparseStrColumn,
+    arp_opcode: SparseU16Column,
 }
 
 impl PacketsBuilder {
@@ -167,7 +111,6 @@ impl PacketsBuilder {
         let kind_names: Vec<&str> = MacKind::ALL.iter().map(|k| k.name()).collect();
         PacketsBuilder {
             schema: schema::packets().schema(),
-            scratch: Scratch::default(),
             rows: 0,
             frame_number: U64Column::with_capacity(n),
             file_index: U32Column::with_capacity(n),
@@ -178,18 +121,19 @@ impl PacketsBuilder {
             wire_len: U32Column::with_capacity(n),
             truncated: BoolColumn::with_capacity(n),
             decode_status: FixedDictionary::new(&stop_names, n),
-            src_mac: StringBuilder::with_capacity(n, n * 17),
-            dst_mac: StringBuilder::with_capacity(n, n * 17),
+            src_mac: StrColumn::with_capacity(n, n * 17),
+            dst_mac: StrColumn::with_capacity(n, n * 17),
             dst_mac_kind: FixedDictionary::new(&kind_names, n),
-            vlan_id: U16Column::with_capacity(n),
-            inner_vlan_id: U16Column::with_capacity(n),
-            vlan_pcp: U8Column::with_capacity(n),
+            vlan_id: SparseU16Column::default(),
+            inner_vlan_id: SparseU16Column::default(),
+            vlan_pcp: SparseU8Column::default(),
             vlan_tags: U8Column::with_capacity(n),
             ethertype: U16Column::with_capacity(n),
             l3_len: U32Column::with_capacity(n),
             ip_version: U8Column::with_capacity(n),
-            src_ip: StringBuilder::with_capacity(n, n * 12),
-            dst_ip: StringBuilder::with_capacity(n, n * 12),
+            // Room for an IPv4 text per row plus the 40-byte tail `push_prefix` copies.
+            src_ip: StrColumn::with_capacity(n, n * 13 + 64),
+            dst_ip: StrColumn::with_capacity(n, n * 13 + 64),
             ip_proto: U8Column::with_capacity(n),
             ip_len: U32Column::with_capacity(n),
             ip_header_len: U16Column::with_capacity(n),
@@ -207,27 +151,27 @@ impl PacketsBuilder {
             tcp_seq: U32Column::with_capacity(n),
             tcp_ack: U32Column::with_capacity(n),
             tcp_window: U16Column::with_capacity(n),
-            tcp_mss: U16Column::with_capacity(n),
-            tcp_wscale: U8Column::with_capacity(n),
+            tcp_mss: SparseU16Column::default(),
+            tcp_wscale: SparseU8Column::default(),
             tcp_sack_permitted: BoolColumn::with_capacity(n),
             tcp_sack_blocks: U8Column::with_capacity(n),
             payload_len: U32Column::with_capacity(n),
-            icmp_type: U8Column::with_capacity(n),
-            icmp_code: U8Column::with_capacity(n),
-            icmp_id: U16Column::with_capacity(n),
-            icmp_seq: U16Column::with_capacity(n),
-            icmp_next_hop_mtu: U32Column::with_capacity(n),
-            icmp_quoted_src_ip: StringBuilder::with_capacity(n, 64),
-            icmp_quoted_dst_ip: StringBuilder::with_capacity(n, 64),
-            icmp_quoted_proto: U8Column::with_capacity(n),
-            icmp_quoted_src_port: U16Column::with_capacity(n),
-            icmp_quoted_dst_port: U16Column::with_capacity(n),
-            icmp_quoted_ip_len: U32Column::with_capacity(n),
-            icmp_quoted_ip_id: U32Column::with_capacity(n),
-            igmp_type: U8Column::with_capacity(n),
-            igmp_version: U8Column::with_capacity(n),
-            igmp_group: StringBuilder::with_capacity(n, 64),
-            arp_opcode: U16Column::with_capacity(n),
+            icmp_type: SparseU8Column::default(),
+            icmp_code: SparseU8Column::default(),
+            icmp_id: SparseU16Column::default(),
+            icmp_seq: SparseU16Column::default(),
+            icmp_next_hop_mtu: SparseU32Column::default(),
+            icmp_quoted_src_ip: SparseStrColumn::default(),
+            icmp_quoted_dst_ip: SparseStrColumn::default(),
+            icmp_quoted_proto: SparseU8Column::default(),
+            icmp_quoted_src_port: SparseU16Column::default(),
+            icmp_quoted_dst_port: SparseU16Column::default(),
+            icmp_quoted_ip_len: SparseU32Column::default(),
+            icmp_quoted_ip_id: SparseU32Column::default(),
+            igmp_type: SparseU8Column::default(),
+            igmp_version: SparseU8Column::default(),
+            igmp_group: SparseStrColumn::default(),
+            arp_opcode: SparseU16Column::default(),
         }
     }
 
@@ -240,6 +184,7 @@ impl PacketsBuilder {
     }
 
     pub fn append(&mut self, m: &FrameMeta, d: &Decoded<'_>) {
+        let row = self.rows;
         self.rows += 1;
         self.frame_number.append_value(m.frame_number);
         self.file_index.append_value(m.file_index);
@@ -251,18 +196,24 @@ impl PacketsBuilder {
         self.truncated.append_value(m.cap_len < m.wire_len);
         self.decode_status.keys.append_value(d.status as i8);
 
-        self.scratch.mac(&mut self.src_mac, d.src_mac.as_ref());
-        self.scratch.mac(&mut self.dst_mac, d.dst_mac.as_ref());
-        self.dst_mac_kind
-            .keys
-            .append_option(d.dst_mac.as_ref().map(|m| MacKind::of(m) as i8));
-        let tags = d.vlan_count as usize;
-        self.vlan_id
-            .append_option((tags > 0).then(|| d.vlan_tags[0].vid));
-        self.inner_vlan_id
-            .append_option((tags > 1).then(|| d.vlan_tags[1].vid));
-        self.vlan_pcp
-            .append_option((tags > 0).then(|| d.vlan_tags[0].pcp));
+        self.src_mac.append_mac_option(d.src_mac.as_ref());
+        match &d.dst_mac {
+            Some(mac) => {
+                self.dst_mac.append_mac(mac);
+                self.dst_mac_kind.keys.append_value(MacKind::of(mac) as i8);
+            }
+            None => {
+                self.dst_mac.append_null();
+                self.dst_mac_kind.keys.append_null();
+            }
+        }
+        if d.vlan_count > 0 {
+            self.vlan_id.set(row, d.vlan_tags[0].vid);
+            self.vlan_pcp.set(row, d.vlan_tags[0].pcp);
+            if d.vlan_count > 1 {
+                self.inner_vlan_id.set(row, d.vlan_tags[1].vid);
+            }
+        }
         self.vlan_tags.append_value(d.vlan_count);
         self.ethertype.append_option(d.ethertype);
         self.l3_len
@@ -271,8 +222,8 @@ impl PacketsBuilder {
         match &d.ip {
             Some(ip) => {
                 self.ip_version.append_value(ip.version);
-                self.scratch.ip(&mut self.src_ip, Some(ip.src));
-                self.scratch.ip(&mut self.dst_ip, Some(ip.dst));
+                self.src_ip.append_ip(&ip.src);
+                self.dst_ip.append_ip(&ip.dst);
                 self.ip_proto.append_value(ip.protocol);
                 self.ip_len.append_option(ip.ip_len);
                 self.ip_header_len.append_value(ip.header_len);
@@ -302,71 +253,77 @@ impl PacketsBuilder {
                 self.is_fragment.append_null();
             }
         }
-        self.src_port.append_option(d.src_port());
-        self.dst_port.append_option(d.dst_port());
-        match &d.tcp {
-            Some(t) => {
+        match (&d.tcp, &d.udp) {
+            (Some(t), _) => {
+                self.src_port.append_value(t.src_port);
+                self.dst_port.append_value(t.dst_port);
                 self.tcp_flags.append_value(t.flags);
                 self.tcp_seq.append_value(t.seq);
                 self.tcp_ack.append_value(t.ack);
                 self.tcp_window.append_value(t.window);
-                self.tcp_mss.append_option(t.options.mss);
-                self.tcp_wscale.append_option(t.options.window_scale);
+                self.tcp_mss.set_option(row, t.options.mss);
+                self.tcp_wscale.set_option(row, t.options.window_scale);
                 self.tcp_sack_permitted
                     .append_value(t.options.sack_permitted);
                 self.tcp_sack_blocks.append_value(t.options.sack_blocks);
             }
-            None => {
+            (None, udp) => {
+                match udp {
+                    Some(u) => {
+                        self.src_port.append_value(u.src_port);
+                        self.dst_port.append_value(u.dst_port);
+                    }
+                    None => {
+                        self.src_port.append_null();
+                        self.dst_port.append_null();
+                    }
+                }
                 self.tcp_flags.append_null();
                 self.tcp_seq.append_null();
                 self.tcp_ack.append_null();
                 self.tcp_window.append_null();
-                self.tcp_mss.append_null();
-                self.tcp_wscale.append_null();
                 self.tcp_sack_permitted.append_null();
                 self.tcp_sack_blocks.append_null();
             }
         }
         self.payload_len.append_option(d.payload_len);
 
-        let icmp = d.icmp.as_ref();
-        self.icmp_type.append_option(icmp.map(|i| i.icmp_type));
-        self.icmp_code.append_option(icmp.map(|i| i.code));
-        let echo = icmp.and_then(|i| i.echo);
-        self.icmp_id.append_option(echo.map(|e| e.0));
-        self.icmp_seq.append_option(echo.map(|e| e.1));
-        self.icmp_next_hop_mtu
-            .append_option(icmp.and_then(|i| i.next_hop_mtu));
-        let q = icmp.and_then(|i| i.quoted);
-        self.scratch
-            .ip(&mut self.icmp_quoted_src_ip, q.and_then(|q| q.src));
-        self.scratch
-            .ip(&mut self.icmp_quoted_dst_ip, q.and_then(|q| q.dst));
-        self.icmp_quoted_proto
-            .append_option(q.and_then(|q| q.protocol));
-        self.icmp_quoted_src_port
-            .append_option(q.and_then(|q| q.src_port));
-        self.icmp_quoted_dst_port
-            .append_option(q.and_then(|q| q.dst_port));
-        self.icmp_quoted_ip_len
-            .append_option(q.and_then(|q| q.ip_len));
-        self.icmp_quoted_ip_id
-            .append_option(q.and_then(|q| q.ip_id));
-
-        let g = d.igmp.as_ref();
-        self.igmp_type.append_option(g.map(|g| g.msg_type));
-        self.igmp_version.append_option(g.map(|g| g.version));
-        match g {
-            Some(g) if g.msg_type != igmp::V3_REPORT => {
-                self.scratch.ipv4(&mut self.igmp_group, g.group)
+        if let Some(icmp) = &d.icmp {
+            self.icmp_type.set(row, icmp.icmp_type);
+            self.icmp_code.set(row, icmp.code);
+            if let Some((id, seq)) = icmp.echo {
+                self.icmp_id.set(row, id);
+                self.icmp_seq.set(row, seq);
             }
-            _ => self.igmp_group.append_null(),
+            self.icmp_next_hop_mtu.set_option(row, icmp.next_hop_mtu);
+            if let Some(q) = icmp.quoted {
+                if let Some(a) = &q.src {
+                    self.icmp_quoted_src_ip.set_ip(row, a);
+                }
+                if let Some(a) = &q.dst {
+                    self.icmp_quoted_dst_ip.set_ip(row, a);
+                }
+                self.icmp_quoted_proto.set_option(row, q.protocol);
+                self.icmp_quoted_src_port.set_option(row, q.src_port);
+                self.icmp_quoted_dst_port.set_option(row, q.dst_port);
+                self.icmp_quoted_ip_len.set_option(row, q.ip_len);
+                self.icmp_quoted_ip_id.set_option(row, q.ip_id);
+            }
         }
-        self.arp_opcode.append_option(d.arp.map(|a| a.opcode));
+        if let Some(g) = &d.igmp {
+            self.igmp_type.set(row, g.msg_type);
+            self.igmp_version.set(row, g.version);
+            if g.msg_type != igmp::V3_REPORT {
+                self.igmp_group.set_ipv4(row, &g.group);
+            }
+        }
+        if let Some(a) = &d.arp {
+            self.arp_opcode.set(row, a.opcode);
+        }
     }
 
     pub fn finish(&mut self) -> RecordBatch {
-        self.rows = 0;
+        let n = std::mem::take(&mut self.rows);
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.frame_number.finish()),
             Arc::new(self.file_index.finish()),
@@ -380,9 +337,9 @@ impl PacketsBuilder {
             Arc::new(self.src_mac.finish()),
             Arc::new(self.dst_mac.finish()),
             self.dst_mac_kind.finish(),
-            Arc::new(self.vlan_id.finish()),
-            Arc::new(self.inner_vlan_id.finish()),
-            Arc::new(self.vlan_pcp.finish()),
+            Arc::new(self.vlan_id.finish(n)),
+            Arc::new(self.inner_vlan_id.finish(n)),
+            Arc::new(self.vlan_pcp.finish(n)),
             Arc::new(self.vlan_tags.finish()),
             Arc::new(self.ethertype.finish()),
             Arc::new(self.l3_len.finish()),
@@ -406,27 +363,27 @@ impl PacketsBuilder {
             Arc::new(self.tcp_seq.finish()),
             Arc::new(self.tcp_ack.finish()),
             Arc::new(self.tcp_window.finish()),
-            Arc::new(self.tcp_mss.finish()),
-            Arc::new(self.tcp_wscale.finish()),
+            Arc::new(self.tcp_mss.finish(n)),
+            Arc::new(self.tcp_wscale.finish(n)),
             Arc::new(self.tcp_sack_permitted.finish()),
             Arc::new(self.tcp_sack_blocks.finish()),
             Arc::new(self.payload_len.finish()),
-            Arc::new(self.icmp_type.finish()),
-            Arc::new(self.icmp_code.finish()),
-            Arc::new(self.icmp_id.finish()),
-            Arc::new(self.icmp_seq.finish()),
-            Arc::new(self.icmp_next_hop_mtu.finish()),
-            Arc::new(self.icmp_quoted_src_ip.finish()),
-            Arc::new(self.icmp_quoted_dst_ip.finish()),
-            Arc::new(self.icmp_quoted_proto.finish()),
-            Arc::new(self.icmp_quoted_src_port.finish()),
-            Arc::new(self.icmp_quoted_dst_port.finish()),
-            Arc::new(self.icmp_quoted_ip_len.finish()),
-            Arc::new(self.icmp_quoted_ip_id.finish()),
-            Arc::new(self.igmp_type.finish()),
-            Arc::new(self.igmp_version.finish()),
-            Arc::new(self.igmp_group.finish()),
-            Arc::new(self.arp_opcode.finish()),
+            Arc::new(self.icmp_type.finish(n)),
+            Arc::new(self.icmp_code.finish(n)),
+            Arc::new(self.icmp_id.finish(n)),
+            Arc::new(self.icmp_seq.finish(n)),
+            Arc::new(self.icmp_next_hop_mtu.finish(n)),
+            Arc::new(self.icmp_quoted_src_ip.finish(n)),
+            Arc::new(self.icmp_quoted_dst_ip.finish(n)),
+            Arc::new(self.icmp_quoted_proto.finish(n)),
+            Arc::new(self.icmp_quoted_src_port.finish(n)),
+            Arc::new(self.icmp_quoted_dst_port.finish(n)),
+            Arc::new(self.icmp_quoted_ip_len.finish(n)),
+            Arc::new(self.icmp_quoted_ip_id.finish(n)),
+            Arc::new(self.igmp_type.finish(n)),
+            Arc::new(self.igmp_version.finish(n)),
+            Arc::new(self.igmp_group.finish(n)),
+            Arc::new(self.arp_opcode.finish(n)),
         ];
         finish_batch(&self.schema, columns)
     }
@@ -434,7 +391,6 @@ impl PacketsBuilder {
 
 /// The event tables (`arp`, `igmp_records`, `nlb_heartbeats`) built alongside `packets`.
 pub struct EventsBuilder {
-    scratch: Scratch,
     arp_schema: SchemaRef,
     arp_rows: usize,
     arp: ArpColumns,
@@ -451,13 +407,13 @@ struct ArpColumns {
     frame_number: U64Column,
     timestamp: TimestampColumn,
     vlan_id: U16Column,
-    src_mac: StringBuilder,
-    dst_mac: StringBuilder,
+    src_mac: StrColumn,
+    dst_mac: StrColumn,
     opcode: U16Column,
-    sender_mac: StringBuilder,
-    sender_ip: StringBuilder,
-    target_mac: StringBuilder,
-    target_ip: StringBuilder,
+    sender_mac: StrColumn,
+    sender_ip: StrColumn,
+    target_mac: StrColumn,
+    target_ip: StrColumn,
     gratuitous: BoolColumn,
     probe: BoolColumn,
 }
@@ -466,14 +422,14 @@ struct IgmpColumns {
     frame_number: U64Column,
     timestamp: TimestampColumn,
     vlan_id: U16Column,
-    src_mac: StringBuilder,
-    src_ip: StringBuilder,
-    dst_ip: StringBuilder,
+    src_mac: StrColumn,
+    src_ip: StrColumn,
+    dst_ip: StrColumn,
     version: U8Column,
     msg_type: U8Column,
     record_type: U8Column,
     action: FixedDictionary,
-    group: StringBuilder,
+    group: StrColumn,
     num_sources: U16Column,
     sources: ListBuilder<StringBuilder>,
     max_resp_code: U8Column,
@@ -484,14 +440,14 @@ struct NlbColumns {
     frame_number: U64Column,
     timestamp: TimestampColumn,
     vlan_id: U16Column,
-    src_mac: StringBuilder,
-    dst_mac: StringBuilder,
-    kind: StringBuilder,
+    src_mac: StrColumn,
+    dst_mac: StrColumn,
+    kind: StrColumn,
     signature: U32Column,
-    version: StringBuilder,
+    version: StrColumn,
     host_priority: U32Column,
-    cluster_ip: StringBuilder,
-    dedicated_ip: StringBuilder,
+    cluster_ip: StrColumn,
+    dedicated_ip: StrColumn,
     my_host_id: U16Column,
     default_host_id: U16Column,
     convergence_state: U16Column,
@@ -522,7 +478,6 @@ fn igmp_action(msg_type: u8, record_type: Option<u8>, sources: usize) -> i8 {
 impl EventsBuilder {
     pub fn new() -> Self {
         EventsBuilder {
-            scratch: Scratch::default(),
             arp_schema: schema::arp().schema(),
             arp_rows: 0,
             arp: ArpColumns {
@@ -535,14 +490,14 @@ impl EventsBuilder {
                 frame_number: U64Column::new(),
                 timestamp: TimestampColumn::new(),
                 vlan_id: U16Column::new(),
-                src_mac: StringBuilder::new(),
-                src_ip: StringBuilder::new(),
-                dst_ip: StringBuilder::new(),
+                src_mac: StrColumn::new(),
+                src_ip: StrColumn::new(),
+                dst_ip: StrColumn::new(),
                 version: U8Column::new(),
                 msg_type: U8Column::new(),
                 record_type: U8Column::new(),
                 action: FixedDictionary::new(&IGMP_ACTIONS, 0),
-                group: StringBuilder::new(),
+                group: StrColumn::new(),
                 num_sources: U16Column::new(),
                 sources: ListBuilder::new(StringBuilder::new()),
                 max_resp_code: U8Column::new(),
@@ -567,13 +522,13 @@ impl EventsBuilder {
             c.frame_number.append_value(m.frame_number);
             c.timestamp.append_option(m.timestamp_ns);
             c.vlan_id.append_option(d.outer_vlan());
-            self.scratch.mac(&mut c.src_mac, d.src_mac.as_ref());
-            self.scratch.mac(&mut c.dst_mac, d.dst_mac.as_ref());
+            c.src_mac.append_mac_option(d.src_mac.as_ref());
+            c.dst_mac.append_mac_option(d.dst_mac.as_ref());
             c.opcode.append_value(a.opcode);
-            self.scratch.mac(&mut c.sender_mac, Some(a.sender_mac));
-            self.scratch.ipv4(&mut c.sender_ip, a.sender_ip);
-            self.scratch.mac(&mut c.target_mac, Some(a.target_mac));
-            self.scratch.ipv4(&mut c.target_ip, a.target_ip);
+            c.sender_mac.append_mac(a.sender_mac);
+            c.sender_ip.append_ipv4(&a.sender_ip);
+            c.target_mac.append_mac(a.target_mac);
+            c.target_ip.append_ipv4(&a.target_ip);
             c.gratuitous.append_value(a.is_gratuitous());
             c.probe.append_value(a.is_probe());
         }
@@ -586,15 +541,15 @@ impl EventsBuilder {
             c.frame_number.append_value(m.frame_number);
             c.timestamp.append_option(m.timestamp_ns);
             c.vlan_id.append_option(d.outer_vlan());
-            self.scratch.mac(&mut c.src_mac, d.src_mac.as_ref());
-            self.scratch.mac(&mut c.dst_mac, d.dst_mac.as_ref());
+            c.src_mac.append_mac_option(d.src_mac.as_ref());
+            c.dst_mac.append_mac_option(d.dst_mac.as_ref());
             c.kind.append_value(h.kind());
             c.signature.append_value(h.signature);
             c.version
-                .append_value(format!("{}.{}", h.version_major, h.version_minor));
+                .append_value(&format!("{}.{}", h.version_major, h.version_minor));
             c.host_priority.append_value(h.host_priority);
-            self.scratch.ipv4(&mut c.cluster_ip, h.cluster_ip);
-            self.scratch.ipv4(&mut c.dedicated_ip, h.dedicated_ip);
+            c.cluster_ip.append_ipv4(&h.cluster_ip);
+            c.dedicated_ip.append_ipv4(&h.dedicated_ip);
             let mb = h.membership;
             c.my_host_id.append_option(mb.map(|x| x.0));
             c.default_host_id.append_option(mb.map(|x| x.1));
@@ -621,16 +576,18 @@ impl EventsBuilder {
             c.frame_number.append_value(m.frame_number);
             c.timestamp.append_option(m.timestamp_ns);
             c.vlan_id.append_option(d.outer_vlan());
-            s.scratch.mac(&mut c.src_mac, d.src_mac.as_ref());
-            s.scratch.ip(&mut c.src_ip, Some(src));
-            s.scratch.ip(&mut c.dst_ip, Some(dst));
+            c.src_mac.append_mac_option(d.src_mac.as_ref());
+            c.src_ip.append_ip(&src);
+            c.dst_ip.append_ip(&dst);
             c.version.append_value(g.version);
             c.msg_type.append_value(g.msg_type);
             c.record_type.append_option(record_type);
             let mut n = 0u16;
             for source in sources {
                 n += 1;
-                s.scratch.ip(c.sources.values(), Some(IpAddr::from(source)));
+                let mut buf = [0u8; text::IPV4_BUF];
+                let len = text::ipv4(&source, &mut buf);
+                c.sources.values().append_value(text::ascii(&buf[..len]));
             }
             c.sources.append(true);
             c.num_sources.append_value(n);
@@ -638,7 +595,7 @@ impl EventsBuilder {
                 .keys
                 .append_value(igmp_action(g.msg_type, record_type, n as usize));
             match group.filter(|g| *g != [0; 4]) {
-                Some(grp) => s.scratch.ipv4(&mut c.group, grp),
+                Some(grp) => c.group.append_ipv4(&grp),
                 None => c.group.append_null(),
             }
             c.max_resp_code
