@@ -185,6 +185,14 @@ pub fn ascii(b: &[u8]) -> &str {
     unsafe { std::str::from_utf8_unchecked(b) }
 }
 
+/// Replace `out` with the address (for row-wise tables that keep a reusable buffer).
+pub fn ip_into(addr: &IpAddr, out: &mut String) {
+    let mut buf = [0u8; IP_BUF];
+    let n = ip(addr, &mut buf);
+    out.clear();
+    out.push_str(ascii(&buf[..n]));
+}
+
 /// An address as an owned string (for the rare list columns built with arrow's builders).
 pub fn ip_string(addr: &IpAddr) -> String {
     let mut buf = [0u8; IP_BUF];
