@@ -45,6 +45,15 @@ FINDING_IDS: dict[str, str] = {
     "rdma-congestion": "RDMA packets marked ECN CE, or congestion notification packets (DCQCN)",
     "tcp-retransmissions": "a TCP connection retransmitting more than the threshold",
     "zero-window": "a receiver advertised a zero window: the transfer stalled",
+    "smb-single-channel": (
+        "an SMB session moved its data to one server address although the server advertised "
+        "two or more interfaces: multichannel not in use"
+    ),
+    "multichannel-imbalance": "an SMB multichannel session's channels carry uneven shares",
+    "smb-rdma-unused": "the server advertised RDMA, yet SMB READ/WRITE data moved over TCP",
+    "smb1-negotiated": "a connection speaks SMB1 (an SMB1 NEGOTIATE answered, SMB1 commands)",
+    "smb1-offered": "a client opened with an SMB1 multi-protocol NEGOTIATE (answered with SMB2)",
+    "smb-stream-gaps": "the SMB framer lost message boundaries (gaps, snaplen cuts, resyncs)",
 }
 
 

@@ -87,6 +87,60 @@ def _throughput_lines(report: dict[str, Any], max_rows: int) -> list[str]:
     return out
 
 
+def _smb_lines(report: dict[str, Any], max_rows: int) -> list[str]:
+    from lmcap.diagnostics.throughput import human_bps
+
+    smb = report.get("smb") or {}
+    if not smb.get("messages"):
+        return []
+    protos = ", ".join(f"{k} {v}" for k, v in smb["protocols"].items() if v)
+    out = [
+        "",
+        f"SMB ({smb['messages']} messages: {protos}; {smb['established_sessions']} of "
+        f"{smb['session_count']} sessions established)",
+    ]
+    rows = []
+    for s in smb["sessions"][:max_rows]:
+        if not s["established"]:
+            continue
+        for i, c in enumerate(s["channels"]):
+            rows.append(
+                [
+                    s["session_id"] if i == 0 else "",
+                    (s["dialect"] or "-") if i == 0 else "",
+                    f"{c['client']} -> {c['server']}" + (" (bound)" if c["bound"] else ""),
+                    _human_bytes(c["smb_bytes"]),
+                    f"{100 * c['share']:.0f}%",
+                    _human_bytes(c["read_bytes"] + c["write_bytes"]),
+                    human_bps(c["throughput_bps"]),
+                ]
+            )
+    if rows:
+        out += text_table(
+            ["session", "dialect", "channel", "smb bytes", "share", "read+write", "rate"], rows
+        )
+    for srv in smb.get("interfaces") or []:
+        out.append(f"  interfaces advertised by {srv['server']}:")
+        for i in srv["interfaces"]:
+            caps = "+".join(
+                n for n, on in (("RSS", i["rss_capable"]), ("RDMA", i["rdma_capable"])) if on
+            )
+            out.append(
+                f"    if {i['if_index']}: {', '.join(i['addresses']) or '-'} "
+                f"({human_bps(i['link_speed_bps'])}{', ' + caps if caps else ''})"
+            )
+    gaps = {k: v for k, v in smb["stream_gaps"]["totals"].items() if v["events"]}
+    if gaps:
+        out.append(
+            "  not framed: "
+            + ", ".join(f"{k} {v['events']}x ({_human_bytes(v['bytes'])})" for k, v in gaps.items())
+        )
+    if smb.get("smb1"):
+        used = sum(1 for r in smb["smb1"] if r["smb1_in_use"])
+        out.append(f"  SMB1: on {len(smb['smb1'])} connection(s), in use on {used}")
+    return out
+
+
 def render(report: dict[str, Any], max_rows: int = 20) -> str:
     out: list[str] = []
     cap = report["capture"]
@@ -157,6 +211,7 @@ def render(report: dict[str, Any], max_rows: int = 20) -> str:
     )
 
     out += _throughput_lines(report, max_rows)
+    out += _smb_lines(report, max_rows)
 
     from lmcap.diagnostics.l2text import render_l2
 

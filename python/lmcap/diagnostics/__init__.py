@@ -42,6 +42,9 @@ class Params:
     unstable_min_buckets: int = 5
     #: `tcp-retransmissions` fires above this share of a flow's payload bytes retransmitted.
     retrans_ratio: float = 0.01
+    #: `multichannel-imbalance` fires when a session's busiest channel carried more than this
+    #: many times the SMB bytes of its least busy one (sessions of at least `bulk_min_bytes`).
+    smb_imbalance_ratio: float = 2.0
 
     def sql_params(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,6 +85,7 @@ def all_diagnostics() -> list[Callable[[Context], None]]:
         mtu,
         nlb,
         rdma,
+        smb,
         throughput,
     )
 
@@ -90,6 +94,7 @@ def all_diagnostics() -> list[Callable[[Context], None]]:
         fragmentation.run,
         icmp.run,
         throughput.run,
+        smb.run,
         rdma.run,
         igmp.run,
         nlb.run,
