@@ -141,6 +141,51 @@ def _smb_lines(report: dict[str, Any], max_rows: int) -> list[str]:
     return out
 
 
+def _rdma_lines(report: dict[str, Any], max_rows: int) -> list[str]:
+    from lmcap.diagnostics.throughput import human_bps
+
+    rdma = report.get("rdma") or {}
+    if not rdma.get("transports"):
+        return []
+    kinds = ", ".join(f"{t['transport']} {t['segments']}" for t in rdma["transports"])
+    sd = rdma["smb_direct"]
+    out = [
+        "",
+        f"RDMA ({kinds}; SMB Direct: {sd['negotiate_requests']} negotiate request(s), "
+        f"{sd['negotiate_responses']} response(s), {sd['data_transfers']} data transfer(s))",
+    ]
+    rows = []
+    for qp in rdma["queue_pairs"][:max_rows]:
+        where = (
+            f"{qp['src']} -> {qp['dst']} QP {qp['dest_qp']}"
+            if qp["dest_qp"] is not None
+            else f"{qp['src']}:{qp['src_port']} -> {qp['dst']}:{qp['dst_port']}"
+        )
+        rows.append(
+            [
+                where,
+                qp["transport"],
+                qp["packets"],
+                _human_bytes(qp["payload_bytes"]),
+                _human_bytes(qp["write_bytes"]),
+                _human_bytes(qp["read_bytes"]),
+                human_bps(qp["rate_bps"]),
+                qp["ce_marked"],
+                qp["cnps"],
+            ]
+        )
+    out += text_table(
+        ["queue pair", "transport", "packets", "bytes", "write", "read", "rate", "CE", "CNP"],
+        rows,
+    )
+    for g in rdma["psn_gaps"]:
+        out.append(
+            f"  PSN gaps on {g['src']} -> {g['dst']} QP {g['dest_qp']}: {g['gaps']} "
+            f"({g['missing_packets']} missing), {g['retransmitted_packets']} retransmitted"
+        )
+    return out
+
+
 def render(report: dict[str, Any], max_rows: int = 20) -> str:
     out: list[str] = []
     cap = report["capture"]
@@ -212,6 +257,7 @@ def render(report: dict[str, Any], max_rows: int = 20) -> str:
 
     out += _throughput_lines(report, max_rows)
     out += _smb_lines(report, max_rows)
+    out += _rdma_lines(report, max_rows)
 
     from lmcap.diagnostics.l2text import render_l2
 
