@@ -177,10 +177,17 @@ fn smb2_chain(out: &mut SmbRows, ends: &Endpoints<'_>, base: SmbPduRow, msg: &[u
             ..base.clone()
         };
         let Some(h) = Header::parse(part) else {
-            // Only the first message of a chain gets a row when its header is cut: later
-            // ones might never have been there.
-            if index == 0 {
-                row.truncated = true;
+            // A header cut by the snaplen: keep what its first bytes say. A chained message
+            // whose first bytes are not SMB2 is not counted (it might never have been there).
+            row.truncated = true;
+            if let Some((command, flags, message_id)) = smb2::partial_header(part) {
+                row.command = Some(command);
+                row.command_name = smb2::command_name(command);
+                row.flags = flags;
+                row.is_response = flags.map(|f| f & smb2::FLAG_SERVER_TO_REDIR != 0);
+                row.message_id = message_id;
+                out.pdu(ends, &row);
+            } else if index == 0 {
                 out.pdu(ends, &row);
             }
             return;

@@ -17,6 +17,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 pub const TRANSPORT_HEADER_LEN: usize = 4;
 /// Length of the SMB2 sync/async header ([MS-SMB2] 2.2.1).
 pub const HEADER_LEN: usize = 64;
+/// The header's fields before the signature: what lmcap reads.
+pub const HEADER_FIELDS_LEN: usize = 48;
 /// Length of the SMB2 TRANSFORM_HEADER ([MS-SMB2] 2.2.41).
 pub const TRANSFORM_HEADER_LEN: usize = 52;
 /// Length of the unchained COMPRESSION_TRANSFORM_HEADER ([MS-SMB2] 2.2.42.1).
@@ -199,10 +201,15 @@ pub struct Header {
 }
 
 impl Header {
-    /// Parse the header at the start of `b` (the bytes from 0xFE 'SMB' on). None when fewer
-    /// than 64 bytes were captured or the protocol id / StructureSize are not SMB2's.
+    /// Parse the header at the start of `b` (the bytes from 0xFE 'SMB' on). None when the
+    /// fields up to the session id (48 bytes) were not captured or the protocol id /
+    /// StructureSize are not SMB2's. The 16-byte signature that ends the header is not needed,
+    /// so a header the snaplen cut inside its signature still counts.
     pub fn parse(b: &[u8]) -> Option<Header> {
-        if b.len() < HEADER_LEN || Protocol::of(b) != Some(Protocol::Smb2) || le16(b, 4) != 64 {
+        if b.len() < HEADER_FIELDS_LEN
+            || Protocol::of(b) != Some(Protocol::Smb2)
+            || le16(b, 4) != 64
+        {
             return None;
         }
         let flags = le32(b, 16);
@@ -224,6 +231,19 @@ impl Header {
     pub fn is_response(&self) -> bool {
         self.flags & FLAG_SERVER_TO_REDIR != 0
     }
+}
+
+/// What a header cut before its session id still tells (snaplen): the command from 16 bytes
+/// on, the flags from 20, the message id from 32. None below 16 bytes or when not SMB2.
+pub fn partial_header(b: &[u8]) -> Option<(u16, Option<u32>, Option<u64>)> {
+    if b.len() < 16 || Protocol::of(b) != Some(Protocol::Smb2) || le16(b, 4) != 64 {
+        return None;
+    }
+    Some((
+        le16(b, 12),
+        (b.len() >= 20).then(|| le32(b, 16)),
+        (b.len() >= 32).then(|| le64(b, 24)),
+    ))
 }
 
 /// What the fixed part of a command body says, for the commands lmcap diagnoses. `msg` is the
@@ -560,9 +580,9 @@ mod tests {
                 Some(h) => {
                     let _ = body(&h, &m[..n]);
                     let _ = dialects(&h, &m[..n]).count();
-                    assert!(n >= HEADER_LEN);
+                    assert!(n >= HEADER_FIELDS_LEN);
                 }
-                None => assert!(n < HEADER_LEN),
+                None => assert!(n < HEADER_FIELDS_LEN),
             }
         }
     }
