@@ -24,6 +24,7 @@ TSHARK = shutil.which("tshark")
 ORACLE_FILES = [
     CAPTURES / "jumbo" / "iperf-1500.pcap",
     CAPTURES / "jumbo" / "iperf-9000.pcap",
+    CAPTURES / "throughput" / "steady-6600-mtu1500.pcap",
     CAPTURES / "jumbo" / "partial.pcap",
     CAPTURES / "mtu" / "blackhole.pcap",
     CAPTURES / "mtu" / "mismatch.pcap",
@@ -148,6 +149,16 @@ def test_jagged_transfer_is_unstable_and_a_steady_one_is_not() -> None:
     rate = steady["throughput"]["flows"][0]["rate"]
     # iperf3 -b 60M: a flat line around 60 Mbit/s
     assert 55e6 < rate["mean_bps"] < 65e6 and rate["cov"] < 0.1
+
+
+def test_steady_transfer_at_mtu_1500_is_flat_with_standard_frames() -> None:
+    r = analyze("throughput/steady-6600-mtu1500.pcap")
+    assert "throughput-unstable" not in [f["id"] for f in r["findings"]]
+    (bulk,) = [f for f in r["throughput"]["flows"] if f["payload_bytes_c2s"] > 1_000_000]
+    # iperf3 -b 10M at MTU 1500: MSS 1460 both ways (tshark: tcp.options.mss_val 1460 x4)
+    assert bulk["client_mss"] == bulk["server_mss"] == 1460
+    assert 9e6 < bulk["rate"]["mean_bps"] < 11e6 and bulk["rate"]["cov"] < 0.1
+    assert r["frame_sizes"]["classes"]["jumbo"]["frames"] == 0
 
 
 def test_zero_window_names_the_receiver() -> None:
