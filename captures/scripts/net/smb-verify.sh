@@ -46,6 +46,7 @@ tcp streams $(t "$f" -T fields -e tcp.stream | sort -u | grep -c .)"
   echo "  smb2 headers: $(t "$f" -Y smb2 -T fields -e smb2.cmd | tr , '\n' | grep -c .)  transform headers: $(t "$f" -Y smb2.header.transform.msg_size -T fields -e smb2.header.transform.msg_size | tr , '\n' | grep -c .)  smb1 frames: $(n "$f" smb)"
   echo "  frames with >=2 NetBIOS headers: $(t "$f" -Y nbss -T fields -e nbss.length | awk -F, 'NF>=2' | wc -l)  max NetBIOS length: $(t "$f" -Y nbss -T fields -e nbss.length | tr , '\n' | sort -n | tail -1)"
   echo "  truncated frames (cap_len<len): $(n "$f" 'frame.cap_len<frame.len')  max frame.len: $(t "$f" -T fields -e frame.len | sort -n | tail -1)  SYN MSS: $(t "$f" -Y 'tcp.flags.syn==1' -T fields -e tcp.options.mss_val | sort | uniq -c | xargs)"
+  echo "  tcp.analysis.zero_window by sender: $(t "$f" -Y tcp.analysis.zero_window -T fields -e ip.src | sort | uniq -c | xargs)  retransmissions: $(n "$f" tcp.analysis.retransmission)"
   echo "  session ids -> streams:"
   t "$f" -Y 'smb2.sesid!=0' -T fields -e smb2.sesid -e tcp.stream |
     awk '{n=split($1,a,","); for(i=1;i<=n;i++) if (a[i]!="0x0000000000000000") print a[i], $2}' | sort -u |
