@@ -199,9 +199,11 @@ def run(ctx: Context) -> None:
                     "segments lost, small ones not), and congestion on shared uplinks.",
                 )
             )
-        zw = f["zero_windows_by_client"] + f["zero_windows_by_server"]
-        if zw:
-            who = f["server"] if f["zero_windows_by_server"] else f["client"]
+        # One finding per side that stalled: in a read/write exchange both ends may.
+        for who, zw in ((f["server"], f["zero_windows_by_server"]),
+                        (f["client"], f["zero_windows_by_client"])):  # fmt: skip
+            if not zw:
+                continue
             ctx.add(
                 finding(
                     "zero-window",
