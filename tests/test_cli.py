@@ -133,4 +133,12 @@ def test_sql_builds_derived_tables_only_when_named(capsys) -> None:
     assert json.loads(capsys.readouterr().out)[0]["n"] == 2
     assert main(["sql", src, "--format", "json", "-e", "SHOW TABLES"]) == 0
     names = {r["name"] for r in json.loads(capsys.readouterr().out)}
-    assert "packets" in names and "flows" not in names
+    assert {"packets", "flows"} <= names and "flooded_frames" not in names
+
+
+def test_sql_query_flows_reads_the_scanned_table(capsys) -> None:
+    src = str(CAPTURES / "jumbo" / "iperf-9000.pcap")
+    assert main(["sql", src, "--format", "json", "-q", "flows"]) == 0
+    by_query = json.loads(capsys.readouterr().out)
+    assert main(["sql", src, "--format", "json", "-e", "SELECT * FROM flows"]) == 0
+    assert by_query == json.loads(capsys.readouterr().out) and len(by_query) == 2

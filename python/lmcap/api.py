@@ -17,7 +17,8 @@ from lmcap import _core
 
 PathArg = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]
 
-#: Tables produced alongside ``packets`` from the same frames.
+#: Tables produced alongside ``packets`` from the same frames (``flows``, one row per TCP
+#: connection and UDP flow, comes with the last batch).
 EVENT_TABLES = (
     "arp",
     "igmp_records",
@@ -26,12 +27,12 @@ EVENT_TABLES = (
     "smb_interfaces",
     "stream_gaps",
     "rdma_segments",
+    "flows",
 )
 
 #: Tables :func:`connect` derives in SQL from the others (the query of the same name in
-#: ``lmcap/queries``): ``flows``, one row per TCP connection and UDP flow, and
-#: ``flooded_frames``, every frame a switch floods with the reason.
-DERIVED_TABLES = ("flows", "flooded_frames")
+#: ``lmcap/queries``): ``flooded_frames``, every frame a switch floods with the reason.
+DERIVED_TABLES = ("flooded_frames",)
 
 
 class CaptureError(Exception):
@@ -152,7 +153,7 @@ def read(paths: PathArg, *, strict: bool = True) -> pa.Table:
 
 
 def read_tables(paths: PathArg, *, strict: bool = True) -> dict[str, pa.Table]:
-    """Read every table (``packets``, ``arp``, ``igmp_records``, ``nlb_heartbeats``,
+    """Read every table (``packets``, the ``EVENT_TABLES`` such as ``arp`` and ``flows``,
     ``capture_files``) in one pass.
 
     >>> tables = lmcap.read_tables(["rot-0.pcap", "rot-1.pcap"])  # doctest: +SKIP
@@ -172,7 +173,7 @@ def connect(
     temp_directory: str | None = None,
     derived: Iterable[str] | None = None,
 ):
-    """A DuckDB connection with every table loaded (and ``flows`` derived), ready for SQL.
+    """A DuckDB connection with every table loaded (and ``flooded_frames`` derived), ready for SQL.
 
     >>> con = lmcap.connect("trace.pcapng")  # doctest: +SKIP
     >>> con.sql("SELECT vlan_id, count(*) FROM packets GROUP BY ALL").fetchall()  # doctest: +SKIP
@@ -181,8 +182,8 @@ def connect(
     afterwards. ``memory_limit`` (e.g. ``"2GB"``) caps DuckDB's memory: past it, DuckDB spills
     to ``temp_directory`` (a fresh temporary folder by default), which keeps memory flat on
     captures larger than RAM at some cost in speed. ``derived`` names the derived tables to
-    build (default: all of ``DERIVED_TABLES``); building ``flows`` is the costly part on large
-    captures, so pass ``()`` when only the scanned tables are needed.
+    build (default: all of ``DERIVED_TABLES``); pass ``()`` when only the scanned tables are
+    needed.
     """
     import duckdb
 

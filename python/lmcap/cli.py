@@ -105,10 +105,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
         return 2
     import re
 
-    from lmcap.api import DERIVED_TABLES
+    from lmcap.api import DERIVED_TABLES, table_names
 
+    if args.query and args.query in table_names():
+        # A query that specifies a scanned table (flows.sql): the table is already there.
+        args.execute, args.query = f"SELECT * FROM {args.query}", None
     text = args.execute or queries.get(args.query).sql
-    # Build only the derived tables the SQL names: `flows` is costly on large captures.
+    # Build only the derived tables the SQL names.
     derived = [t for t in DERIVED_TABLES if re.search(rf"\b{t}\b", text)]
     con, had_errors = _connect(
         args.files, strict=False, memory_limit=args.memory_limit, derived=derived
@@ -220,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run SQL over the tables of a capture",
         description="Load the captures into DuckDB (tables: see `lmcap schema`) and run one "
         "query: your own with --execute, or a shipped one by name with --query. The derived "
-        "tables (flows, flooded_frames) are built when the SQL names them.",
+        "table flooded_frames is built when the SQL names it. --query flows reads the flows "
+        "table the scan built (queries/flows.sql is its specification in SQL).",
     )
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("-e", "--execute", metavar="SQL", help="SQL text to run")

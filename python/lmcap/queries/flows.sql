@@ -1,5 +1,6 @@
 -- answers: One row per TCP connection (handshake seen or not) and per UDP flow: who is client and server, when, how much each way (as seen, and unique sequence space for TCP), retransmitted bytes, data never acknowledged by the end, resets and who sent them, FINs, MSS and window scale, handshake RTT, and what kind of traffic it is.
 -- reads: packets (later IP fragments, which carry no ports, are not counted)
+-- spec: the scan builds the `flows` table itself (rust/lmcap-core/src/flows.rs); this query is its specification, and tests/test_flows.py checks that both give the same table on every capture
 -- columns: flow_id, proto, class, client, server, client_ip, client_port, server_ip, server_port, vlan, start_ns, end_ns, duration_s, packets_c2s, packets_s2c, wire_bytes_c2s, wire_bytes_s2c, payload_bytes_c2s, payload_bytes_s2c, unique_bytes_c2s, unique_bytes_s2c, retrans_bytes_c2s, retrans_bytes_s2c, resets_by_client, resets_by_server, fin_c2s, fin_s2c, syn_seen, client_mss, server_mss, client_wscale, server_wscale, zero_windows_by_client, zero_windows_by_server, handshake_rtt_ms, unacked_bytes_c2s, unacked_bytes_s2c
 WITH p AS (
     SELECT frame_number, timestamp, vlan_id, ip_proto, src_ip, dst_ip, src_port, dst_port,
@@ -46,10 +47,10 @@ stepped AS (
     FROM rel
 ),
 unwrapped AS (
-    SELECT *, rseq + 4294967296 * sum(CASE WHEN step < -2147483648 THEN 1
-                                           WHEN step > 2147483648 THEN -1 ELSE 0 END)
-                                   OVER (PARTITION BY ep_a, ep_b, c2s ORDER BY frame_number
-                                         ROWS UNBOUNDED PRECEDING) AS aseq
+    SELECT *, rseq + 4294967296 * (sum(CASE WHEN step < -2147483648 THEN 1
+                                            WHEN step > 2147483648 THEN -1 ELSE 0 END)
+                                    OVER (PARTITION BY ep_a, ep_b, c2s ORDER BY frame_number
+                                          ROWS UNBOUNDED PRECEDING))::BIGINT AS aseq
     FROM stepped
 ),
 spans AS (
@@ -79,28 +80,31 @@ acked AS (
     SELECT ep_a, ep_b, acked_dir AS c2s,
            max(rack + 4294967296 * wraps) AS ack_end
     FROM (
-        SELECT *, sum(CASE WHEN step < -2147483648 THEN 1 WHEN step > 2147483648 THEN -1 ELSE 0 END)
-                      OVER (PARTITION BY ep_a, ep_b, acked_dir ORDER BY frame_number
-                            ROWS UNBOUNDED PRECEDING) AS wraps
+        SELECT *, (sum(CASE WHEN step < -2147483648 THEN 1 WHEN step > 2147483648 THEN -1 ELSE 0 END)
+                       OVER (PARTITION BY ep_a, ep_b, acked_dir ORDER BY frame_number
+                             ROWS UNBOUNDED PRECEDING))::BIGINT AS wraps
         FROM acks_stepped
     )
     GROUP BY ALL
 ),
+-- the handshake's last ACK: the client's earliest pure ACK captured after the server's first
+-- SYN-ACK (in frame order, so one pass over the frames can tell; by timestamp it could be any
+-- earlier frame whenever a later SYN-ACK carries an earlier time)
 hs AS (
     SELECT ep_a, ep_b,
-        min(timestamp) FILTER (WHERE c2s AND (tcp_flags & 18) = 2)        AS syn_ts,
-        min(timestamp) FILTER (WHERE NOT c2s AND (tcp_flags & 18) = 18)   AS synack_ts
+        min(timestamp) FILTER (WHERE c2s AND (tcp_flags & 18) = 2)          AS syn_ts,
+        min(frame_number) FILTER (WHERE NOT c2s AND (tcp_flags & 18) = 18)  AS synack_frame
     FROM d WHERE ip_proto = 6 GROUP BY ALL
 ),
 hs_ack AS (
     SELECT d.ep_a, d.ep_b, min(d.timestamp) AS ack_ts
     FROM d JOIN hs USING (ep_a, ep_b)
-    WHERE d.ip_proto = 6 AND d.c2s AND (d.tcp_flags & 18) = 16 AND d.timestamp >= hs.synack_ts
+    WHERE d.ip_proto = 6 AND d.c2s AND (d.tcp_flags & 18) = 16 AND d.frame_number > hs.synack_frame
     GROUP BY ALL
 ),
 agg AS (
     SELECT ip_proto, ep_a, ep_b, any_value(client_ep) AS client_ep, bool_or(syn_seen) AS syn_seen,
-        arg_min(vlan_id, frame_number) AS vlan,
+        arg_min(vlan_id, frame_number) FILTER (WHERE vlan_id IS NOT NULL) AS vlan,
         min(timestamp) AS start_ts, max(timestamp) AS end_ts,
         count(*) FILTER (WHERE c2s) AS packets_c2s,
         count(*) FILTER (WHERE NOT c2s) AS packets_s2c,
@@ -126,7 +130,7 @@ agg AS (
     FROM d GROUP BY ALL
 )
 SELECT
-    row_number() OVER (ORDER BY a.start_ts, a.ep_a, a.ep_b)::BIGINT AS flow_id,
+    row_number() OVER (ORDER BY a.start_ts NULLS LAST, a.ep_a, a.ep_b, a.ip_proto)::BIGINT AS flow_id,
     CASE a.ip_proto WHEN 6 THEN 'tcp' ELSE 'udp' END AS proto,
     CASE
         WHEN a.ip_proto = 6 AND a.server_port = 6600 THEN 'live-migration-tcp'

@@ -19,6 +19,7 @@ use crate::capture::file::FrameBytes;
 use crate::capture::{FileInfo, FileReader};
 use crate::decode::decode;
 use crate::error::CaptureError;
+use crate::flows::{FlowFrame, FlowTracker};
 use crate::stream::{self, framer::At, StreamFrame, StreamTracker};
 use crate::tables::builders::{capture_files_batch, EventsBuilder, FrameMeta, PacketsBuilder};
 use crate::tables::rdma::RdmaRows;
@@ -72,19 +73,20 @@ impl Chunk {
         }
     }
 
-    /// Decode every frame: the batch, and the frames the in-order stream stage must see
-    /// (index into `jobs`).
-    fn decode(&self, batch_rows: usize) -> (ScanBatch, Vec<(usize, StreamFrame)>) {
+    /// Decode every frame: the batch, and what the in-order stage must see of them.
+    fn decode(&self, batch_rows: usize) -> Decoded {
         let mut packets = PacketsBuilder::new(batch_rows.min(self.jobs.len()));
         let mut events = EventsBuilder::new();
         let mut rdma = RdmaRows::new();
         let mut streams = Vec::new();
+        let mut flows = Vec::with_capacity(self.jobs.len());
         for (i, (meta, job)) in self.jobs.iter().enumerate() {
             let frame = self.bytes(job);
             let d = decode(frame, meta.link_type, meta.wire_len);
             packets.append(meta, &d);
             events.append(meta, &d);
             rdma.append_roce(meta, &d, frame);
+            flows.extend(FlowFrame::new(meta, &d));
             if stream::wants(&d) {
                 let at = At {
                     frame_number: meta.frame_number,
@@ -99,8 +101,20 @@ impl Chunk {
             packets: packets.finish(),
             events,
         };
-        (batch, streams)
+        Decoded {
+            batch,
+            streams,
+            flows,
+        }
     }
+}
+
+/// A decoded chunk: its batch, then for the in-order stage the frames of stream protocols
+/// (with their index into `jobs`) and the TCP/UDP frames `flows` counts, in frame order.
+struct Decoded {
+    batch: ScanBatch,
+    streams: Vec<(usize, StreamFrame)>,
+    flows: Vec<FlowFrame>,
 }
 
 pub struct Scanner {
@@ -115,6 +129,8 @@ pub struct Scanner {
     ready: VecDeque<ScanBatch>,
     /// The in-order stage for protocols that span frames (SMB).
     streams: StreamTracker,
+    /// The in-order stage that builds `flows`, emitted with the last batch.
+    flows: FlowTracker,
     streams_finished: bool,
 }
 
@@ -141,6 +157,7 @@ impl Scanner {
             next_frame: 1,
             ready: VecDeque::new(),
             streams: StreamTracker::new(),
+            flows: FlowTracker::new(),
             streams_finished: false,
         }
     }
@@ -180,15 +197,19 @@ impl Scanner {
         let rows = self.batch_rows;
         let ended =
             chunks.len() < self.threads || chunks.last().is_none_or(|c| c.jobs.len() < rows);
-        let decoded: Vec<(ScanBatch, Vec<(usize, StreamFrame)>)> = if chunks.len() <= 1 {
+        let decoded: Vec<Decoded> = if chunks.len() <= 1 {
             chunks.iter().map(|c| c.decode(rows)).collect()
         } else {
             Self::decode_parallel(&chunks, rows)
         };
         // The stream stage, in frame order, while the chunks still hold the frame bytes.
-        for (chunk, (mut batch, frames)) in chunks.iter().zip(decoded) {
-            for (job, f) in &frames {
+        for (chunk, d) in chunks.iter().zip(decoded) {
+            let mut batch = d.batch;
+            for (job, f) in &d.streams {
                 self.streams.frame(f, chunk.bytes(&chunk.jobs[*job].1));
+            }
+            for f in &d.flows {
+                self.flows.frame(f);
             }
             batch.events.extend(self.streams.take_batches());
             self.ready.push_back(batch);
@@ -196,7 +217,8 @@ impl Scanner {
         if ended && !self.streams_finished {
             self.streams_finished = true;
             self.streams.finish();
-            let tail = self.streams.take_batches();
+            let mut tail = self.streams.take_batches();
+            tail.extend(self.flows.finish().into_iter().map(|b| ("flows", b)));
             match self.ready.back_mut() {
                 Some(last) => last.events.extend(tail),
                 None if !tail.is_empty() => self.ready.push_back(ScanBatch {
@@ -208,10 +230,7 @@ impl Scanner {
         }
     }
 
-    fn decode_parallel(
-        chunks: &[Chunk],
-        rows: usize,
-    ) -> Vec<(ScanBatch, Vec<(usize, StreamFrame)>)> {
+    fn decode_parallel(chunks: &[Chunk], rows: usize) -> Vec<Decoded> {
         std::thread::scope(|scope| {
             let (first, rest) = chunks.split_first().expect("at least two chunks");
             let handles: Vec<_> = rest

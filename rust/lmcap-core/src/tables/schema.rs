@@ -445,6 +445,54 @@ pub fn rdma_segments() -> TableDef {
     }
 }
 
+pub fn flows() -> TableDef {
+    use DataType::*;
+    let tcp = "not TCP, or no SYN/SYN-ACK from that side carried the option";
+    TableDef {
+        name: "flows",
+        meaning: "One row per TCP connection (handshake seen or not) and per UDP flow: frames of protocol 6/17 with ports (not later IP fragments), grouped by protocol and the unordered pair of endpoints (a 4-tuple reused for a new connection stays one row), built in the scan. The client is the sender of the first SYN, else the receiver of the first SYN-ACK, else the endpoint with the higher port (the first sender on a tie). Ordered and numbered by start time, then the endpoints as text, then the protocol. `python/lmcap/queries/flows.sql` computes the same table in SQL over `packets`: it is the specification, and a test compares the two on every capture.",
+        columns: vec![
+            col("flow_id", Int64, "1-based number in the table's order"),
+            col("proto", Utf8, "`tcp` or `udp`"),
+            col("class", Utf8, "`live-migration-tcp` (server port 6600), `smb` (445), `smb-direct-iwarp` (5445), `roce-v2` (UDP 4791 either side), `cluster-heartbeat` (UDP 3343 either side), `other`"),
+            col("client", Utf8, "client endpoint, `ip:port` (`[ip]:port` for IPv6)"),
+            col("server", Utf8, "server endpoint"),
+            col("client_ip", Utf8, "client address"),
+            col("client_port", UInt16, "client port"),
+            col("server_ip", Utf8, "server address"),
+            col("server_port", UInt16, "server port"),
+            opt("vlan", UInt16, "outermost VLAN id of the first tagged frame", "no frame of the flow is tagged"),
+            opt("start_ns", Int64, "first capture time, nanoseconds since the epoch", "no frame of the flow has a timestamp"),
+            opt("end_ns", Int64, "last capture time", "no frame of the flow has a timestamp"),
+            opt("duration_s", Float64, "end_ns - start_ns in seconds", "no frame of the flow has a timestamp"),
+            col("packets_c2s", Int64, "frames client to server"),
+            col("packets_s2c", Int64, "frames server to client"),
+            col("wire_bytes_c2s", Int64, "wire_len summed, client to server"),
+            col("wire_bytes_s2c", Int64, "wire_len summed, server to client"),
+            col("payload_bytes_c2s", Int64, "payload_len summed, client to server (retransmissions included)"),
+            col("payload_bytes_s2c", Int64, "payload_len summed, server to client"),
+            col("unique_bytes_c2s", Int64, "TCP: span of sequence space the client's data covered (sequence numbers relative to the direction's first, unwrapped past 4 GiB); UDP: payload_bytes_c2s"),
+            col("unique_bytes_s2c", Int64, "the same, server to client"),
+            col("retrans_bytes_c2s", Int64, "TCP: payload_bytes_c2s - unique_bytes_c2s, at least 0 (bytes sent more than once); UDP: 0"),
+            col("retrans_bytes_s2c", Int64, "the same, server to client"),
+            col("resets_by_client", Int64, "TCP segments with RST from the client"),
+            col("resets_by_server", Int64, "TCP segments with RST from the server"),
+            col("fin_c2s", Int64, "TCP segments with FIN from the client"),
+            col("fin_s2c", Int64, "TCP segments with FIN from the server"),
+            col("syn_seen", Boolean, "a SYN or SYN-ACK was captured (roles come from the handshake, not the port rule)"),
+            opt("client_mss", UInt16, "highest MSS option on the client's SYN segments", tcp),
+            opt("server_mss", UInt16, "highest MSS option on the server's SYN-ACK segments", tcp),
+            opt("client_wscale", UInt8, "highest window scale option on the client's SYN segments", tcp),
+            opt("server_wscale", UInt8, "highest window scale option on the server's SYN-ACK segments", tcp),
+            col("zero_windows_by_client", Int64, "client segments advertising a zero window (not SYN, FIN or RST)"),
+            col("zero_windows_by_server", Int64, "server segments advertising a zero window"),
+            opt("handshake_rtt_ms", Float64, "earliest client ACK (without SYN) captured after the server's first SYN-ACK, minus the earliest client SYN, in ms rounded to 3 decimals", "UDP, or no client SYN, server SYN-ACK or client ACK after it (with timestamps)"),
+            col("unacked_bytes_c2s", Int64, "TCP: bytes of the client's data beyond the highest acknowledgement the server sent by the end of the capture (acknowledgements unwrapped like sequence numbers, against the client's first sequence number); UDP: 0"),
+            col("unacked_bytes_s2c", Int64, "the same, server to client"),
+        ],
+    }
+}
+
 /// Every table, in the order the documentation lists them.
 pub fn all_tables() -> Vec<TableDef> {
     vec![
@@ -456,6 +504,7 @@ pub fn all_tables() -> Vec<TableDef> {
         smb_interfaces(),
         stream_gaps(),
         rdma_segments(),
+        flows(),
         capture_files(),
     ]
 }
@@ -482,7 +531,7 @@ pub fn markdown() -> String {
         }
     }
     s.push_str(
-        "\n## Derived tables\n\n`lmcap.connect()` also builds, in SQL over the tables above: `flows` (one row per TCP connection and UDP flow; `python/lmcap/queries/flows.sql`, columns in docs/report.md) and `flooded_frames` (every frame a switch floods, with its kind; `python/lmcap/queries/flooded_frames.sql`).\n",
+        "\n## Derived tables\n\n`lmcap.connect()` also builds, in SQL over the tables above: `flooded_frames` (every frame a switch floods, with its kind; `python/lmcap/queries/flooded_frames.sql`). (`flows` is built in the scan; `python/lmcap/queries/flows.sql` is its specification in SQL.)\n",
     );
     s.push_str("\n## `decode_status` values\n\n| value | meaning |\n|---|---|\n");
     for r in StopReason::ALL {

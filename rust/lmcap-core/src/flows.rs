@@ -1,0 +1,645 @@
+//! The `flows` table: one row per TCP connection and UDP flow, built in the scan's in-order
+//! pass.
+//!
+//! `python/lmcap/queries/flows.sql` is the specification: it computes the same table in SQL
+//! over `packets`, and a test compares the two on every capture. Per-frame work splits like
+//! the rest of the scan: [`FlowFrame::new`] picks out the few header fields the table needs
+//! on the decode threads, and [`FlowTracker::frame`] folds them into per-flow state in frame
+//! order. Everything is kept per physical direction (lower endpoint to higher, and back),
+//! because who is client and server is only known at the end (a SYN may come late); rows are
+//! made, ordered and numbered in [`FlowTracker::finish`].
+//!
+//! Memory: one [`Flow`] (a few hundred bytes) per flow, whatever the number of frames; the
+//! only growth beyond that is [`PendingAcks::edges`], one entry per acknowledgement that moves
+//! by exactly 2^31 while the direction it acknowledges has sent nothing yet (crafted input
+//! only).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use arrow_array::{
+    BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt16Array, UInt8Array,
+};
+
+use crate::decode::{Decoded, IPPROTO_TCP, IPPROTO_UDP};
+use crate::tables::builders::FrameMeta;
+use crate::tables::schema;
+use crate::tables::smb::arr;
+use crate::tables::text;
+use crate::wire::tcp::{ACK, FIN, RST, SYN};
+
+/// Rows per emitted `flows` batch.
+const BATCH_ROWS: usize = 65_536;
+
+const HALF: i64 = 1 << 31;
+const FULL: i64 = 1 << 32;
+
+/// An endpoint: address and port.
+type Ep = (IpAddr, u16);
+
+/// The TCP fields `flows` reads.
+#[derive(Debug, Clone, Copy)]
+pub struct TcpBits {
+    pub flags: u16,
+    pub seq: u32,
+    pub ack: u32,
+    pub window: u16,
+    pub mss: Option<u16>,
+    pub wscale: Option<u8>,
+}
+
+/// What `flows` needs of one TCP/UDP frame (the frames flows.sql reads: `ip_proto` 6 or 17
+/// with ports, so not later IP fragments).
+#[derive(Debug, Clone, Copy)]
+pub struct FlowFrame {
+    pub timestamp_ns: Option<i64>,
+    pub vlan: Option<u16>,
+    pub proto: u8,
+    pub src: Ep,
+    pub dst: Ep,
+    /// None for UDP.
+    pub tcp: Option<TcpBits>,
+    pub payload_len: u32,
+    pub wire_len: u32,
+}
+
+impl FlowFrame {
+    pub fn new(meta: &FrameMeta, d: &Decoded<'_>) -> Option<FlowFrame> {
+        let ip = d.ip?;
+        let (src_port, dst_port, tcp) = match (ip.protocol, d.tcp, d.udp) {
+            (IPPROTO_TCP, Some(t), _) => (
+                t.src_port,
+                t.dst_port,
+                Some(TcpBits {
+                    flags: t.flags,
+                    seq: t.seq,
+                    ack: t.ack,
+                    window: t.window,
+                    mss: t.options.mss,
+                    wscale: t.options.window_scale,
+                }),
+            ),
+            (IPPROTO_UDP, None, Some(u)) => (u.src_port, u.dst_port, None),
+            _ => return None,
+        };
+        Some(FlowFrame {
+            timestamp_ns: meta.timestamp_ns,
+            vlan: d.outer_vlan(),
+            proto: ip.protocol,
+            src: (ip.src, src_port),
+            dst: (ip.dst, dst_port),
+            tcp,
+            payload_len: d.payload_len.unwrap_or(0),
+            wire_len: meta.wire_len,
+        })
+    }
+}
+
+/// Sequence numbers of one direction unwrapped as flows.sql does: relative to `base` modulo
+/// 2^32, then shifted by 2^32 each time consecutive values step by more than 2^31.
+#[derive(Debug, Clone, Copy)]
+struct Walk {
+    base: u32,
+    last: u32,
+    /// Unwrapped value of `last`.
+    pos: i64,
+}
+
+impl Walk {
+    fn new(base: u32, first: u32) -> Walk {
+        Walk {
+            base,
+            last: first,
+            pos: first.wrapping_sub(base) as i64,
+        }
+    }
+
+    fn push(&mut self, raw: u32) -> i64 {
+        let step = raw.wrapping_sub(self.base) as i64 - self.last.wrapping_sub(self.base) as i64;
+        self.pos += step
+            + if step < -HALF {
+                FULL
+            } else if step > HALF {
+                -FULL
+            } else {
+                0
+            };
+        self.last = raw;
+        self.pos
+    }
+}
+
+/// Acknowledgements of a direction that has sent nothing yet, so whose first sequence number
+/// (the base they are unwrapped against) is unknown. A step between consecutive values
+/// unwraps to the same amount whatever the base, except a step of exactly 2^31, which goes
+/// up or down depending on it: the walk is kept in segments split at such steps and put
+/// together once the base is known.
+#[derive(Debug, Clone)]
+struct PendingAcks {
+    first: u32,
+    last: u32,
+    /// Completed segments: highest position and end position relative to the segment start,
+    /// and the raw value before the 2^31 step that ended it.
+    edges: Vec<(i64, i64, u32)>,
+    cur: i64,
+    max: i64,
+}
+
+impl PendingAcks {
+    fn new(first: u32) -> PendingAcks {
+        PendingAcks {
+            first,
+            last: first,
+            edges: Vec::new(),
+            cur: 0,
+            max: 0,
+        }
+    }
+
+    fn push(&mut self, raw: u32) {
+        let delta = raw.wrapping_sub(self.last);
+        if delta == 1 << 31 {
+            self.edges.push((self.max, self.cur, self.last));
+            self.cur = 0;
+            self.max = 0;
+        } else {
+            self.cur += if delta < 1 << 31 {
+                delta as i64
+            } else {
+                delta as i64 - FULL
+            };
+            self.max = self.max.max(self.cur);
+        }
+        self.last = raw;
+    }
+
+    /// The walk as if the base had been known from the start, and its highest position.
+    fn resolve(&self, base: u32) -> (Walk, i64) {
+        let mut offset = self.first.wrapping_sub(base) as i64;
+        let mut best = i64::MIN;
+        for &(max, end, before) in &self.edges {
+            best = best.max(offset + max);
+            offset += end;
+            offset += if before.wrapping_sub(base) < 1 << 31 {
+                HALF
+            } else {
+                -HALF
+            };
+        }
+        best = best.max(offset + self.max);
+        offset += self.cur;
+        let walk = Walk {
+            base,
+            last: self.last,
+            pos: offset,
+        };
+        (walk, best)
+    }
+}
+
+/// How far the other side acknowledged a direction's data.
+#[derive(Debug, Clone, Default)]
+enum Acked {
+    #[default]
+    None,
+    Pending(Box<PendingAcks>),
+    Known {
+        walk: Walk,
+        max: i64,
+    },
+}
+
+/// Everything kept about one direction of a flow.
+#[derive(Debug, Clone, Default)]
+struct Dir {
+    packets: i64,
+    wire_bytes: i64,
+    payload_bytes: i64,
+    resets: i64,
+    fins: i64,
+    zero_windows: i64,
+    /// Highest MSS / window scale on SYN or SYN-ACK segments.
+    mss: Option<u16>,
+    wscale: Option<u8>,
+    /// The sequence walk (base: the direction's first sequence number, its ISN for acks).
+    seq: Option<Walk>,
+    /// Lowest unwrapped sequence number and highest end of data carrying segments.
+    data_start: Option<i64>,
+    data_end: Option<i64>,
+    acked: Acked,
+    /// Earliest SYN (without ACK) timestamp.
+    syn_ts: Option<i64>,
+    /// A SYN-ACK was seen from this side.
+    synack_seen: bool,
+    /// Earliest pure ACK (ACK without SYN) sent after the other side's first SYN-ACK.
+    hs_ack_ts: Option<i64>,
+}
+
+impl Dir {
+    fn ack(&mut self, raw: u32) {
+        match &mut self.acked {
+            Acked::None => match self.seq {
+                Some(s) => {
+                    let walk = Walk::new(s.base, raw);
+                    self.acked = Acked::Known {
+                        walk,
+                        max: walk.pos,
+                    }
+                }
+                None => self.acked = Acked::Pending(Box::new(PendingAcks::new(raw))),
+            },
+            Acked::Pending(p) => p.push(raw),
+            Acked::Known { walk, max } => *max = (*max).max(walk.push(raw)),
+        }
+    }
+
+    fn ack_end(&self) -> Option<i64> {
+        match self.acked {
+            Acked::Known { max, .. } => Some(max),
+            _ => None,
+        }
+    }
+}
+
+/// One flow: the two directions, [0] from the lower endpoint, [1] from the higher.
+#[derive(Debug, Clone)]
+struct Flow {
+    /// The client by the port rule, from the first frame.
+    port_client: Ep,
+    /// Source of the first SYN; destination of the first SYN-ACK.
+    syn_client: Option<Ep>,
+    synack_client: Option<Ep>,
+    /// Outer VLAN of the first tagged frame.
+    vlan: Option<u16>,
+    start: Option<i64>,
+    end: Option<i64>,
+    dirs: [Dir; 2],
+}
+
+fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    a.max(b)
+}
+
+type Key = (u8, Ep, Ep);
+
+/// The in-order stage that builds `flows`: feed it every [`FlowFrame`] in frame order, then
+/// call [`FlowTracker::finish`] once.
+#[derive(Default)]
+pub struct FlowTracker {
+    flows: HashMap<Key, Flow>,
+}
+
+impl FlowTracker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn frame(&mut self, f: &FlowFrame) {
+        let (lo, hi, d) = if f.src <= f.dst {
+            (f.src, f.dst, 0)
+        } else {
+            (f.dst, f.src, 1)
+        };
+        let flow = self.flows.entry((f.proto, lo, hi)).or_insert_with(|| Flow {
+            port_client: if f.src.1 < f.dst.1 { f.dst } else { f.src },
+            syn_client: None,
+            synack_client: None,
+            vlan: None,
+            start: None,
+            end: None,
+            dirs: Default::default(),
+        });
+        if flow.vlan.is_none() {
+            flow.vlan = f.vlan;
+        }
+        flow.start = min_opt(flow.start, f.timestamp_ns);
+        flow.end = max_opt(flow.end, f.timestamp_ns);
+        let [d0, d1] = &mut flow.dirs;
+        let (me, other) = if d == 0 { (d0, d1) } else { (d1, d0) };
+        me.packets += 1;
+        me.wire_bytes += i64::from(f.wire_len);
+        me.payload_bytes += i64::from(f.payload_len);
+        let Some(t) = f.tcp else { return };
+        let syn_ack = t.flags & (SYN | ACK);
+        if syn_ack == SYN {
+            flow.syn_client.get_or_insert(f.src);
+            me.syn_ts = min_opt(me.syn_ts, f.timestamp_ns);
+        } else if syn_ack == SYN | ACK {
+            flow.synack_client.get_or_insert(f.dst);
+            me.synack_seen = true;
+        } else if syn_ack == ACK && other.synack_seen {
+            me.hs_ack_ts = min_opt(me.hs_ack_ts, f.timestamp_ns);
+        }
+        if t.flags & RST != 0 {
+            me.resets += 1;
+        }
+        if t.flags & FIN != 0 {
+            me.fins += 1;
+        }
+        if t.flags & SYN != 0 {
+            me.mss = me.mss.max(t.mss);
+            me.wscale = me.wscale.max(t.wscale);
+        }
+        if t.window == 0 && t.flags & (FIN | SYN | RST) == 0 {
+            me.zero_windows += 1;
+        }
+        let aseq = match &mut me.seq {
+            Some(w) => w.push(t.seq),
+            None => {
+                let w = Walk::new(t.seq, t.seq);
+                me.seq = Some(w);
+                if let Acked::Pending(p) = &me.acked {
+                    let (walk, max) = p.resolve(t.seq);
+                    me.acked = Acked::Known { walk, max };
+                }
+                w.pos
+            }
+        };
+        if f.payload_len > 0 {
+            me.data_start = min_opt(me.data_start, Some(aseq));
+            me.data_end = max_opt(me.data_end, Some(aseq + i64::from(f.payload_len)));
+        }
+        if t.flags & ACK != 0 {
+            other.ack(t.ack);
+        }
+    }
+
+    /// The `flows` table, ordered and numbered as flows.sql does (start time, then the
+    /// endpoints as text, then the protocol); the tracker is empty afterwards.
+    pub fn finish(&mut self) -> Vec<RecordBatch> {
+        let flows = std::mem::take(&mut self.flows);
+        let mut ip = String::new();
+        let mut texts = |ep: &Ep| {
+            text::ip_into(&ep.0, &mut ip);
+            let ep_text = if ep.0.is_ipv6() {
+                format!("[{ip}]:{}", ep.1)
+            } else {
+                format!("{ip}:{}", ep.1)
+            };
+            Texts {
+                ip: ip.clone(),
+                port: ep.1,
+                ep: ep_text,
+            }
+        };
+        let mut rows: Vec<Row> = flows
+            .into_iter()
+            .map(|((proto, lo, hi), flow)| Row::new(proto, lo, texts(&lo), texts(&hi), flow))
+            .collect();
+        rows.sort_unstable_by(|a, b| {
+            // NULL start times last, as DuckDB orders them.
+            (a.start.is_none(), a.start, &a.ep_a, &a.ep_b, a.proto).cmp(&(
+                b.start.is_none(),
+                b.start,
+                &b.ep_a,
+                &b.ep_b,
+                b.proto,
+            ))
+        });
+        rows.chunks(BATCH_ROWS)
+            .enumerate()
+            .map(|(i, chunk)| batch(chunk, (i * BATCH_ROWS) as i64))
+            .collect()
+    }
+}
+
+/// One finished row of `flows` (columns in schema order).
+struct Row {
+    proto: u8,
+    ep_a: String,
+    ep_b: String,
+    client: String,
+    server: String,
+    client_ip: String,
+    client_port: u16,
+    server_ip: String,
+    server_port: u16,
+    vlan: Option<u16>,
+    start: Option<i64>,
+    end: Option<i64>,
+    syn_seen: bool,
+    c2s: Dir,
+    s2c: Dir,
+}
+
+/// An endpoint as text: its address, its port, and `ip:port` (`[ip]:port` for IPv6).
+#[derive(Clone)]
+struct Texts {
+    ip: String,
+    port: u16,
+    ep: String,
+}
+
+impl Row {
+    fn new(proto: u8, lo: Ep, lo_text: Texts, hi_text: Texts, flow: Flow) -> Row {
+        let client = flow
+            .syn_client
+            .or(flow.synack_client)
+            .unwrap_or(flow.port_client);
+        let [d0, d1] = flow.dirs;
+        let (ep_a, ep_b) = if lo_text.ep <= hi_text.ep {
+            (lo_text.ep.clone(), hi_text.ep.clone())
+        } else {
+            (hi_text.ep.clone(), lo_text.ep.clone())
+        };
+        // Direction 0 is sent by `lo`: it is client to server when `lo` is the client.
+        let (c2s, s2c, c, s) = if client == lo {
+            (d0, d1, lo_text, hi_text)
+        } else {
+            (d1, d0, hi_text, lo_text)
+        };
+        Row {
+            proto,
+            ep_a,
+            ep_b,
+            client: c.ep,
+            server: s.ep,
+            client_ip: c.ip,
+            client_port: c.port,
+            server_ip: s.ip,
+            server_port: s.port,
+            vlan: flow.vlan,
+            start: flow.start,
+            end: flow.end,
+            syn_seen: flow.syn_client.is_some() || flow.synack_client.is_some(),
+            c2s,
+            s2c,
+        }
+    }
+
+    fn tcp(&self) -> bool {
+        self.proto == IPPROTO_TCP
+    }
+
+    fn class(&self) -> &'static str {
+        let (c, s) = (self.client_port, self.server_port);
+        match self.proto {
+            IPPROTO_TCP if s == 6600 => "live-migration-tcp",
+            IPPROTO_TCP if s == 445 => "smb",
+            IPPROTO_TCP if s == 5445 => "smb-direct-iwarp",
+            IPPROTO_UDP if s == 4791 || c == 4791 => "roce-v2",
+            IPPROTO_UDP if s == 3343 || c == 3343 => "cluster-heartbeat",
+            _ => "other",
+        }
+    }
+
+    /// Bytes of sequence space a direction's data covered (UDP: its payload bytes).
+    fn unique(&self, d: &Dir) -> i64 {
+        if !self.tcp() {
+            return d.payload_bytes;
+        }
+        match (d.data_start, d.data_end) {
+            (Some(s), Some(e)) => e - s,
+            _ => 0,
+        }
+    }
+
+    fn retrans(&self, d: &Dir) -> i64 {
+        if self.tcp() {
+            (d.payload_bytes - self.unique(d)).max(0)
+        } else {
+            0
+        }
+    }
+
+    fn unacked(&self, d: &Dir) -> i64 {
+        match d.data_end {
+            Some(end) if self.tcp() => (end - d.ack_end().unwrap_or(0)).max(0),
+            _ => 0,
+        }
+    }
+
+    fn handshake_rtt_ms(&self) -> Option<f64> {
+        let (syn, ack) = (self.c2s.syn_ts?, self.c2s.hs_ack_ts?);
+        // DuckDB's round(x, 3): round(x * 1000) / 1000, half away from zero.
+        Some((((ack - syn) as f64 / 1e6) * 1000.0).round() / 1000.0)
+    }
+}
+
+fn batch(rows: &[Row], first_id: i64) -> RecordBatch {
+    let r = || rows.iter();
+    let i64s = |f: &dyn Fn(&Row) -> i64| arr(Int64Array::from_iter_values(r().map(f)));
+    let columns = vec![
+        arr(Int64Array::from_iter_values(
+            (0..rows.len() as i64).map(|i| first_id + i + 1),
+        )),
+        arr(StringArray::from_iter_values(r().map(|x| {
+            if x.tcp() {
+                "tcp"
+            } else {
+                "udp"
+            }
+        }))),
+        arr(StringArray::from_iter_values(r().map(|x| x.class()))),
+        arr(StringArray::from_iter_values(
+            r().map(|x| x.client.as_str()),
+        )),
+        arr(StringArray::from_iter_values(
+            r().map(|x| x.server.as_str()),
+        )),
+        arr(StringArray::from_iter_values(
+            r().map(|x| x.client_ip.as_str()),
+        )),
+        arr(UInt16Array::from_iter_values(r().map(|x| x.client_port))),
+        arr(StringArray::from_iter_values(
+            r().map(|x| x.server_ip.as_str()),
+        )),
+        arr(UInt16Array::from_iter_values(r().map(|x| x.server_port))),
+        arr(UInt16Array::from_iter(r().map(|x| x.vlan))),
+        arr(Int64Array::from_iter(r().map(|x| x.start))),
+        arr(Int64Array::from_iter(r().map(|x| x.end))),
+        arr(Float64Array::from_iter(r().map(|x| {
+            let (s, e) = (x.start?, x.end?);
+            Some((i128::from(e) - i128::from(s)) as f64 / 1e9)
+        }))),
+        i64s(&|x| x.c2s.packets),
+        i64s(&|x| x.s2c.packets),
+        i64s(&|x| x.c2s.wire_bytes),
+        i64s(&|x| x.s2c.wire_bytes),
+        i64s(&|x| x.c2s.payload_bytes),
+        i64s(&|x| x.s2c.payload_bytes),
+        i64s(&|x| x.unique(&x.c2s)),
+        i64s(&|x| x.unique(&x.s2c)),
+        i64s(&|x| x.retrans(&x.c2s)),
+        i64s(&|x| x.retrans(&x.s2c)),
+        i64s(&|x| x.c2s.resets),
+        i64s(&|x| x.s2c.resets),
+        i64s(&|x| x.c2s.fins),
+        i64s(&|x| x.s2c.fins),
+        arr(BooleanArray::from_iter(r().map(|x| Some(x.syn_seen)))),
+        arr(UInt16Array::from_iter(r().map(|x| x.c2s.mss))),
+        arr(UInt16Array::from_iter(r().map(|x| x.s2c.mss))),
+        arr(UInt8Array::from_iter(r().map(|x| x.c2s.wscale))),
+        arr(UInt8Array::from_iter(r().map(|x| x.s2c.wscale))),
+        i64s(&|x| x.c2s.zero_windows),
+        i64s(&|x| x.s2c.zero_windows),
+        arr(Float64Array::from_iter(r().map(|x| x.handshake_rtt_ms()))),
+        i64s(&|x| x.unacked(&x.c2s)),
+        i64s(&|x| x.unacked(&x.s2c)),
+    ];
+    RecordBatch::try_new(schema::flows().schema(), columns).expect("flows follows schema.rs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The unwrapping of flows.sql, written out over a whole sequence.
+    fn sql_walk(base: u32, raws: &[u32]) -> Vec<i64> {
+        let mut wraps = 0i64;
+        let mut out = Vec::new();
+        let mut prev: Option<i64> = None;
+        for &raw in raws {
+            let r = raw.wrapping_sub(base) as i64;
+            if let Some(p) = prev {
+                let step = r - p;
+                wraps += if step < -HALF {
+                    1
+                } else if step > HALF {
+                    -1
+                } else {
+                    0
+                };
+            }
+            prev = Some(r);
+            out.push(r + FULL * wraps);
+        }
+        out
+    }
+
+    #[test]
+    fn walk_unwraps_like_the_sql() {
+        let raws = [
+            4_000_000_000,
+            4_294_967_000,
+            100,
+            2_147_483_748,
+            100,
+            3_000_000_000,
+            1 << 31,
+            0,
+            (1 << 31) + 5,
+            5,
+        ];
+        for base in [0, 1, 100, 4_000_000_000, 1 << 31, (1 << 31) + 7, u32::MAX] {
+            let want = sql_walk(base, &raws);
+            let mut w = Walk::new(base, raws[0]);
+            let mut got = vec![w.pos];
+            got.extend(raws[1..].iter().map(|&r| w.push(r)));
+            assert_eq!(got, want, "base {base}");
+            // The same acknowledgements, seen before the base was known.
+            let mut p = PendingAcks::new(raws[0]);
+            raws[1..].iter().for_each(|&r| p.push(r));
+            let (walk, max) = p.resolve(base);
+            assert_eq!(walk.pos, *want.last().unwrap(), "base {base}");
+            assert_eq!(max, *want.iter().max().unwrap(), "base {base}");
+        }
+    }
+}
