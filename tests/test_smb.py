@@ -1,14 +1,13 @@
 """The `smb` report section and its findings.
 
-(a) lmcap's SMB tables against tshark on the public SMB captures: per connection the multiset
-    of (command, response flag, session id), the transform (encrypted) messages, the binding
-    SESSION_SETUPs and the advertised interface lists.
-(b) Sessions and channels of real captures, as a table capture -> expected facts; the Samba
-    captures of captures/smb/ (multichannel over two NICs, snaplen-cut, encrypted, SMB1) are to
-    be added to ``EXPECTED`` when they land.
-(c) The findings' SQL and thresholds on purpose-built tables: no real capture here shows two
-    server NICs or RDMA, so those cases are written straight into DuckDB tables (a unit test of
-    the logic, not of the decoder).
+(a) lmcap's SMB tables against tshark on the public SMB captures and the project's Samba
+    captures (captures/smb/): per connection the multiset of (command, response flag, session
+    id), the transform (encrypted) messages, the binding SESSION_SETUPs and the advertised
+    interface lists; on the snaplen-cut ones, every message tshark sees.
+(b) Sessions and channels of real captures, as a table capture -> expected facts.
+(c) The findings' SQL and thresholds on purpose-built tables, for cases no real capture here
+    shows (a server with two NICs that a session leaves unused, RDMA advertised while data goes
+    over TCP): written straight into DuckDB tables (a unit test of the logic, not the decoder).
 """
 
 from __future__ import annotations
@@ -263,8 +262,53 @@ EXPECTED: dict[str, dict] = {
         # SMB1 spoken to 192.168.199.1:139; two clients offering SMB1 and getting SMB2
         "findings": {"smb1-negotiated": 1, "smb1-offered": 2},
     },
-    # captures/smb/ (Samba, being made on another branch) go here, e.g.
-    # "smb/multichannel-two-nics.pcap": {"sessions": {...}, "findings": {}},
+    # captures/smb/: real Samba traffic, two server links (captures/README-net.md)
+    "smb/multichannel-smbtorture.pcapng": {
+        # interface_info + num_channels: one session bound on 33 connections across both
+        # server addresses (63 binding SESSION_SETUPs; the 33rd channel is refused), bind1's
+        # two sessions on two connections each; the server lists if 2 (RSS, 10G,
+        # 192.0.2.20) and if 3 (RSS+RDMA, 25G, 198.51.100.20). Too few bytes for any finding.
+        "sessions": {
+            "0x0000000061a8fca1": ("3.1.1", 63, 33, ["192.0.2.20", "198.51.100.20"], 2),
+            "0x0000000016140292": ("3.1.1", 2, 2, ["192.0.2.20", "198.51.100.20"], 2),
+            "0x000000001f98176d": ("3.1.1", 2, 2, ["192.0.2.20", "198.51.100.20"], 2),
+            "0x0000000042093983": ("3.1.1", 0, 1, ["192.0.2.20"], 2),
+            "0x00000000beee7f15": ("3.1.1", 0, 1, ["198.51.100.20"], 0),
+        },
+        "session_count": 5,
+        "protocols": {"smb2": 256},
+        "findings": {},
+    },
+    "smb/multichannel-transfer.pcapng": {
+        # smb-rs client: 20 MiB written and read back over two bound channels, one per server
+        # address, 40 + 40 WRITE responses: balanced. Snaplen 200 hides the interface list.
+        "sessions": {
+            "0x000000009a3c4551": ("3.1.1", 2, 2, ["192.0.2.20", "198.51.100.20"], 0),
+            "0x00000000a9748432": ("3.1.1", 0, 1, ["192.0.2.20"], 0),
+        },
+        "protocols": {"smb2": 306, "smb1": 2},
+        "findings": {"smb-stream-gaps": 1, "smb1-offered": 2},
+    },
+    "smb/readwrite-full.pcap": {
+        "sessions": {"0x000000004c4615e3": ("3.1.1", 0, 1, ["192.0.2.20"], 0)},
+        "protocols": {"smb2": 79},
+        "findings": {},
+    },
+    "smb/readwrite-snap.pcap": {
+        "sessions": {"0x00000000af3bb648": ("3.1.1", 0, 1, ["192.0.2.20"], 0)},
+        "findings": {"smb-stream-gaps": 1},
+    },
+    "smb/encrypted.pcap": {
+        # tshark: 6 cleartext headers, 37 transform headers, one session
+        "sessions": {"0x000000004d5c8297": ("3.1.1", 0, 1, ["192.0.2.20"], 0)},
+        "protocols": {"smb2": 6, "smb2_encrypted": 37},
+        "findings": {},
+    },
+    "smb/smb1-negotiate.pcap": {
+        # stream 0 speaks SMB1 (-m NT1, 21 frames); stream 1 offers SMB1 and gets SMB2
+        "protocols": {"smb2": 31, "smb1": 21},
+        "findings": {"smb1-negotiated": 1, "smb1-offered": 1},
+    },
 }
 
 
