@@ -5,9 +5,11 @@
     id), the transform (encrypted) messages, the binding SESSION_SETUPs and the advertised
     interface lists; on the snaplen-cut ones, every message tshark sees.
 (b) Sessions and channels of real captures, as a table capture -> expected facts.
-(c) The findings' SQL and thresholds on purpose-built tables, for cases no real capture here
-    shows (a server with two NICs that a session leaves unused, RDMA advertised while data goes
-    over TCP): written straight into DuckDB tables (a unit test of the logic, not the decoder).
+(c) The findings' SQL and thresholds on purpose-built tables, for every firing and quiet
+    condition, including the one no real capture here shows (a server with two NICs that a
+    session leaves unused): written straight into DuckDB tables (a unit test of the logic, not
+    the decoder). `smb-rdma-unused` also fires on a real capture
+    (smb/multichannel-rdma-advertised.pcapng).
 """
 
 from __future__ import annotations
@@ -59,7 +61,11 @@ OWN_SMB = [
     "smb/smb1-negotiate.pcap",
 ]
 #: Samba captures at snaplen 200: message headers start inside cut segments.
-OWN_SMB_SNAPLEN = ["smb/readwrite-snap.pcap", "smb/multichannel-transfer.pcapng"]
+OWN_SMB_SNAPLEN = [
+    "smb/readwrite-snap.pcap",
+    "smb/multichannel-transfer.pcapng",
+    "smb/multichannel-rdma-advertised.pcapng",
+]
 
 
 def capture(rel: str) -> Path:
@@ -169,7 +175,7 @@ def test_smb_messages_match_tshark(rel: str) -> None:
 
 
 @requires_tshark
-@pytest.mark.parametrize("rel", PUBLIC_SMB + OWN_SMB)
+@pytest.mark.parametrize("rel", PUBLIC_SMB + OWN_SMB + ["smb/multichannel-rdma-advertised.pcapng"])
 def test_interface_lists_match_tshark(rel: str) -> None:
     path = capture(rel)
     need(path)
@@ -288,6 +294,16 @@ EXPECTED: dict[str, dict] = {
         },
         "protocols": {"smb2": 306, "smb1": 2},
         "findings": {"smb-stream-gaps": 1, "smb1-offered": 2},
+    },
+    "smb/multichannel-rdma-advertised.pcapng": {
+        # the same client, 6 MiB at snaplen 1024: the interface list is captured (if 3 on
+        # 198.51.100.20 advertises RDMA), 12 MiB of READ/WRITE data goes over TCP, evenly
+        "sessions": {
+            "0x00000000cd406760": ("3.1.1", 2, 2, ["192.0.2.20", "198.51.100.20"], 2),
+            "0x00000000f456379f": ("3.1.1", 0, 1, ["192.0.2.20"], 2),
+        },
+        "protocols": {"smb2": 134, "smb1": 2},
+        "findings": {"smb-rdma-unused": 1, "smb-stream-gaps": 1, "smb1-offered": 2},
     },
     "smb/readwrite-full.pcap": {
         "sessions": {"0x000000004c4615e3": ("3.1.1", 0, 1, ["192.0.2.20"], 0)},

@@ -15,6 +15,8 @@
 #                                   multi-protocol negotiate answered with SMB2) (snaplen 0)
 #   multichannel-transfer.pcapng    smbmc/ helper (Rust, smb-rs): 20 MiB write+read over 2 bound
 #                                   channels, one per server address (snaplen $SNAPLEN); needs cargo
+#   multichannel-rdma-advertised.pcapng  the same helper, 6 MiB at snaplen 1024: the interface
+#                                   list (RDMA on 198.51.100.20) is captured, the data goes over TCP
 # ONLY="mc mc-xfer rw-full rw-snap enc smb1" selects scenarios. smb-verify.sh prints the README counts.
 # smbtorture always opens every channel to the host it is given. So that the bound channels land on
 # both server addresses (as a Windows client would after reading the interface list), the client
@@ -257,6 +259,14 @@ if command -v cargo >/dev/null && cargo build -q --release --manifest-path "$HER
      "$MCX_BYTES" "$MCX_CHUNK") >&2
   cap_stop $CAP_PID 1
   finish "$T/mcx.pcapng" $O/multichannel-transfer.pcapng
+  # The same client and server, 6 MiB at snaplen 1024: enough to keep the interface list (the
+  # IOCTL response is one ~430-byte message) while the file stays ~1.6 MB.
+  log "multichannel-rdma-advertised: lmsmbmc write+read 6 MiB, snaplen 1024"
+  cap2_start "$T/mcr.pcapng" 1024
+  (cd "$T" && nsx $C timeout 120 "$MCX_BIN" 192.0.2.20 share $SUSER "$SPASS" multichannel-rdma.bin \
+     6291456 "$MCX_CHUNK") >&2
+  cap_stop $CAP_PID 1
+  finish "$T/mcr.pcapng" $O/multichannel-rdma-advertised.pcapng
   smbd_stop
 else
   echo "multichannel-transfer skipped: cannot build $HERE/smbmc (needs cargo and crates.io)" >&2
