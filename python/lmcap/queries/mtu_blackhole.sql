@@ -21,8 +21,13 @@ dirs AS (
     -- sequence numbers relative to each direction's first one, so "acknowledged" is a plain
     -- comparison (a direction carrying more than 2 GiB wraps; then nothing counts as passed
     -- past the wrap and the check only gets more conservative)
+    -- (only the directions with a retransmission series: nothing else is reported, and it
+    -- spares the two joins below a pass over every connection)
     SELECT src_ip, src_port, dst_ip, dst_port, arg_min(tcp_seq, frame_number) AS isn
-    FROM packets WHERE ip_proto = 6 AND tcp_seq IS NOT NULL
+    FROM packets
+    WHERE ip_proto = 6 AND tcp_seq IS NOT NULL
+      AND (src_ip, src_port, dst_ip, dst_port) IN
+          (SELECT (src_ip, src_port, dst_ip, dst_port) FROM series)
     GROUP BY ALL
 ),
 acked_upto AS (
