@@ -34,7 +34,7 @@ use memmap2::Mmap;
 
 use crate::capture::file::FrameBytes;
 use crate::capture::{FileInfo, FileReader};
-use crate::decode::decode;
+use crate::decode::{decode_into, Decoded};
 use crate::error::CaptureError;
 use crate::stream::{self, framer::At, StreamFrame, StreamTracker};
 use crate::tables::builders::{capture_files_batch, EventsBuilder, FrameMeta, PacketsBuilder};
@@ -96,9 +96,10 @@ impl Chunk {
         let mut events = EventsBuilder::new();
         let mut rdma = RdmaRows::new();
         let mut streams = Vec::new();
+        let mut d = Decoded::default();
         for (i, (meta, job)) in self.jobs.iter().enumerate() {
             let frame = self.bytes(job);
-            let d = decode(frame, meta.link_type, meta.wire_len);
+            decode_into(frame, meta.link_type, meta.wire_len, &mut d);
             packets.append(meta, &d);
             events.append(meta, &d);
             rdma.append_roce(meta, &d, frame);
