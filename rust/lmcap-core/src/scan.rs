@@ -190,7 +190,12 @@ impl Framer {
 
     fn frame_chunk(&mut self) -> Chunk {
         self.prime();
-        let mut chunk = Chunk::default();
+        let mut chunk = Chunk {
+            // Room for a full chunk up front: growing by doubling would copy the jobs again and
+            // again (capped, for callers that ask for huge batches).
+            jobs: Vec::with_capacity(self.batch_rows.min(DEFAULT_BATCH_ROWS)),
+            ..Chunk::default()
+        };
         while chunk.jobs.len() < self.batch_rows {
             let Some(Reverse((_, i))) = self.heap.pop() else {
                 break;
