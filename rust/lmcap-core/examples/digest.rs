@@ -1,7 +1,8 @@
 //! Print a digest of every column of every batch a scan produces, one line per column, so a
 //! change to the table builders can be checked to leave the output identical: run it before
 //! and after over the same captures and `diff` the two outputs
-//! (`cargo run --release --example digest -- FILE...`).
+//! (`cargo run --release --example digest -- [--threads N] [--batch-rows N] FILE...`; the
+//! defaults are 1 thread and 4096 rows, so that a capture spans several batches).
 //!
 //! Each line holds the table, batch and column, the Arrow type, the null count, whether a
 //! validity bitmap is present, and a hash of the values as printed (nulls included) and of the
@@ -46,10 +47,29 @@ fn digest(table: &str, batch_no: usize, b: &RecordBatch) {
 }
 
 fn main() {
-    for path in std::env::args().skip(1).map(PathBuf::from) {
+    let (mut threads, mut batch_rows) = (1usize, 4096usize);
+    let mut paths = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut number = |what: &str| -> usize {
+            match args.next().and_then(|v| v.parse().ok()) {
+                Some(n) => n,
+                None => {
+                    eprintln!("{what} needs a number");
+                    std::process::exit(2);
+                }
+            }
+        };
+        match a.as_str() {
+            "--threads" => threads = number("--threads"),
+            "--batch-rows" => batch_rows = number("--batch-rows"),
+            _ => paths.push(PathBuf::from(a)),
+        }
+    }
+    for path in paths {
         println!("# {}", path.display());
-        let mut scanner =
-            lmcap_core::Scanner::open(std::slice::from_ref(&path), 4096).with_threads(1);
+        let mut scanner = lmcap_core::Scanner::open(std::slice::from_ref(&path), batch_rows)
+            .with_threads(threads);
         let mut n = 0;
         while let Some(b) = scanner.next_batch() {
             digest("packets", n, &b.packets);

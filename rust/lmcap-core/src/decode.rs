@@ -145,12 +145,66 @@ fn truncated_or(stop: Stop, truncated: StopReason) -> StopReason {
     }
 }
 
+impl Decoded<'_> {
+    /// Back to the state of `Decoded::default()`, in place. The destructuring names every
+    /// field, so a field added to the struct cannot be forgotten here.
+    fn reset(&mut self) {
+        let Decoded {
+            status,
+            src_mac,
+            dst_mac,
+            vlan_tags,
+            vlan_count,
+            ethertype,
+            l3_offset,
+            ip,
+            tcp,
+            udp,
+            icmp,
+            igmp,
+            arp,
+            nlb,
+            payload_len,
+            payload,
+        } = self;
+        *status = StopReason::default();
+        *src_mac = None;
+        *dst_mac = None;
+        *vlan_tags = Default::default();
+        *vlan_count = 0;
+        *ethertype = None;
+        *l3_offset = None;
+        *ip = None;
+        *tcp = None;
+        *udp = None;
+        *icmp = None;
+        *igmp = None;
+        *arp = None;
+        *nlb = None;
+        *payload_len = None;
+        *payload = None;
+    }
+}
+
 /// Decode one frame. `link_type` is None when the frame's interface is unknown; `wire_len` is
 /// the original length (used to tell a snaplen cut from a lying length field).
 pub fn decode(frame: &[u8], link_type: Option<u16>, wire_len: u32) -> Decoded<'_> {
     let mut d = Decoded::default();
-    d.status = walk(frame, link_type, wire_len, &mut d);
+    decode_into(frame, link_type, wire_len, &mut d);
     d
+}
+
+/// [`decode`] into a `Decoded` the caller keeps from frame to frame (it is reset first): the
+/// per-frame path of a scan, which this spares building and copying the struct per frame.
+#[inline]
+pub fn decode_into<'a>(
+    frame: &'a [u8],
+    link_type: Option<u16>,
+    wire_len: u32,
+    d: &mut Decoded<'a>,
+) {
+    d.reset();
+    d.status = walk(frame, link_type, wire_len, d);
 }
 
 fn walk<'a>(b: &'a [u8], link_type: Option<u16>, wire_len: u32, d: &mut Decoded<'a>) -> StopReason {

@@ -1,23 +1,40 @@
 //! The scanner: reads every input file, merges them in time order, decodes each frame and
 //! yields Arrow batches of `packets` with the event-table rows those frames produced.
 //!
-//! Work is split in two: framing (walking pcap/pcapng records and merging files by time) is
-//! cheap and sequential; decoding and building Arrow columns is where the time goes, and runs
-//! on several threads, one batch-sized chunk of frames each. Frames of mapped files are not
-//! copied for that (workers read them from the shared mapping); frames of streams (gzip, zstd,
-//! stdin) are copied once into their chunk, since the stream buffer moves on.
+//! A scan is three steps, one batch-sized chunk of frames at a time:
+//!
+//! 1. **Framing** ([`Framer`]): walk pcap/pcapng records and merge files by time. Cheap and
+//!    sequential; it runs on one thread at a time.
+//! 2. **Decoding** ([`Chunk::decode`]): decode every frame and build its Arrow columns. This is
+//!    where the time goes, and any thread can do it.
+//! 3. **The in-order pass** ([`InOrder`]): protocols that span frames (SMB, iWARP) see every
+//!    chunk with its batch, in frame order, on the thread that hands the batches out.
+//!
+//! With one thread all three run on the calling thread, one chunk after the other. With more,
+//! a pool of persistent workers (spawned at the first batch, joined when the scanner is
+//! dropped) each takes the framer in turn, frames the next chunk, lets go of it and decodes the
+//! chunk; the caller takes the results back in chunk order, runs the in-order pass and hands
+//! the batch out while the workers are already decoding the chunks after it. At most
+//! [`CHUNKS_PER_WORKER`] chunks per worker are framed and not yet handed out, so memory stays
+//! bounded however fast the workers are.
+//!
+//! Frames of mapped files are not copied for that (workers read them from the shared mapping);
+//! frames of streams (gzip, zstd, stdin) are copied once into their chunk, since the stream
+//! buffer moves on.
 
+use std::any::Any;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 
 use arrow_array::RecordBatch;
 use memmap2::Mmap;
 
 use crate::capture::file::FrameBytes;
 use crate::capture::{FileInfo, FileReader};
-use crate::decode::decode;
+use crate::decode::{decode_into, Decoded};
 use crate::error::CaptureError;
 use crate::flows::{FlowFrame, FlowTracker};
 use crate::stream::{self, framer::At, StreamFrame, StreamTracker};
@@ -73,16 +90,18 @@ impl Chunk {
         }
     }
 
-    /// Decode every frame: the batch, and what the in-order stage must see of them.
-    fn decode(&self, batch_rows: usize) -> Decoded {
+    /// Decode every frame: the batch, the frames the in-order stream stage must see (index
+    /// into `jobs`), and the TCP/UDP frames `flows` counts, in frame order.
+    fn decode(&self, batch_rows: usize) -> (ScanBatch, Vec<(usize, StreamFrame)>, Vec<FlowFrame>) {
         let mut packets = PacketsBuilder::new(batch_rows.min(self.jobs.len()));
         let mut events = EventsBuilder::new();
         let mut rdma = RdmaRows::new();
         let mut streams = Vec::new();
         let mut flows = Vec::with_capacity(self.jobs.len());
+        let mut d = Decoded::default();
         for (i, (meta, job)) in self.jobs.iter().enumerate() {
             let frame = self.bytes(job);
-            let d = decode(frame, meta.link_type, meta.wire_len);
+            decode_into(frame, meta.link_type, meta.wire_len, &mut d);
             packets.append(meta, &d);
             events.append(meta, &d);
             rdma.append_roce(meta, &d, frame);
@@ -101,73 +120,44 @@ impl Chunk {
             packets: packets.finish(),
             events,
         };
-        Decoded {
+        (batch, streams, flows)
+    }
+}
+
+/// A chunk after decoding, on its way to the in-order pass: the chunk still holds the frame
+/// bytes that pass reads.
+struct DecodedChunk {
+    chunk: Chunk,
+    batch: ScanBatch,
+    stream_frames: Vec<(usize, StreamFrame)>,
+    flow_frames: Vec<FlowFrame>,
+}
+
+impl DecodedChunk {
+    fn new(chunk: Chunk, batch_rows: usize) -> DecodedChunk {
+        let (batch, stream_frames, flow_frames) = chunk.decode(batch_rows);
+        DecodedChunk {
+            chunk,
             batch,
-            streams,
-            flows,
+            stream_frames,
+            flow_frames,
         }
     }
 }
 
-/// A decoded chunk: its batch, then for the in-order stage the frames of stream protocols
-/// (with their index into `jobs`) and the TCP/UDP frames `flows` counts, in frame order.
-struct Decoded {
-    batch: ScanBatch,
-    streams: Vec<(usize, StreamFrame)>,
-    flows: Vec<FlowFrame>,
-}
-
-pub struct Scanner {
+/// Framing: the input files merged in time order, cut into batch-sized chunks.
+struct Framer {
     readers: Vec<FileReader>,
     /// Next record of each file, smallest timestamp first (ties: earlier file first).
     heap: BinaryHeap<Reverse<(i64, u32)>>,
     primed: bool,
     batch_rows: usize,
-    threads: usize,
     next_frame: u64,
-    /// Decoded batches waiting to be handed out, in frame order.
-    ready: VecDeque<ScanBatch>,
-    /// The in-order stage for protocols that span frames (SMB).
-    streams: StreamTracker,
-    /// The in-order stage that builds `flows`, emitted with the last batch.
-    flows: FlowTracker,
-    streams_finished: bool,
+    /// Chunks framed so far (the next chunk's sequence number).
+    chunks: u64,
 }
 
-impl Scanner {
-    pub fn open(paths: &[PathBuf], batch_rows: usize) -> Scanner {
-        Self::from_readers(
-            paths
-                .iter()
-                .enumerate()
-                .map(|(i, p)| FileReader::open(i as u32, p))
-                .collect(),
-            batch_rows,
-        )
-    }
-
-    /// Scan already-open readers (in-memory inputs, tests).
-    pub fn from_readers(readers: Vec<FileReader>, batch_rows: usize) -> Scanner {
-        Scanner {
-            readers,
-            heap: BinaryHeap::new(),
-            primed: false,
-            batch_rows: batch_rows.max(1),
-            threads: default_threads(),
-            next_frame: 1,
-            ready: VecDeque::new(),
-            streams: StreamTracker::new(),
-            flows: FlowTracker::new(),
-            streams_finished: false,
-        }
-    }
-
-    /// Decode with this many threads (1: everything on the calling thread).
-    pub fn with_threads(mut self, threads: usize) -> Scanner {
-        self.threads = threads.clamp(1, 64);
-        self
-    }
-
+impl Framer {
     fn push(&mut self, i: usize) {
         if self.readers[i].peek().is_some() {
             if let Some(key) = self.readers[i].merge_key() {
@@ -176,86 +166,41 @@ impl Scanner {
         }
     }
 
-    /// Decode up to one batch. None when every file is exhausted (or stopped on an error).
-    pub fn next_batch(&mut self) -> Option<ScanBatch> {
-        if self.ready.is_empty() {
-            self.fill_ready();
-        }
-        self.ready.pop_front()
-    }
-
-    /// Frame up to `threads` chunks, decode them in parallel, queue the batches in order.
-    fn fill_ready(&mut self) {
-        let mut chunks = Vec::with_capacity(self.threads);
-        for _ in 0..self.threads {
-            let chunk = self.frame_chunk();
-            if chunk.jobs.is_empty() {
-                break;
-            }
-            chunks.push(chunk);
-        }
-        let rows = self.batch_rows;
-        let ended =
-            chunks.len() < self.threads || chunks.last().is_none_or(|c| c.jobs.len() < rows);
-        let decoded: Vec<Decoded> = if chunks.len() <= 1 {
-            chunks.iter().map(|c| c.decode(rows)).collect()
-        } else {
-            Self::decode_parallel(&chunks, rows)
-        };
-        // The stream stage, in frame order, while the chunks still hold the frame bytes.
-        for (chunk, d) in chunks.iter().zip(decoded) {
-            let mut batch = d.batch;
-            for (job, f) in &d.streams {
-                self.streams.frame(f, chunk.bytes(&chunk.jobs[*job].1));
-            }
-            for f in &d.flows {
-                self.flows.frame(f);
-            }
-            batch.events.extend(self.streams.take_batches());
-            self.ready.push_back(batch);
-        }
-        if ended && !self.streams_finished {
-            self.streams_finished = true;
-            self.streams.finish();
-            let mut tail = self.streams.take_batches();
-            tail.extend(self.flows.finish().into_iter().map(|b| ("flows", b)));
-            match self.ready.back_mut() {
-                Some(last) => last.events.extend(tail),
-                None if !tail.is_empty() => self.ready.push_back(ScanBatch {
-                    packets: PacketsBuilder::new(0).finish(),
-                    events: tail,
-                }),
-                None => {}
-            }
-        }
-    }
-
-    fn decode_parallel(chunks: &[Chunk], rows: usize) -> Vec<Decoded> {
-        std::thread::scope(|scope| {
-            let (first, rest) = chunks.split_first().expect("at least two chunks");
-            let handles: Vec<_> = rest
-                .iter()
-                .map(|c| scope.spawn(move || c.decode(rows)))
-                .collect();
-            let mut out = vec![first.decode(rows)];
-            for h in handles {
-                // A worker can only panic on a bug (decoders do not panic on any input); keep
-                // the panic rather than return a short batch that loses frames silently.
-                out.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-            }
-            out
-        })
-    }
-
-    /// The next batch-sized run of records in merged time order.
-    fn frame_chunk(&mut self) -> Chunk {
+    fn prime(&mut self) {
         if !self.primed {
             self.primed = true;
             for i in 0..self.readers.len() {
                 self.push(i);
             }
         }
-        let mut chunk = Chunk::default();
+    }
+
+    /// Every file is exhausted (or stopped on an error): no frame is left to frame.
+    fn exhausted(&mut self) -> bool {
+        self.prime();
+        self.heap.is_empty()
+    }
+
+    /// The next batch-sized run of records in merged time order, its sequence number, and
+    /// whether it is the last one. None when nothing is left.
+    fn next_chunk(&mut self) -> Option<(u64, Chunk, bool)> {
+        let chunk = self.frame_chunk();
+        if chunk.jobs.is_empty() {
+            return None;
+        }
+        let seq = self.chunks;
+        self.chunks += 1;
+        Some((seq, chunk, self.exhausted()))
+    }
+
+    fn frame_chunk(&mut self) -> Chunk {
+        self.prime();
+        let mut chunk = Chunk {
+            // Room for a full chunk up front: growing by doubling would copy the jobs again and
+            // again (capped, for callers that ask for huge batches).
+            jobs: Vec::with_capacity(self.batch_rows.min(DEFAULT_BATCH_ROWS)),
+            ..Chunk::default()
+        };
         while chunk.jobs.len() < self.batch_rows {
             let Some(Reverse((_, i))) = self.heap.pop() else {
                 break;
@@ -322,10 +267,329 @@ impl Scanner {
         reader.advance();
         self.next_frame += 1;
     }
+}
+
+/// The in-order pass: sees every decoded chunk with its batch, in frame order, and adds the
+/// rows of protocols that span frames to that batch. It runs where batches are handed out.
+struct InOrder {
+    /// Protocols that span frames (SMB, iWARP).
+    streams: StreamTracker,
+    /// The `flows` table, emitted with the last batch.
+    flows: FlowTracker,
+    finished: bool,
+}
+
+impl InOrder {
+    fn new() -> InOrder {
+        InOrder {
+            streams: StreamTracker::new(),
+            flows: FlowTracker::new(),
+            finished: false,
+        }
+    }
+
+    /// Run the pass over one chunk; `last`: no chunk follows, so state still open at the end
+    /// of the capture is flushed into this batch too.
+    fn pass(&mut self, decoded: DecodedChunk, last: bool) -> ScanBatch {
+        let DecodedChunk {
+            chunk,
+            mut batch,
+            stream_frames,
+            flow_frames,
+        } = decoded;
+        for (job, f) in &stream_frames {
+            self.streams.frame(f, chunk.bytes(&chunk.jobs[*job].1));
+        }
+        for f in &flow_frames {
+            self.flows.frame(f);
+        }
+        batch.events.extend(self.streams.take_batches());
+        if last {
+            batch.events.extend(self.finish());
+        }
+        batch
+    }
+
+    /// Rows still pending at the end of the input (once).
+    fn finish(&mut self) -> Vec<(&'static str, RecordBatch)> {
+        if std::mem::replace(&mut self.finished, true) {
+            return Vec::new();
+        }
+        self.streams.finish();
+        let mut tail = self.streams.take_batches();
+        tail.extend(self.flows.finish().into_iter().map(|b| ("flows", b)));
+        tail
+    }
+}
+
+/// Chunks each worker may have framed ahead of the caller: enough that a worker never waits
+/// for the caller to take a batch, few enough that memory stays a handful of batches.
+pub const CHUNKS_PER_WORKER: usize = 2;
+
+/// Persistent decode workers for one scanner.
+struct Pool {
+    shared: Arc<Shared>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+struct Shared {
+    framer: Arc<Mutex<Framer>>,
+    queue: Mutex<Queue>,
+    /// Signalled when a worker may frame another chunk (the caller took one) or must stop.
+    room: Condvar,
+    /// Signalled when a decoded chunk arrives, the end is known, or a worker panicked.
+    arrived: Condvar,
+    batch_rows: usize,
+    /// At most this many chunks framed and not yet handed out.
+    window: u64,
+    /// Tests: the worker that decodes this chunk panics.
+    #[cfg(test)]
+    panic_at_chunk: Option<u64>,
+}
+
+#[derive(Default)]
+struct Queue {
+    /// Chunks handed out so far: the next one the caller wants is `taken`.
+    taken: u64,
+    /// Chunks workers have been allowed to frame.
+    allowed: u64,
+    /// Number of chunks in the whole scan, once framing has reached the end.
+    total: Option<u64>,
+    /// Decoded chunks waiting for their turn, by sequence number.
+    done: BTreeMap<u64, DecodedChunk>,
+    /// A worker's panic, to be raised on the caller's thread.
+    panic: Option<Box<dyn Any + Send>>,
+    /// Set by a panic or by the scanner's drop: workers exit.
+    stop: bool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Poisoning only follows a panic, which the pool reports by itself.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Pool {
+    fn start(scanner: &Scanner) -> Pool {
+        let threads = scanner.threads;
+        let shared = Arc::new(Shared {
+            framer: scanner.framer.clone(),
+            queue: Mutex::new(Queue::default()),
+            room: Condvar::new(),
+            arrived: Condvar::new(),
+            batch_rows: scanner.batch_rows,
+            window: (threads * CHUNKS_PER_WORKER) as u64,
+            #[cfg(test)]
+            panic_at_chunk: scanner.panic_at_chunk,
+        });
+        let workers = (0..threads)
+            .map(|i| {
+                let shared = shared.clone();
+                std::thread::Builder::new()
+                    .name(format!("lmcap-decode-{i}"))
+                    .spawn(move || shared.work())
+                    .expect("spawning a decode thread")
+            })
+            .collect();
+        Pool { shared, workers }
+    }
+
+    /// The next decoded chunk in order and whether it is the last; None at the end.
+    fn next(&self) -> Option<(DecodedChunk, bool)> {
+        let sh = &*self.shared;
+        let mut q = lock(&sh.queue);
+        loop {
+            let seq = q.taken;
+            if let Some(d) = q.done.remove(&seq) {
+                q.taken += 1;
+                let last = q.total == Some(q.taken);
+                sh.room.notify_all();
+                return Some((d, last));
+            }
+            if q.total == Some(seq) {
+                return None;
+            }
+            // The chunk the caller needs is missing and a worker panicked: raise it here (on
+            // every later call too) rather than end the scan short.
+            if let Some(p) = q.panic.take() {
+                drop(q);
+                std::panic::resume_unwind(p);
+            }
+            if q.stop {
+                panic!("a decode worker panicked: the scan cannot go on without losing frames");
+            }
+            q = sh.arrived.wait(q).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+impl Shared {
+    fn work(&self) {
+        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.work_loop()))
+        {
+            let mut q = lock(&self.queue);
+            q.panic.get_or_insert(p);
+            q.stop = true;
+            self.arrived.notify_all();
+            self.room.notify_all();
+        }
+    }
+
+    fn work_loop(&self) {
+        loop {
+            {
+                let mut q = lock(&self.queue);
+                loop {
+                    if q.stop || q.total.is_some() {
+                        return;
+                    }
+                    if q.allowed < q.taken + self.window {
+                        q.allowed += 1;
+                        break;
+                    }
+                    q = self.room.wait(q).unwrap_or_else(|p| p.into_inner());
+                }
+            }
+            let (framed, chunks) = {
+                let mut framer = lock(&self.framer);
+                (framer.next_chunk(), framer.chunks)
+            };
+            let Some((seq, chunk, last)) = framed else {
+                self.set_total(chunks);
+                return;
+            };
+            if last {
+                // Before the chunk is decoded, so the caller knows it is the last when it
+                // takes it.
+                self.set_total(seq + 1);
+            }
+            #[cfg(test)]
+            if self.panic_at_chunk == Some(seq) {
+                panic!("test panic in chunk {seq}");
+            }
+            let decoded = DecodedChunk::new(chunk, self.batch_rows);
+            let mut q = lock(&self.queue);
+            q.done.insert(seq, decoded);
+            self.arrived.notify_all();
+        }
+    }
+
+    fn set_total(&self, total: u64) {
+        let mut q = lock(&self.queue);
+        q.total = Some(total);
+        self.arrived.notify_all();
+        self.room.notify_all();
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        {
+            let mut q = lock(&self.shared.queue);
+            q.stop = true;
+            self.shared.room.notify_all();
+        }
+        for w in self.workers.drain(..) {
+            // Workers catch their own panics; a join error cannot carry one.
+            let _ = w.join();
+        }
+    }
+}
+
+pub struct Scanner {
+    framer: Arc<Mutex<Framer>>,
+    batch_rows: usize,
+    threads: usize,
+    in_order: InOrder,
+    /// Decode workers, started at the first batch when `threads > 1`.
+    pool: Option<Pool>,
+    ended: bool,
+    #[cfg(test)]
+    panic_at_chunk: Option<u64>,
+}
+
+impl Scanner {
+    pub fn open(paths: &[PathBuf], batch_rows: usize) -> Scanner {
+        Self::from_readers(
+            paths
+                .iter()
+                .enumerate()
+                .map(|(i, p)| FileReader::open(i as u32, p))
+                .collect(),
+            batch_rows,
+        )
+    }
+
+    /// Scan already-open readers (in-memory inputs, tests).
+    pub fn from_readers(readers: Vec<FileReader>, batch_rows: usize) -> Scanner {
+        let batch_rows = batch_rows.max(1);
+        Scanner {
+            framer: Arc::new(Mutex::new(Framer {
+                readers,
+                heap: BinaryHeap::new(),
+                primed: false,
+                batch_rows,
+                next_frame: 1,
+                chunks: 0,
+            })),
+            batch_rows,
+            threads: default_threads(),
+            in_order: InOrder::new(),
+            pool: None,
+            ended: false,
+            #[cfg(test)]
+            panic_at_chunk: None,
+        }
+    }
+
+    /// Decode with this many threads (1: everything on the calling thread). Takes effect when
+    /// called before the first batch.
+    pub fn with_threads(mut self, threads: usize) -> Scanner {
+        self.threads = threads.clamp(1, 64);
+        self
+    }
+
+    /// Decode up to one batch. None when every file is exhausted (or stopped on an error).
+    ///
+    /// Panics if a decode worker panicked (a bug: decoders do not panic on any input), rather
+    /// than return a short scan that loses frames silently.
+    pub fn next_batch(&mut self) -> Option<ScanBatch> {
+        if self.ended {
+            return None;
+        }
+        if self.threads > 1 && self.pool.is_none() {
+            self.pool = Some(Pool::start(self));
+        }
+        let next = match &self.pool {
+            Some(pool) => pool.next(),
+            None => {
+                let framed = lock(&self.framer).next_chunk();
+                framed.map(|(_, chunk, last)| (DecodedChunk::new(chunk, self.batch_rows), last))
+            }
+        };
+        match next {
+            Some((decoded, last)) => {
+                self.ended = last;
+                Some(self.in_order.pass(decoded, last))
+            }
+            None => {
+                // No frames at all (the last chunk flushes the in-order pass otherwise).
+                self.ended = true;
+                let tail = self.in_order.finish();
+                (!tail.is_empty()).then(|| ScanBatch {
+                    packets: PacketsBuilder::new(0).finish(),
+                    events: tail,
+                })
+            }
+        }
+    }
 
     /// What is known about each file so far (complete once `next_batch` returned None).
     pub fn files(&self) -> Vec<FileInfo> {
-        self.readers.iter().map(|r| r.info.clone()).collect()
+        lock(&self.framer)
+            .readers
+            .iter()
+            .map(|r| r.info.clone())
+            .collect()
     }
 
     /// The `capture_files` table.
@@ -335,7 +599,8 @@ impl Scanner {
 
     /// File-level errors met so far.
     pub fn errors(&self) -> Vec<CaptureError> {
-        self.readers
+        lock(&self.framer)
+            .readers
             .iter()
             .filter_map(|r| r.info.error.clone())
             .collect()
@@ -347,5 +612,92 @@ impl Iterator for Scanner {
 
     fn next(&mut self) -> Option<ScanBatch> {
         self.next_batch()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+    use std::path::Path;
+
+    use super::*;
+
+    /// A pcap of `n` Ethernet/IPv4/UDP frames, one microsecond apart.
+    fn pcap(n: u32) -> Vec<u8> {
+        let mut v = Vec::new();
+        for x in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+            v.extend_from_slice(&x.to_le_bytes());
+        }
+        for i in 0..n {
+            let mut f = vec![0u8; 42];
+            f[0..6].copy_from_slice(&[2, 0, 0, 0, 0, 1]);
+            f[6..12].copy_from_slice(&[2, 0, 0, 0, 0, 2]);
+            f[12..14].copy_from_slice(&[0x08, 0x00]);
+            f[14] = 0x45;
+            f[16..18].copy_from_slice(&28u16.to_be_bytes());
+            f[22] = 64;
+            f[23] = 17;
+            f[26..30].copy_from_slice(&[10, 0, 0, 1]);
+            f[30..34].copy_from_slice(&i.to_be_bytes());
+            f[34..36].copy_from_slice(&1000u16.to_be_bytes());
+            f[36..38].copy_from_slice(&2000u16.to_be_bytes());
+            f[38..40].copy_from_slice(&8u16.to_be_bytes());
+            for x in [1_700_000_000, i, f.len() as u32, f.len() as u32] {
+                v.extend_from_slice(&x.to_le_bytes());
+            }
+            v.extend_from_slice(&f);
+        }
+        v
+    }
+
+    fn scanner(frames: u32, batch_rows: usize, threads: usize) -> Scanner {
+        let reader =
+            FileReader::from_reader(0, Path::new("mem"), Box::new(Cursor::new(pcap(frames))));
+        Scanner::from_readers(vec![reader], batch_rows).with_threads(threads)
+    }
+
+    fn rows(s: Scanner) -> Vec<usize> {
+        s.map(|b| b.packets.num_rows()).collect()
+    }
+
+    #[test]
+    fn every_thread_count_gives_the_same_batches() {
+        for frames in [0, 1, 99, 100, 101, 1000] {
+            let one = rows(scanner(frames, 100, 1));
+            assert_eq!(one.iter().sum::<usize>(), frames as usize);
+            for threads in [2, 3, 8] {
+                assert_eq!(rows(scanner(frames, 100, threads)), one, "{frames} frames");
+            }
+        }
+    }
+
+    #[test]
+    fn a_worker_panic_reaches_the_caller() {
+        for threads in [2, 3] {
+            let mut s = scanner(1000, 100, threads);
+            s.panic_at_chunk = Some(4);
+            let mut taken = 0;
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                while let Some(b) = s.next_batch() {
+                    taken += b.packets.num_rows();
+                }
+            }));
+            assert!(caught.is_err(), "the panic must not end the scan quietly");
+            // Chunks before the one that panicked may be handed out; none after it.
+            assert!(taken <= 400 && taken % 100 == 0, "{taken} frames");
+            // And again, rather than a short scan.
+            let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.next_batch()));
+            assert!(again.is_err());
+        }
+    }
+
+    #[test]
+    fn dropping_a_scanner_early_joins_its_workers() {
+        let mut s = scanner(10_000, 100, 3);
+        assert!(s.next_batch().is_some());
+        let shared = Arc::downgrade(&s.pool.as_ref().expect("workers started").shared);
+        assert!(shared.strong_count() > 1, "workers hold the shared state");
+        drop(s);
+        assert_eq!(shared.strong_count(), 0, "a worker outlived its scanner");
     }
 }

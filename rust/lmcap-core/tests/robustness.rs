@@ -141,6 +141,73 @@ fn bit_flipped_captures_never_panic() {
 }
 
 #[test]
+fn decoding_into_a_reused_struct_equals_a_fresh_decode() {
+    // decode_into resets what the previous frame left behind: every frame, decoded after
+    // frames of any other shape, must look exactly as decode() makes it on its own.
+    let mut rng = Lcg(7);
+    let eth = |ethertype: [u8; 2], rest: &[u8]| {
+        let mut f = vec![
+            2,
+            0,
+            0,
+            0,
+            0,
+            1,
+            2,
+            0,
+            0,
+            0,
+            0,
+            2,
+            ethertype[0],
+            ethertype[1],
+        ];
+        f.extend_from_slice(rest);
+        f
+    };
+    let ipv4 = |proto: u8| {
+        eth(
+            [0x08, 0x00],
+            &[
+                0x45, 0, 0, 60, 0, 1, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+            ],
+        )
+    };
+    let mut ipv6 = eth([0x86, 0xdd], &[0x60, 0, 0, 0, 0, 20, 17, 64]);
+    ipv6.extend([0u8; 32]);
+    let seeds = [
+        ipv4(6),
+        ipv4(17),
+        ipv4(1),
+        ipv4(2),
+        ipv6,
+        eth([0x08, 0x06], &[0, 1, 8, 0, 6, 4, 0, 1]),
+        eth([0x81, 0x00], &[0, 100, 0x08, 0x00, 0x45, 0, 0, 40]),
+        vec![0x45, 0, 0, 60, 0, 0, 0x20, 0, 64, 17, 0, 0],
+    ];
+    let frames: Vec<Vec<u8>> = (0..4000)
+        .map(|round| {
+            let mut frame = seeds[rng.next() as usize % seeds.len()].clone();
+            let extra = (rng.next() % 60) as usize;
+            frame.extend((0..extra).map(|_| rng.next() as u8));
+            if round % 3 == 0 {
+                let i = (rng.next() as usize) % frame.len();
+                frame[i] = rng.next() as u8;
+            }
+            frame
+        })
+        .collect();
+    let mut reused = lmcap_core::decode::Decoded::default();
+    for (i, frame) in frames.iter().enumerate() {
+        let lt = [Some(1u16), Some(1), Some(1), Some(101), None][i % 5];
+        let wire = frame.len() as u32 + (i % 3) as u32 * 500;
+        lmcap_core::decode::decode_into(frame, lt, wire, &mut reused);
+        let fresh = decode(frame, lt, wire);
+        assert_eq!(format!("{reused:?}"), format!("{fresh:?}"), "frame {i}");
+    }
+}
+
+#[test]
 fn arbitrary_frames_never_panic_on_any_link_type() {
     let mut rng = Lcg(42);
     let link_types = [

@@ -237,17 +237,51 @@ impl FileReader {
     }
 
     /// The next record, framed and checked, without consuming it.
+    #[inline]
     pub fn peek(&mut self) -> Option<&RecordRef> {
         if self.pending.is_none() {
-            self.pending = match self.next_record() {
-                Ok(r) => r,
-                Err(kind) => {
-                    self.fail(kind);
-                    None
-                }
+            self.pending = match self.mapped_pcap_record() {
+                Some(r) => Some(r),
+                None => self.next_record_or_fail(),
             };
         }
         self.pending.as_ref()
+    }
+
+    fn next_record_or_fail(&mut self) -> Option<RecordRef> {
+        match self.next_record() {
+            Ok(r) => r,
+            Err(kind) => {
+                self.fail(kind);
+                None
+            }
+        }
+    }
+
+    /// The common case in one step: a classic pcap record that lies wholly inside a mapped
+    /// file. None sends the record through [`Self::next_record`], which also frames it and
+    /// reports whatever is wrong with it (a cut, a lying length).
+    #[inline]
+    fn mapped_pcap_record(&self) -> Option<RecordRef> {
+        let State::Pcap(h) = &self.state else {
+            return None;
+        };
+        let (map, pos) = self.source.as_ref()?.mapped()?;
+        let hdr_len = h.record_header_len();
+        let (ts, cap_len, wire_len) = h.parse_record(map.get(pos..pos + hdr_len)?);
+        let total = hdr_len + cap_len as usize;
+        if cap_len as usize > MAX_RECORD_BYTES || map.len() - pos < total {
+            return None;
+        }
+        Some(RecordRef {
+            timestamp_ns: ts,
+            cap_len,
+            wire_len,
+            interface_id: 0,
+            link_type: Some(h.link_type),
+            data_start: hdr_len,
+            consume_len: total,
+        })
     }
 
     /// The frame bytes of the pending record. Call only after `peek` returned Some.

@@ -108,16 +108,16 @@ impl PcapHeader {
     /// Timestamp (ns since the epoch), captured length and original length of one record header.
     #[inline]
     pub fn parse_record(&self, b: &[u8]) -> (Option<i64>, u32, u32) {
-        let secs = read_u32(b, 0, self.big_endian) as i64;
-        let frac = read_u32(b, 4, self.big_endian) as i64;
+        // One bounds check for the four fields (the caller hands at least 16 bytes).
+        let b: &[u8; 16] = b[..16].try_into().expect("16 bytes");
+        let rd32 = |o: usize| read_u32(b, o, self.big_endian);
+        let secs = rd32(0) as i64;
+        let frac = rd32(4) as i64;
         let frac_ns = if self.nanosecond { frac } else { frac * 1_000 };
         // u32 seconds times 1e9 fits in i64 (good until 2106 and beyond); an out-of-range
         // fraction (bad writers put > 1e6 µs) is added as is, the way tshark shows it.
         let ts = secs * 1_000_000_000 + frac_ns;
-        let (cap, wire) = (
-            read_u32(b, 8, self.big_endian),
-            read_u32(b, 12, self.big_endian),
-        );
+        let (cap, wire) = (rd32(8), rd32(12));
         let swap = match self.lengths_swapped {
             LengthOrder::Normal => false,
             LengthOrder::Swapped => true,
