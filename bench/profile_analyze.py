@@ -13,7 +13,9 @@ import sys
 import time
 
 import lmcap
-from lmcap import diagnostics, queries as q, report as rp
+from lmcap import diagnostics
+from lmcap import queries as q
+from lmcap import report as rp
 
 
 def rss_mib() -> float:
