@@ -240,17 +240,22 @@ impl FileReader {
     #[inline]
     pub fn peek(&mut self) -> Option<&RecordRef> {
         if self.pending.is_none() {
-            let fast = match self.state {
-                State::Pcap(_) => self.mapped_pcap_record(),
-                State::PcapNg { .. } => self.mapped_pcapng_record(),
-                _ => None,
-            };
-            self.pending = match fast {
+            self.pending = match self.mapped_pcap_record() {
                 Some(r) => Some(r),
-                None => self.next_record_or_fail(),
+                None => self.next_pcapng_or_any_record(),
             };
         }
         self.pending.as_ref()
+    }
+
+    /// Everything but a mapped pcap record. Kept out of line so that `peek`, with the pcap
+    /// step in it, stays small enough to inline into the framer loop.
+    #[inline(never)]
+    fn next_pcapng_or_any_record(&mut self) -> Option<RecordRef> {
+        match self.mapped_pcapng_record() {
+            Some(r) => Some(r),
+            None => self.next_record_or_fail(),
+        }
     }
 
     fn next_record_or_fail(&mut self) -> Option<RecordRef> {
@@ -295,9 +300,7 @@ impl FileReader {
     /// descriptions, which change the state read here), a length that lies or runs past the
     /// mapping, an unknown interface. That path also reports what is wrong, at the same offset.
     /// The checks below are the general path's, so a block passing them frames identically.
-    // Not inlined: `peek` stays small enough to inline into the framer loop, as it was before
-    // this path existed (pcap framing would otherwise pay for pcapng's code).
-    #[inline(never)]
+    #[inline]
     fn mapped_pcapng_record(&self) -> Option<RecordRef> {
         let State::PcapNg {
             big_endian,
