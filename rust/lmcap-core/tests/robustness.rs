@@ -315,3 +315,189 @@ fn parallel_decoding_gives_the_same_tables_as_one_thread() {
     let streamed = all_batches(Scanner::from_readers(vec![reader], 100).with_threads(2));
     assert_eq!(one, streamed);
 }
+
+/// Everything a reader hands out for one capture: each record's fields and bytes, then the
+/// file's summary and error. Mapped files take the one-step framing paths; streams never do.
+fn read_all(mut reader: FileReader) -> (Vec<String>, String) {
+    let mut records = Vec::new();
+    while let Some(&r) = reader.peek() {
+        records.push(format!(
+            "{:?} {} {} {} {:?} {:?}",
+            r.timestamp_ns,
+            r.cap_len,
+            r.wire_len,
+            r.interface_id,
+            r.link_type,
+            reader.frame_bytes()
+        ));
+        reader.advance();
+    }
+    let i = &reader.info;
+    let summary = format!(
+        "{:?} {:?} {:?} {:?} {:?} {} {} {} {} {:?}",
+        i.format,
+        i.big_endian,
+        i.snaplen,
+        i.link_types,
+        i.nanosecond,
+        i.sections,
+        i.interfaces,
+        i.packets,
+        i.bytes_read,
+        i.error.as_ref().map(|e| (e.offset, &e.kind))
+    );
+    (records, summary)
+}
+
+#[test]
+fn mapped_files_frame_exactly_as_streams() {
+    // The fast framing paths for mapped pcap and pcapng must give the same records, the same
+    // error at the same offset and the same file summary as the general path, also on cut and
+    // bit-flipped files (lying lengths, unknown interfaces, blocks past the end).
+    let dir = std::env::temp_dir().join(format!("lmcap-mapped-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = dir.join("capture");
+    let mut rng = Lcg(0x5eed);
+    let check = |bytes: &[u8], what: &str| same_mapped_and_streamed(&tmp, bytes, what);
+    for path in capture_files() {
+        if path.extension().is_some_and(|x| x == "gz" || x == "zst") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.display().to_string();
+        check(&bytes, &name);
+        let step = (bytes.len() / 20).max(1);
+        for cut in (0..bytes.len()).step_by(step) {
+            check(&bytes[..cut], &format!("{name} cut at {cut}"));
+        }
+        if bytes.is_empty() {
+            continue;
+        }
+        for round in 0..8 {
+            let mut copy = bytes.clone();
+            for _ in 0..1 + rng.next() % 4 {
+                let i = (rng.next() as usize) % copy.len();
+                copy[i] ^= 1 << (rng.next() % 8);
+            }
+            check(&copy, &format!("{name} flip round {round}"));
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn same_mapped_and_streamed(tmp: &Path, bytes: &[u8], what: &str) {
+    std::fs::write(tmp, bytes).unwrap();
+    let mapped = read_all(FileReader::open(0, tmp));
+    let stream = read_all(FileReader::from_reader(
+        0,
+        tmp,
+        Box::new(Cursor::new(bytes.to_vec())),
+    ));
+    assert!(mapped == stream, "{what}: mapped and stream reads differ");
+}
+
+/// One pcapng block: type, total length, body padded to 4 bytes, total length again.
+fn block(big_endian: bool, block_type: u32, body: &[u8]) -> Vec<u8> {
+    let u32b = |v: u32| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let padded = body.len().div_ceil(4) * 4;
+    let total = (12 + padded) as u32;
+    let mut b = Vec::new();
+    b.extend(u32b(block_type));
+    b.extend(u32b(total));
+    b.extend(body);
+    b.resize(8 + padded, 0);
+    b.extend(u32b(total));
+    b
+}
+
+#[test]
+fn mapped_pcapng_blocks_frame_exactly_as_streams() {
+    // The captures hold few Simple Packet Blocks, options or big-endian sections: a file made
+    // of them, checked whole, cut at every byte and with each byte's bits flipped in turn.
+    let mut file = Vec::new();
+    for be in [false, true] {
+        let u16b = |v: u16| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let u32b = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        // Section header: byte-order magic, version 1.0, unknown section length.
+        let mut shb = Vec::new();
+        shb.extend(u32b(0x1A2B_3C4D));
+        shb.extend(u16b(1));
+        shb.extend(u16b(0));
+        shb.extend([0xff; 8]);
+        let mut shb = block(be, 0x0A0D_0D0A, &shb);
+        // The section header's type reads the same in both byte orders.
+        shb[..4].copy_from_slice(&[0x0A, 0x0D, 0x0D, 0x0A]);
+        file.extend(shb);
+        // Two interfaces: 10^-9 with a 1000 s offset and snaplen 64; 2^-10, snaplen 0.
+        let mut idb = Vec::new();
+        idb.extend(u16b(1));
+        idb.extend(u16b(0));
+        idb.extend(u32b(64));
+        idb.extend(u16b(9));
+        idb.extend(u16b(1));
+        idb.extend([9, 0, 0, 0]);
+        idb.extend(u16b(14));
+        idb.extend(u16b(8));
+        idb.extend(if be {
+            1000i64.to_be_bytes()
+        } else {
+            1000i64.to_le_bytes()
+        });
+        idb.extend([0; 4]);
+        file.extend(block(be, 1, &idb));
+        let mut idb = Vec::new();
+        idb.extend(u16b(101));
+        idb.extend(u16b(0));
+        idb.extend(u32b(0));
+        idb.extend(u16b(9));
+        idb.extend(u16b(1));
+        idb.extend([0x8a, 0, 0, 0]);
+        file.extend(block(be, 1, &idb));
+        for (iface, cap, wire) in [(0u32, 60u32, 100u32), (1, 33, 33), (2, 10, 10)] {
+            let mut epb = Vec::new();
+            epb.extend(u32b(iface));
+            epb.extend(u32b(0x0001_2345));
+            epb.extend(u32b(0x6789_abcd));
+            epb.extend(u32b(cap));
+            epb.extend(u32b(wire));
+            epb.extend((0..cap).map(|i| i as u8));
+            epb.resize(epb.len().div_ceil(4) * 4, 0);
+            // An opt_comment, which the reader ignores.
+            epb.extend(u16b(1));
+            epb.extend(u16b(3));
+            epb.extend(*b"abc\0");
+            epb.extend([0; 4]);
+            file.extend(block(be, 6, &epb));
+        }
+        // A Simple Packet Block longer than interface 0's snaplen, one shorter, then a
+        // statistics block the reader skips.
+        for wire in [200u32, 7] {
+            let mut spb = Vec::new();
+            spb.extend(u32b(wire));
+            spb.extend((0..wire.min(100)).map(|i| i as u8));
+            file.extend(block(be, 3, &spb));
+        }
+        file.extend(block(be, 5, &[0; 12]));
+    }
+    let dir = std::env::temp_dir().join(format!("lmcap-blocks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = dir.join("capture.pcapng");
+    same_mapped_and_streamed(&tmp, &file, "whole");
+    let (records, summary) = read_all(FileReader::open(0, &tmp));
+    assert_eq!(records.len(), 10, "{summary}");
+    for cut in 0..file.len() {
+        same_mapped_and_streamed(&tmp, &file[..cut], &format!("cut at {cut}"));
+    }
+    for i in 0..file.len() {
+        let mut copy = file.clone();
+        copy[i] ^= 1 << (i % 8);
+        same_mapped_and_streamed(&tmp, &copy, &format!("bit flipped at {i}"));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -242,10 +242,20 @@ impl FileReader {
         if self.pending.is_none() {
             self.pending = match self.mapped_pcap_record() {
                 Some(r) => Some(r),
-                None => self.next_record_or_fail(),
+                None => self.next_pcapng_or_any_record(),
             };
         }
         self.pending.as_ref()
+    }
+
+    /// Everything but a mapped pcap record. Kept out of line so that `peek`, with the pcap
+    /// step in it, stays small enough to inline into the framer loop.
+    #[inline(never)]
+    fn next_pcapng_or_any_record(&mut self) -> Option<RecordRef> {
+        match self.mapped_pcapng_record() {
+            Some(r) => Some(r),
+            None => self.next_record_or_fail(),
+        }
     }
 
     fn next_record_or_fail(&mut self) -> Option<RecordRef> {
@@ -281,6 +291,89 @@ impl FileReader {
             link_type: Some(h.link_type),
             data_start: hdr_len,
             consume_len: total,
+        })
+    }
+
+    /// The same for pcapng: an Enhanced or Simple Packet Block that lies wholly inside a mapped
+    /// file, in a section whose interfaces are known. None sends the block through
+    /// [`Self::next_record`]: every other block type (section headers and interface
+    /// descriptions, which change the state read here), a length that lies or runs past the
+    /// mapping, an unknown interface. That path also reports what is wrong, at the same offset.
+    /// The checks below are the general path's, so a block passing them frames identically.
+    #[inline]
+    fn mapped_pcapng_record(&self) -> Option<RecordRef> {
+        let State::PcapNg {
+            big_endian,
+            interfaces,
+            section_base,
+        } = &self.state
+        else {
+            return None;
+        };
+        // Before the first section header a packet block is an error the general path reports.
+        if self.info.sections == 0 {
+            return None;
+        }
+        let be = *big_endian;
+        let (map, pos) = self.source.as_ref()?.mapped()?;
+        let rest = map.get(pos..)?;
+        // The longest fixed part read below (an EPB's 28 bytes), under one bounds check; the
+        // fields are then read at constant offsets without further checks (pcap::read_u32 was
+        // not inlined here and checked each field).
+        let head: &[u8; 28] = rest.get(..28)?.try_into().ok()?;
+        let u32_at = |b: [u8; 4]| {
+            if be {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        let field = |o: usize| u32_at([head[o], head[o + 1], head[o + 2], head[o + 3]]);
+        let (block_type, total_len) = (field(0), field(4));
+        let len = total_len as usize;
+        if len % 4 != 0 || len > MAX_RECORD_BYTES || len > rest.len() {
+            return None;
+        }
+        let (interface_id, ts_units, cap_len, wire_len, data_offset) = match block_type {
+            // 28 bytes of fixed fields and the 4-byte trailer.
+            pcapng::BLOCK_ENHANCED_PACKET if len >= 32 => {
+                let units = (field(12) as u64) << 32 | field(16) as u64;
+                (field(8), Some(units), field(20), field(24), 28)
+            }
+            // Simple Packet Blocks have no captured length: the frame is cut to the room in the
+            // block and to interface 0's snaplen, as in pcapng::packet_fields.
+            pcapng::BLOCK_SIMPLE_PACKET if len >= 16 => {
+                let wire_len = field(8);
+                let snaplen0 = interfaces.first()?.snaplen;
+                let cap_len = wire_len.min((len - 16) as u32).min(if snaplen0 > 0 {
+                    snaplen0
+                } else {
+                    u32::MAX
+                });
+                (0, None, cap_len, wire_len, 12)
+            }
+            _ => return None,
+        };
+        if data_offset + cap_len as usize > len - 4 {
+            return None;
+        }
+        let trailer = rest[len - 4..len].try_into().ok()?;
+        if u32_at(trailer) != total_len {
+            return None;
+        }
+        let iface = interfaces.get(interface_id as usize)?;
+        let timestamp_ns = match ts_units {
+            Some(units) => iface.ts_resolution.to_ns(units, iface.ts_offset_s),
+            None => None,
+        };
+        Some(RecordRef {
+            timestamp_ns,
+            cap_len,
+            wire_len,
+            interface_id: *section_base + interface_id,
+            link_type: Some(iface.link_type),
+            data_start: data_offset,
+            consume_len: len,
         })
     }
 

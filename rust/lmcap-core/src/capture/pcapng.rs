@@ -16,6 +16,19 @@ const OPT_END: u16 = 0;
 const OPT_IF_TSRESOL: u16 = 9;
 const OPT_IF_TSOFFSET: u16 = 14;
 
+const POW10: [u64; 10] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+];
+
 /// Units of an interface's timestamps: 10^-n or 2^-n seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TsResolution {
@@ -36,7 +49,14 @@ impl TsResolution {
     /// (a writer bug we report as a null timestamp rather than a wrapped date).
     pub fn to_ns(self, units: u64, offset_s: i64) -> Option<i64> {
         let ns: u128 = match self {
-            TsResolution::Pow10(n) if n <= 9 => units as u128 * 10u128.pow(9 - n as u32),
+            // The usual resolutions (µs, ns) in u64: a product past u64 is past i64 too, so
+            // None either way, as the u128 arithmetic below would give. Called per packet.
+            TsResolution::Pow10(n) if n <= 9 => {
+                let ns = units.checked_mul(POW10[9 - n as usize])?;
+                return i64::try_from(ns)
+                    .ok()?
+                    .checked_add(offset_s.checked_mul(1_000_000_000)?);
+            }
             TsResolution::Pow10(n) if n <= 38 => units as u128 / 10u128.pow(n as u32 - 9),
             TsResolution::Pow10(_) => 0,
             TsResolution::Pow2(n) => (units as u128 * 1_000_000_000) >> n.min(127),
