@@ -370,7 +370,7 @@ impl FileReader {
             timestamp_ns,
             cap_len,
             wire_len,
-            interface_id: *section_base + interface_id,
+            interface_id: section_base.saturating_add(interface_id),
             link_type: Some(iface.link_type),
             data_start: data_offset,
             consume_len: len,
@@ -585,7 +585,7 @@ impl FileReader {
                     }
                     match block_type {
                         pcapng::BLOCK_SECTION_HEADER => {
-                            *section_base += interfaces.len() as u32;
+                            *section_base = section_base.saturating_add(interfaces.len() as u32);
                             interfaces.clear();
                             self.info.sections += 1;
                             self.info.big_endian = Some(*big_endian);
@@ -624,7 +624,7 @@ impl FileReader {
                                 timestamp_ns,
                                 cap_len: f.cap_len,
                                 wire_len: f.wire_len,
-                                interface_id: *section_base + f.interface_id,
+                                interface_id: section_base.saturating_add(f.interface_id),
                                 link_type: iface.map(|i| i.link_type),
                                 data_start: f.data_offset,
                                 consume_len: len,
