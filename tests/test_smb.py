@@ -6,10 +6,8 @@
     interface lists; on the snaplen-cut ones, every message tshark sees.
 (b) Sessions and channels of real captures, as a table capture -> expected facts.
 (c) The findings' SQL and thresholds on purpose-built tables, for every firing and quiet
-    condition, including the one no real capture here shows (a server with two NICs that a
-    session leaves unused): written straight into DuckDB tables (a unit test of the logic, not
-    the decoder). `smb-rdma-unused` also fires on a real capture
-    (smb/multichannel-rdma-advertised.pcapng).
+    condition: written straight into DuckDB tables (a unit test of the logic, not the
+    decoder). Each SMB finding also fires on a real capture in (b).
 """
 
 from __future__ import annotations
@@ -65,6 +63,7 @@ OWN_SMB_SNAPLEN = [
     "smb/readwrite-snap.pcap",
     "smb/multichannel-transfer.pcapng",
     "smb/multichannel-rdma-advertised.pcapng",
+    "smb/multichannel-unreachable-nic.pcapng",
 ]
 
 
@@ -175,7 +174,12 @@ def test_smb_messages_match_tshark(rel: str) -> None:
 
 
 @requires_tshark
-@pytest.mark.parametrize("rel", PUBLIC_SMB + OWN_SMB + ["smb/multichannel-rdma-advertised.pcapng"])
+@pytest.mark.parametrize(
+    "rel",
+    PUBLIC_SMB
+    + OWN_SMB
+    + ["smb/multichannel-rdma-advertised.pcapng", "smb/multichannel-unreachable-nic.pcapng"],
+)
 def test_interface_lists_match_tshark(rel: str) -> None:
     path = capture(rel)
     need(path)
@@ -292,7 +296,7 @@ EXPECTED: dict[str, dict] = {
             "0x000000009a3c4551": ("3.1.1", 2, 2, ["192.0.2.20", "198.51.100.20"], 0),
             "0x00000000a9748432": ("3.1.1", 0, 1, ["192.0.2.20"], 0),
         },
-        "protocols": {"smb2": 306, "smb1": 2},
+        "protocols": {"smb2": 345, "smb1": 2},
         "findings": {"smb-stream-gaps": 1, "smb1-offered": 2},
     },
     "smb/multichannel-rdma-advertised.pcapng": {
@@ -304,6 +308,16 @@ EXPECTED: dict[str, dict] = {
         },
         "protocols": {"smb2": 134, "smb1": 2},
         "findings": {"smb-rdma-unused": 1, "smb-stream-gaps": 1, "smb1-offered": 2},
+    },
+    "smb/multichannel-unreachable-nic.pcapng": {
+        # the server lists two NICs, the client's route to 198.51.100.20 is a blackhole: 4 MiB
+        # written and read back over the single channel to 192.0.2.20
+        "sessions": {
+            "0x000000008b6003f4": ("3.1.1", 0, 1, ["192.0.2.20"], 2),
+            "0x0000000047f83ed8": ("3.1.1", 0, 1, ["192.0.2.20"], 2),
+        },
+        "protocols": {"smb2": 95, "smb1": 1},
+        "findings": {"smb-single-channel": 1, "smb-stream-gaps": 1, "smb1-offered": 1},
     },
     "smb/readwrite-full.pcap": {
         "sessions": {"0x000000004c4615e3": ("3.1.1", 0, 1, ["192.0.2.20"], 0)},

@@ -17,6 +17,8 @@
 #                                   channels, one per server address (snaplen $SNAPLEN); needs cargo
 #   multichannel-rdma-advertised.pcapng  the same helper, 6 MiB at snaplen 1024: the interface
 #                                   list (RDMA on 198.51.100.20) is captured, the data goes over TCP
+#   multichannel-unreachable-nic.pcapng  the same helper, 4 MiB, 198.51.100.20 blackholed on the
+#                                   client: two NICs advertised, one channel used
 # ONLY="mc mc-xfer rw-full rw-snap enc smb1" selects scenarios. smb-verify.sh prints the README counts.
 # smbtorture always opens every channel to the host it is given. So that the bound channels land on
 # both server addresses (as a Windows client would after reading the interface list), the client
@@ -267,6 +269,20 @@ if command -v cargo >/dev/null && cargo build -q --release --manifest-path "$HER
      6291456 "$MCX_CHUNK") >&2
   cap_stop $CAP_PID 1
   finish "$T/mcr.pcapng" $O/multichannel-rdma-advertised.pcapng
+  smbd_stop
+  # Second NIC unreachable: the client learns both server addresses from the interface list,
+  # but a blackhole route on the client drops 198.51.100.20, so the session moves its data over
+  # the one channel it has (what a wrong VLAN or a down switch port on one NIC looks like).
+  log "multichannel-unreachable-nic: lmsmbmc write+read 4 MiB, 198.51.100.20 blackholed, snaplen 1024"
+  topo
+  smbconf mcx '"192.0.2.20;speed=10000000000,capability=RSS" "198.51.100.20;speed=10000000000,capability=RSS"' ''
+  smbd_start
+  ip -n $C route add blackhole 198.51.100.20/32
+  cap2_start "$T/mcu.pcapng" 1024
+  (cd "$T" && nsx $C env LMSMBMC_MIN_CHANNELS=1 timeout 120 "$MCX_BIN" 192.0.2.20 share $SUSER "$SPASS" \
+     multichannel-unreachable.bin 4194304 "$MCX_CHUNK") >&2 || true
+  cap_stop $CAP_PID 1
+  finish "$T/mcu.pcapng" $O/multichannel-unreachable-nic.pcapng
   smbd_stop
 else
   echo "multichannel-transfer skipped: cannot build $HERE/smbmc (needs cargo and crates.io)" >&2

@@ -111,7 +111,15 @@ pub struct Framer<F: Framing> {
     next_seq: Option<u32>,
     state: State,
     head: Vec<u8>,
+    /// While unsynced: the last bytes of the previous segment (when it was captured to its end
+    /// and this one follows it), so a message start split across two segments — a 4-byte
+    /// length prefix sent in a segment of its own, as some clients do — is still found.
+    carry: Vec<u8>,
+    carry_at: At,
 }
+
+/// Bytes of the previous segment kept for a split message start.
+const CARRY: usize = 8;
 
 impl<F: Framing + Default> Default for Framer<F> {
     fn default() -> Self {
@@ -126,6 +134,11 @@ impl<F: Framing> Framer<F> {
             next_seq: None,
             state: State::Unsynced { skipped: 0 },
             head: Vec::new(),
+            carry: Vec::new(),
+            carry_at: At {
+                frame_number: 0,
+                timestamp_ns: None,
+            },
         }
     }
 
@@ -141,6 +154,7 @@ impl<F: Framing> Framer<F> {
     fn lose_sync(&mut self, at: At, kind: LostKind, bytes: u64, emit: &mut impl FnMut(Event<'_>)) {
         emit(Event::Lost { at, kind, bytes });
         self.head.clear();
+        self.carry.clear();
         self.state = State::Unsynced { skipped: 0 };
     }
 
@@ -205,6 +219,7 @@ impl<F: Framing> Framer<F> {
                 }
             }
             State::Unsynced { skipped } => {
+                self.carry.clear();
                 self.state = State::Unsynced {
                     skipped: skipped + bytes,
                 }
@@ -260,6 +275,31 @@ impl<F: Framing> Framer<F> {
                     }
                 }
                 State::Unsynced { skipped } => {
+                    if p == 0 && !self.carry.is_empty() && !data.is_empty() {
+                        // A start that began in the previous segment's last bytes.
+                        let mut joined = std::mem::take(&mut self.carry);
+                        let kept = joined.len();
+                        joined.extend_from_slice(&data[..data.len().min(64)]);
+                        if let Some(i) = self.framing.find_start(&joined).filter(|&i| i < kept) {
+                            let earlier = (kept - i) as u64;
+                            let skipped = skipped.saturating_sub(earlier);
+                            if skipped > 0 {
+                                emit(Event::Lost {
+                                    at: self.carry_at,
+                                    kind: LostKind::Resync,
+                                    bytes: skipped,
+                                });
+                            }
+                            self.head.clear();
+                            self.head.extend_from_slice(&joined[i..kept]);
+                            self.state = State::Collect {
+                                at: self.carry_at,
+                                total: None,
+                                want: self.framing.prefix().max(kept - i),
+                            };
+                            continue;
+                        }
+                    }
                     let found = if p < data.len() {
                         self.framing.find_start(&data[p..])
                     } else {
@@ -353,6 +393,15 @@ impl<F: Framing> Framer<F> {
                         }
                     }
                 }
+            }
+        }
+        // Still looking for a start: keep this segment's last bytes if it was captured whole.
+        if let State::Unsynced { .. } = self.state {
+            self.carry.clear();
+            if data.len() == len {
+                self.carry
+                    .extend_from_slice(&data[data.len().saturating_sub(CARRY)..]);
+                self.carry_at = at;
             }
         }
     }

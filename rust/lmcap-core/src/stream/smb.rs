@@ -352,6 +352,42 @@ mod tests {
     }
 
     #[test]
+    fn resyncs_on_a_length_prefix_sent_in_a_segment_of_its_own() {
+        // Joined mid-stream (no SYN): garbage, then a message whose 4-byte transport header
+        // travels alone in one segment and its SMB2 header in the next (smb-rs does this).
+        let msg = smb2_message(command::CLOSE, false, 3, 24);
+        let mut f = Framer::new(SmbFraming);
+        let (mut found, mut lost) = (Vec::new(), Vec::new());
+        let mut seq = 77u32;
+        for (n, piece) in [&[0x55u8; 300][..], &msg[..4], &msg[4..]]
+            .iter()
+            .enumerate()
+        {
+            f.segment(
+                &Segment {
+                    at: At {
+                        frame_number: n as u64 + 1,
+                        timestamp_ns: None,
+                    },
+                    seq,
+                    syn: false,
+                    payload: piece,
+                    payload_len: piece.len() as u32,
+                },
+                &mut |e| match e {
+                    Event::Message { at, total, cut, .. } => {
+                        found.push((at.frame_number, total, cut))
+                    }
+                    Event::Lost { kind, bytes, .. } => lost.push((kind, bytes)),
+                },
+            );
+            seq = seq.wrapping_add(piece.len() as u32);
+        }
+        assert_eq!(found, vec![(2, msg.len(), false)]);
+        assert_eq!(lost, vec![(LostKind::Resync, 300)]);
+    }
+
+    #[test]
     fn joins_mid_stream() {
         let mut s = vec![0x55u8; 300];
         s.extend(smb2_message(command::ECHO, true, 1, 4));

@@ -3,7 +3,8 @@
 //! The client reads FSCTL_QUERY_NETWORK_INTERFACE_INFO over IPC$, opens one more TCP connection
 //! to every other advertised address and binds the session to it (SESSION_SETUP with the binding
 //! flag). Chunk i is then written, and after a reopen read, on channel i % n (n = primary + bound
-//! channels), two chunks in flight per channel. Exits non-zero if fewer than 2 channels or the read-back differs.
+//! channels), two chunks in flight per channel. Exits non-zero if fewer than 2 channels
+//! (LMSMBMC_MIN_CHANNELS overrides) or the read-back differs.
 use smb::connection::config::MultiChannelConfig;
 use smb::{
     Client, ClientConfig, CreateOptions, FileAccessMask, FileAttributes, FileCreateArgs,
@@ -33,7 +34,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ids.sort();
     let channels: Vec<Option<u32>> = ids.iter().map(|c| Some(*c)).collect();
     eprintln!("lmsmbmc: {} channel(s), ids {:?}", channels.len(), ids);
-    if channels.len() < 2 {
+    // LMSMBMC_MIN_CHANNELS=1 lets a run go on with the primary channel alone (a capture of a
+    // session that could not bind its second NIC).
+    let min_channels: usize = std::env::var("LMSMBMC_MIN_CHANNELS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    if channels.len() < min_channels {
         return Err("no second channel was bound".into());
     }
     let data: Arc<Vec<u8>> = Arc::new((0..bytes).map(|i| (i * 7 + i / 65536) as u8).collect());
