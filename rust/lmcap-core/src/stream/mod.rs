@@ -80,7 +80,8 @@ impl StreamFrame {
     }
 }
 
-type DirectionKey = (IpAddr, u16, IpAddr, u16);
+/// One direction of a connection.
+type DirectionKey = smb::Endpoints;
 
 /// Directions followed at once; past this, new connections are not framed (a capture of a
 /// port scan must not grow the table without bound). Each costs a few hundred bytes idle.
@@ -92,8 +93,6 @@ pub struct StreamTracker {
     iwarp: HashMap<DirectionKey, (Framer<iwarp::IwarpFraming>, iwarp::IwarpDirection)>,
     rows: SmbRows,
     rdma: RdmaRows,
-    src_ip: String,
-    dst_ip: String,
     last: At,
 }
 
@@ -110,8 +109,6 @@ impl StreamTracker {
             iwarp: HashMap::new(),
             rows: SmbRows::new(),
             rdma: RdmaRows::new(),
-            src_ip: String::new(),
-            dst_ip: String::new(),
             last: At {
                 frame_number: 0,
                 timestamp_ns: None,
@@ -121,10 +118,20 @@ impl StreamTracker {
 
     pub fn frame(&mut self, f: &StreamFrame, frame: &[u8]) {
         self.last = f.at;
-        let key = (f.src, f.src_port, f.dst, f.dst_port);
+        let key = smb::Endpoints {
+            src_ip: f.src,
+            src_port: f.src_port,
+            dst_ip: f.dst,
+            dst_port: f.dst_port,
+        };
         let is_iwarp = f.dst_port == iwarp::IWARP_SMBD_PORT || f.src_port == iwarp::IWARP_SMBD_PORT;
         if f.flags & tcp::RST != 0 {
-            let back = (f.dst, f.dst_port, f.src, f.src_port);
+            let back = smb::Endpoints {
+                src_ip: f.dst,
+                src_port: f.dst_port,
+                dst_ip: f.src,
+                dst_port: f.src_port,
+            };
             for k in [key, back] {
                 self.smb.remove(&k);
                 self.iwarp.remove(&k);
@@ -150,7 +157,7 @@ impl StreamTracker {
             payload_len: f.payload_len,
         };
         let fin = f.flags & tcp::FIN != 0;
-        let ends = endpoints(&key, &mut self.src_ip, &mut self.dst_ip);
+        let ends = key;
         let (rows, rdma) = (&mut self.rows, &mut self.rdma);
         if is_iwarp {
             let (framer, st) = self.iwarp.entry(key).or_default();
@@ -177,15 +184,12 @@ impl StreamTracker {
     pub fn finish(&mut self) {
         let at = self.last;
         let rows = &mut self.rows;
-        let (mut src, mut dst) = (String::new(), String::new());
-        for (key, framer) in self.smb.iter_mut() {
-            let ends = endpoints(key, &mut src, &mut dst);
-            framer.finish(at, &mut |e| emit(rows, &ends, e));
+        for (ends, framer) in self.smb.iter_mut() {
+            framer.finish(at, &mut |e| emit(rows, ends, e));
         }
         let rdma = &mut self.rdma;
-        for (key, (framer, st)) in self.iwarp.iter_mut() {
-            let ends = endpoints(key, &mut src, &mut dst);
-            framer.finish(at, &mut |e| emit_iwarp(rows, rdma, st, &ends, e));
+        for (ends, (framer, st)) in self.iwarp.iter_mut() {
+            framer.finish(at, &mut |e| emit_iwarp(rows, rdma, st, ends, e));
         }
     }
 
@@ -197,23 +201,7 @@ impl StreamTracker {
     }
 }
 
-/// A direction's addresses as text, formatted into reusable buffers.
-fn endpoints<'s>(
-    key: &DirectionKey,
-    src: &'s mut String,
-    dst: &'s mut String,
-) -> smb::Endpoints<'s> {
-    text::ip_into(&key.0, src);
-    text::ip_into(&key.2, dst);
-    smb::Endpoints {
-        src_ip: src,
-        src_port: key.1,
-        dst_ip: dst,
-        dst_port: key.3,
-    }
-}
-
-fn emit(rows: &mut SmbRows, ends: &smb::Endpoints<'_>, e: Event<'_>) {
+fn emit(rows: &mut SmbRows, ends: &smb::Endpoints, e: Event<'_>) {
     match e {
         Event::Message {
             at,
@@ -229,14 +217,14 @@ fn emit_iwarp(
     rows: &mut SmbRows,
     rdma: &mut RdmaRows,
     st: &mut iwarp::IwarpDirection,
-    ends: &smb::Endpoints<'_>,
+    ends: &smb::Endpoints,
     e: Event<'_>,
 ) {
     match e {
         Event::Message { at, head, cut, .. } => {
             if let Some(mut row) = iwarp::message_row(st, at, head, cut) {
-                row.src = ends.src_ip.to_owned();
-                row.dst = ends.dst_ip.to_owned();
+                row.src = text::ip_string(&ends.src_ip);
+                row.dst = text::ip_string(&ends.dst_ip);
                 row.src_port = Some(ends.src_port);
                 row.dst_port = Some(ends.dst_port);
                 rdma.push(row);

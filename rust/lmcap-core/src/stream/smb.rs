@@ -1,6 +1,8 @@
 //! SMB over TCP 445/139: where messages start ([`SmbFraming`]) and what each says
 //! ([`message_rows`]).
 
+use std::net::IpAddr;
+
 use super::framer::{At, Framing};
 use crate::tables::smb::{SmbInterfaceRow, SmbPduRow, SmbRows};
 use crate::wire::smb2::{
@@ -72,11 +74,13 @@ impl Framing for SmbFraming {
     }
 }
 
-/// The connection a message travelled on, as text for the tables.
-pub struct Endpoints<'a> {
-    pub src_ip: &'a str,
+/// The direction of a connection a message travelled on. Kept as addresses: they become text
+/// only when a row is written, not for every segment of a long transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Endpoints {
+    pub src_ip: IpAddr,
     pub src_port: u16,
-    pub dst_ip: &'a str,
+    pub dst_ip: IpAddr,
     pub dst_port: u16,
 }
 
@@ -86,7 +90,7 @@ const MAX_COMPOUND: u16 = 64;
 /// Append the rows of one framed message (its `head` from the transport header on).
 pub fn message_rows(
     out: &mut SmbRows,
-    ends: &Endpoints<'_>,
+    ends: &Endpoints,
     at: At,
     head: &[u8],
     total: usize,
@@ -167,7 +171,7 @@ pub fn message_rows(
     }
 }
 
-fn smb2_chain(out: &mut SmbRows, ends: &Endpoints<'_>, base: SmbPduRow, msg: &[u8], length: usize) {
+fn smb2_chain(out: &mut SmbRows, ends: &Endpoints, base: SmbPduRow, msg: &[u8], length: usize) {
     let mut offset = 0usize;
     for index in 0..MAX_COMPOUND {
         let part = &msg[offset..];

@@ -55,7 +55,6 @@ pub struct RdmaRow {
 #[derive(Default)]
 pub struct RdmaRows {
     rows: Vec<RdmaRow>,
-    ip: String,
 }
 
 impl RdmaRows {
@@ -83,10 +82,8 @@ impl RdmaRows {
         let (bth_bytes, total) = match (d.ethertype, d.udp, d.ip) {
             (_, Some(u), Some(ip)) if u.dst_port == roce::UDP_PORT_ROCE_V2 => {
                 row.transport = "roce_v2";
-                text::ip_into(&ip.src, &mut self.ip);
-                row.src = self.ip.clone();
-                text::ip_into(&ip.dst, &mut self.ip);
-                row.dst = self.ip.clone();
+                row.src = text::ip_string(&ip.src);
+                row.dst = text::ip_string(&ip.dst);
                 row.src_port = Some(u.src_port);
                 row.dst_port = Some(u.dst_port);
                 row.ecn = Some(ip.ecn);
@@ -100,8 +97,8 @@ impl RdmaRows {
                 let l3 = d.l3_offset.and_then(|o| frame.get(o..)).unwrap_or(&[]);
                 match Grh::new(l3) {
                     Ok(g) => {
-                        row.src = IpAddr::V6(Ipv6Addr::from(*g.sgid)).to_string();
-                        row.dst = IpAddr::V6(Ipv6Addr::from(*g.dgid)).to_string();
+                        row.src = text::ip_string(&IpAddr::V6(Ipv6Addr::from(*g.sgid)));
+                        row.dst = text::ip_string(&IpAddr::V6(Ipv6Addr::from(*g.dgid)));
                         row.ecn = Some(g.traffic_class & 3);
                         (&l3[roce::GRH_LEN..], g.payload_len as usize)
                     }

@@ -13,6 +13,7 @@ use arrow_array::{
 };
 
 use super::schema;
+use super::text;
 use crate::stream::framer::At;
 use crate::stream::smb::Endpoints;
 
@@ -76,11 +77,11 @@ struct Ends {
 }
 
 impl Ends {
-    fn of(e: &Endpoints<'_>) -> Ends {
+    fn of(e: &Endpoints) -> Ends {
         Ends {
-            src_ip: e.src_ip.to_owned(),
+            src_ip: text::ip_string(&e.src_ip),
             src_port: e.src_port,
-            dst_ip: e.dst_ip.to_owned(),
+            dst_ip: text::ip_string(&e.dst_ip),
             dst_port: e.dst_port,
         }
     }
@@ -105,21 +106,26 @@ pub(crate) fn arr<A: arrow_array::Array + 'static>(a: A) -> ArrayRef {
     Arc::new(a)
 }
 
-fn ends_columns<'a, I: Iterator<Item = &'a Ends> + Clone>(e: I) -> [ArrayRef; 4] {
-    [
+/// The columns every stream table starts with: frame_number, timestamp, src_ip, src_port,
+/// dst_ip, dst_port.
+fn leading_columns<'a, I>(rows: I) -> Vec<ArrayRef>
+where
+    I: Iterator<Item = (u64, Option<i64>, &'a Ends)> + Clone,
+{
+    vec![
+        arr(UInt64Array::from_iter_values(rows.clone().map(|x| x.0))),
+        arr(TimestampNanosecondArray::from_iter(rows.clone().map(|x| x.1)).with_timezone("UTC")),
         arr(StringArray::from_iter_values(
-            e.clone().map(|x| x.src_ip.as_str()),
+            rows.clone().map(|x| x.2.src_ip.as_str()),
         )),
-        arr(UInt16Array::from_iter_values(e.clone().map(|x| x.src_port))),
+        arr(UInt16Array::from_iter_values(
+            rows.clone().map(|x| x.2.src_port),
+        )),
         arr(StringArray::from_iter_values(
-            e.clone().map(|x| x.dst_ip.as_str()),
+            rows.clone().map(|x| x.2.dst_ip.as_str()),
         )),
-        arr(UInt16Array::from_iter_values(e.map(|x| x.dst_port))),
+        arr(UInt16Array::from_iter_values(rows.map(|x| x.2.dst_port))),
     ]
-}
-
-fn timestamps(t: impl Iterator<Item = Option<i64>>) -> ArrayRef {
-    arr(TimestampNanosecondArray::from_iter(t).with_timezone("UTC"))
 }
 
 impl SmbRows {
@@ -127,17 +133,17 @@ impl SmbRows {
         Self::default()
     }
 
-    pub fn pdu(&mut self, ends: &Endpoints<'_>, row: &SmbPduRow) {
+    pub fn pdu(&mut self, ends: &Endpoints, row: &SmbPduRow) {
         self.pdus.push((Ends::of(ends), row.clone()));
     }
 
-    pub fn interface(&mut self, ends: &Endpoints<'_>, row: &SmbInterfaceRow) {
+    pub fn interface(&mut self, ends: &Endpoints, row: &SmbInterfaceRow) {
         self.interfaces.push((Ends::of(ends), row.clone()));
     }
 
     pub fn lost(
         &mut self,
-        ends: &Endpoints<'_>,
+        ends: &Endpoints,
         at: At,
         protocol: &'static str,
         kind: &'static str,
@@ -171,11 +177,10 @@ impl SmbRows {
 
 fn pdus_batch(rows: &[(Ends, SmbPduRow)]) -> RecordBatch {
     let r = || rows.iter().map(|(_, r)| r);
-    let mut columns = vec![
-        arr(UInt64Array::from_iter_values(r().map(|x| x.frame_number))),
-        timestamps(r().map(|x| x.timestamp_ns)),
-    ];
-    columns.extend(ends_columns(rows.iter().map(|(e, _)| e)));
+    let mut columns = leading_columns(
+        rows.iter()
+            .map(|(e, r)| (r.frame_number, r.timestamp_ns, e)),
+    );
     columns.extend([
         arr(StringArray::from_iter_values(r().map(|x| x.protocol))),
         arr(UInt32Array::from_iter_values(r().map(|x| x.message_length))),
@@ -215,12 +220,11 @@ fn pdus_batch(rows: &[(Ends, SmbPduRow)]) -> RecordBatch {
 
 fn interfaces_batch(rows: &[(Ends, SmbInterfaceRow)]) -> RecordBatch {
     let r = || rows.iter().map(|(_, r)| r);
-    let mut columns = vec![
-        arr(UInt64Array::from_iter_values(r().map(|x| x.frame_number))),
-        timestamps(r().map(|x| x.timestamp_ns)),
-    ];
     // The response travels server -> client: its source is the server.
-    columns.extend(ends_columns(rows.iter().map(|(e, _)| e)));
+    let mut columns = leading_columns(
+        rows.iter()
+            .map(|(e, r)| (r.frame_number, r.timestamp_ns, e)),
+    );
     columns.extend([
         arr(UInt64Array::from_iter_values(r().map(|x| x.session_id))),
         arr(UInt64Array::from_iter_values(r().map(|x| x.message_id))),
@@ -230,7 +234,7 @@ fn interfaces_batch(rows: &[(Ends, SmbInterfaceRow)]) -> RecordBatch {
         arr(BooleanArray::from_iter(r().map(|x| Some(x.rdma_capable)))),
         arr(UInt64Array::from_iter_values(r().map(|x| x.link_speed_bps))),
         arr(StringArray::from_iter(
-            r().map(|x| x.address.map(|a| a.to_string())),
+            r().map(|x| x.address.map(|a| text::ip_string(&a))),
         )),
     ]);
     RecordBatch::try_new(schema::smb_interfaces().schema(), columns)
@@ -238,13 +242,10 @@ fn interfaces_batch(rows: &[(Ends, SmbInterfaceRow)]) -> RecordBatch {
 }
 
 fn lost_batch(rows: &[LostRow]) -> RecordBatch {
-    let mut columns = vec![
-        arr(UInt64Array::from_iter_values(
-            rows.iter().map(|x| x.at.frame_number),
-        )),
-        timestamps(rows.iter().map(|x| x.at.timestamp_ns)),
-    ];
-    columns.extend(ends_columns(rows.iter().map(|x| &x.ends)));
+    let mut columns = leading_columns(
+        rows.iter()
+            .map(|x| (x.at.frame_number, x.at.timestamp_ns, &x.ends)),
+    );
     columns.extend([
         arr(StringArray::from_iter_values(
             rows.iter().map(|x| x.protocol),
