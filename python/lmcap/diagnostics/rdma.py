@@ -84,6 +84,8 @@ def run(ctx: Context) -> None:
                     "cnps": r["cnps"],
                     "payload_bytes": r["payload_bytes"],
                     "rate_bps": r["rate_bps"],
+                    "start": when(r["start_ns"]),
+                    "end": when(r["end_ns"]),
                 },
                 "Switches marked packets on this path as congested and the receiver asked the "
                 "sender to slow down (DCQCN). A few marks under load are congestion control "
