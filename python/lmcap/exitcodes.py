@@ -1,0 +1,28 @@
+"""Exit codes of every ``lmcap`` command: one table, shared by the CLI, ``lmcap check`` and the
+docs (README "Exit codes", ``lmcap --help``). Add codes; never renumber one."""
+
+from __future__ import annotations
+
+#: Everything worked; for ``check``, every rule held.
+EXIT_OK = 0
+#: ``lmcap check``: at least one rule failed.
+EXIT_CHECK_FAILED = 1
+#: A usage mistake or an input that cannot be read at all (missing, a directory, unreadable,
+#: empty, not a capture), a bad rules file, bad SQL: nothing was analysed.
+EXIT_USAGE = 2
+#: With ``--strict``: a capture could be read only in part (cut short or corrupt).
+EXIT_CAPTURE_ERROR = 3
+#: ``analyze --fail-on``: a finding at or above the given severity.
+EXIT_FINDINGS = 4
+#: Interrupted (Ctrl-C), as shells report SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
+
+#: (code, meaning) in order, for ``--help`` epilogs and the README table.
+TABLE = (
+    (EXIT_OK, "ok (for check: every rule held)"),
+    (EXIT_CHECK_FAILED, "check: a rule failed"),
+    (EXIT_USAGE, "usage error or unreadable input (missing, directory, empty, not a capture)"),
+    (EXIT_CAPTURE_ERROR, "a capture was cut short or corrupt (with --strict)"),
+    (EXIT_FINDINGS, "a finding at or above --fail-on"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+)
