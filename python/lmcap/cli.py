@@ -8,18 +8,27 @@ import sys
 import warnings
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_CAPTURE_ERROR = 3
-EXIT_FINDINGS = 4
+from lmcap.exitcodes import EXIT_CAPTURE_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from lmcap.inputs import UnreadableInput, UserError, check_inputs, unreadable_after_scan
+
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 def _connect(files: list[str], strict: bool, memory_limit: str | None = None, derived=None):
+    """Load the captures; raise UnreadableInput for any input of which nothing can be read
+    (checked before the scan, and after it for standard input and pipes), else print the
+    warnings of files read only in part."""
     import lmcap
 
+    check_inputs(files)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", lmcap.CaptureWarning)
         con = lmcap.connect(files, strict=strict, memory_limit=memory_limit, derived=derived)
+    capture_files = con.table("capture_files")
+    rows = [dict(zip(capture_files.columns, r)) for r in capture_files.fetchall()]
+    unreadable = unreadable_after_scan(rows)
+    if unreadable:
+        raise UnreadableInput(unreadable)
     for w in caught:
         print(f"lmcap: warning: {w.message}", file=sys.stderr)
     return con, bool(caught)
@@ -250,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except UserError as e:
+        for line in str(e).splitlines():
+            print(f"lmcap: error: {line}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:  # e.g. `lmcap sql ... | head`
         return EXIT_OK
 

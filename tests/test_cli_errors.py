@@ -1,0 +1,206 @@
+"""User mistakes at the command line: one clear line, a failing exit code, never a traceback.
+
+Every case runs the real CLI in a subprocess, so a traceback or a stray report on stdout
+would be seen exactly as a user or a CI pipeline sees it. Exit codes: lmcap/exitcodes.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from lmcap.exitcodes import EXIT_CAPTURE_ERROR, EXIT_OK, EXIT_USAGE
+from lmcap.inputs import scan_error_reason
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPTURES = ROOT / "captures"
+GOOD = CAPTURES / "vlan" / "jumbo.pcap"
+MALFORMED = CAPTURES / "malformed"
+
+#: The commands that read captures, as a user would call them on FILE(s).
+READING_COMMANDS = {
+    "analyze": ["analyze"],
+    "analyze-json": ["analyze", "--format", "json"],
+    "sql-execute": ["sql", "-e", "SELECT count(*) AS n FROM packets", "--format", "json"],
+    "sql-query": ["sql", "-q", "capture_summary"],
+}
+
+
+def run_lmcap(*args: str, stdin: bytes = b"", prelude: str = "") -> subprocess.CompletedProcess:
+    """``python -m lmcap ARGS`` (after ``prelude``, Python run first in the same process)."""
+    code = f"{prelude}\nimport sys\nfrom lmcap.cli import main\nsys.exit(main(sys.argv[1:]))"
+    p = subprocess.run(
+        [sys.executable, "-c", code, *args], input=stdin, capture_output=True, timeout=120
+    )
+    return subprocess.CompletedProcess(
+        p.args, p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8")
+    )
+
+
+def assert_user_error(r: subprocess.CompletedProcess, *names: str) -> str:
+    """Exit 2, nothing on stdout, exactly one line on stderr (`lmcap: error: ...` naming each
+    of ``names``), no traceback. Returns that line."""
+    assert "Traceback" not in r.stderr + r.stdout, r.stderr
+    assert r.returncode == EXIT_USAGE, (r.returncode, r.stderr)
+    assert r.stdout == "", "a report or a table was printed for input that cannot be read"
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("lmcap: error: "), lines[0]
+    for name in names:
+        assert name in lines[0], (name, lines[0])
+    return lines[0]
+
+
+def pcap_header(version_major: int = 2) -> bytes:
+    """A little-endian microsecond pcap global header (Ethernet, snaplen 65535)."""
+    return struct.pack("<IHHiIII", 0xA1B2C3D4, version_major, 4, 0, 0, 65535, 1)
+
+
+def pcapng_section_header() -> bytes:
+    """A pcapng Section Header Block of 28 bytes, version 1.0, no options."""
+    return struct.pack("<IIIHHqI", 0x0A0D0D0A, 28, 0x1A2B3C4D, 1, 0, -1, 28)
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """An input of which nothing can be read, and the words the error must use."""
+
+    name: str
+    reason: str
+    make: object  # (tmp_path) -> path as given on the command line
+
+
+def _write(name: str, data: bytes):
+    def make(tmp: Path) -> str:
+        (tmp / name).write_bytes(data)
+        return str(tmp / name)
+
+    return make
+
+
+BAD_INPUTS = [
+    BadInput("missing", "no such file", lambda tmp: str(tmp / "missing.pcap")),
+    BadInput("directory", "is a directory", lambda tmp: str(tmp)),
+    BadInput("empty", "empty file", _write("empty.pcap", b"")),
+    BadInput(
+        "text",
+        "not a pcap, pcapng, gzip or zstd file (first bytes 68656c6c)",
+        _write("notes.txt", b"hello world\n"),
+    ),
+    BadInput(
+        "gzipped-text",
+        "not a pcap, pcapng, gzip or zstd file (first bytes 68656c6c)",
+        _write("notes.txt.gz", gzip.compress(b"hello world\n")),
+    ),
+    BadInput("three-bytes", "cut short", _write("tiny.pcap", b"hel")),
+    BadInput(
+        "impossible-version",
+        "bad header: unsupported pcap version 9.4",
+        _write("v9.pcap", pcap_header(version_major=9)),
+    ),
+    BadInput("bad-magic", "not a pcap", lambda tmp: str(MALFORMED / "bad-magic.pcap")),
+    BadInput(
+        "global-header-cut-short",
+        "inside the pcap global header",
+        lambda tmp: str(MALFORMED / "trunc-global-header.pcap"),
+    ),
+]
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS.values(), ids=READING_COMMANDS)
+@pytest.mark.parametrize("bad", BAD_INPUTS, ids=[b.name for b in BAD_INPUTS])
+def test_unreadable_input_is_refused(tmp_path: Path, command: list[str], bad: BadInput) -> None:
+    path = bad.make(tmp_path)
+    line = assert_user_error(run_lmcap(*command, path), path)
+    assert bad.reason in line
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS.values(), ids=READING_COMMANDS)
+def test_one_unreadable_file_among_good_ones_fails_the_run(
+    tmp_path: Path, command: list[str]
+) -> None:
+    missing = str(tmp_path / "rotated-1.pcap")
+    line = assert_user_error(run_lmcap(*command, str(GOOD), missing, str(GOOD)), missing)
+    assert "no such file" in line and str(GOOD) not in line
+
+
+@pytest.mark.parametrize(
+    "stdin,reason",
+    [(b"", "empty input"), (b"hello world\n", "not a pcap")],
+    ids=["empty", "text"],
+)
+@pytest.mark.parametrize("command", READING_COMMANDS.values(), ids=READING_COMMANDS)
+def test_unreadable_standard_input_is_refused(command: list[str], stdin: bytes, reason: str):
+    line = assert_user_error(run_lmcap(*command, "-", stdin=stdin), "-: ")
+    assert reason in line
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS.values(), ids=READING_COMMANDS)
+def test_unreadable_file_is_refused(tmp_path: Path, command: list[str]) -> None:
+    """chmod 000 when not root; as root (who reads it anyway) opening it is made to fail."""
+    path = tmp_path / "secret.pcap"
+    path.write_bytes(GOOD.read_bytes())
+    prelude = ""
+    if os.geteuid() == 0:
+        prelude = (
+            "import builtins, errno\n"
+            "real_open = builtins.open\n"
+            "def refusing_open(file, *a, **k):\n"
+            f"    if str(file) == {str(path)!r}:\n"
+            "        raise PermissionError(errno.EACCES, 'Permission denied', str(file))\n"
+            "    return real_open(file, *a, **k)\n"
+            "builtins.open = refusing_open\n"
+        )
+    else:
+        path.chmod(0)
+    line = assert_user_error(run_lmcap(*command, str(path), prelude=prelude), str(path))
+    assert "permission denied" in line
+
+
+def test_reader_io_errors_read_in_plain_words() -> None:
+    """What the native reader reports for a file it cannot open (checked after a scan, e.g.
+    for a pipe) reads like the checks made before it."""
+    msg = "x.pcap: at byte offset 0: I/O error: Permission denied (os error 13)"
+    assert scan_error_reason("x.pcap", "io_error", msg) == "permission denied"
+    msg = "x.pcap: at byte offset 0: I/O error: No such file or directory (os error 2)"
+    assert scan_error_reason("x.pcap", "io_error", msg) == "no such file"
+
+
+@pytest.mark.parametrize(
+    "name,data",
+    [("header-only.pcap", pcap_header()), ("section-only.pcapng", pcapng_section_header())],
+)
+def test_capture_with_a_header_and_no_frames_is_a_valid_empty_capture(
+    tmp_path: Path, name: str, data: bytes
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    r = run_lmcap("analyze", "--format", "json", str(path))
+    assert (r.returncode, r.stderr) == (EXIT_OK, "")
+    assert json.loads(r.stdout)["capture"]["packets"] == 0
+    r = run_lmcap("sql", str(path), "--format", "json", "-e", "SELECT count(*) AS n FROM packets")
+    assert (r.returncode, r.stderr) == (EXIT_OK, "")
+    assert json.loads(r.stdout) == [{"n": 0}]
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS.values(), ids=READING_COMMANDS)
+def test_capture_cut_short_is_reported_with_a_warning(command: list[str]) -> None:
+    """Read in part: what was read, one warning naming file, offset and reason; exit 0, or 3
+    with --strict."""
+    cut = str(MALFORMED / "trunc-record-data.pcap")
+    r = run_lmcap(*command, cut)
+    assert "Traceback" not in r.stderr
+    assert r.returncode == EXIT_OK and r.stdout
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lmcap: warning: "), lines
+    assert cut in lines[0] and "offset 258" in lines[0] and "cut short" in lines[0]
+    r = run_lmcap(*command, "--strict", cut)
+    assert r.returncode == EXIT_CAPTURE_ERROR and r.stdout
