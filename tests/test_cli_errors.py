@@ -6,6 +6,7 @@ would be seen exactly as a user or a CI pipeline sees it. Exit codes: lmcap/exit
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import os
@@ -204,3 +205,193 @@ def test_capture_cut_short_is_reported_with_a_warning(command: list[str]) -> Non
     assert cut in lines[0] and "offset 258" in lines[0] and "cut short" in lines[0]
     r = run_lmcap(*command, "--strict", cut)
     assert r.returncode == EXIT_CAPTURE_ERROR and r.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# mistakes that are not about the input: one line, exit 2, no traceback
+
+SQL_MISTAKES = {
+    "syntax": ("SELEC count(*) FROM packets", "syntax error"),
+    "unknown-table": ("SELECT * FROM nosuch", "nosuch"),
+    "unknown-column": ("SELECT nosuch FROM packets", "nosuch"),
+    "bad-cast": ("SELECT 'ten'::INTEGER", "ten"),
+}
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+@pytest.mark.parametrize("sql,words", SQL_MISTAKES.values(), ids=SQL_MISTAKES)
+def test_sql_mistake_is_one_line(sql: str, words: str, fmt: str) -> None:
+    line = assert_user_error(run_lmcap("sql", str(GOOD), "--format", fmt, "-e", sql), words)
+    assert line.startswith("lmcap: error: SQL: ")
+
+
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["sql", str(GOOD), "-q", "flow"], ["no shipped query named 'flow'", "flows"]),
+        (["sql", str(GOOD), "-q", "nosuch"], ["no shipped query named 'nosuch'"]),
+        (["sql", str(GOOD)], ["exactly one of --execute SQL or --query NAME"]),
+        (["sql", str(GOOD), "-e", "SELECT 1", "-q", "flows"], ["exactly one of"]),
+        (["schema", "nosuch"], ["no table named 'nosuch'"]),
+        (["schema", "packet"], ["no table named 'packet'", "packets"]),
+    ],
+    ids=["query-close-name", "query-unknown", "sql-neither", "sql-both", "schema", "schema-close"],
+)
+def test_unknown_names_are_one_line(args: list[str], words: list[str]) -> None:
+    assert_user_error(run_lmcap(*args), *words)
+
+
+@pytest.mark.parametrize("where", ["missing-folder", "onto-a-folder"])
+def test_output_that_cannot_be_written_is_refused_before_reading(
+    tmp_path: Path, where: str
+) -> None:
+    out = tmp_path / "no" / "report.json" if where == "missing-folder" else tmp_path
+    # A capture that cannot be read either: the output is checked first, before any scan.
+    r = run_lmcap("analyze", "-o", str(out), str(tmp_path / "missing.pcap"))
+    assert "no such file" not in assert_user_error(r, str(out), "cannot write the report")
+    assert not (tmp_path / "no").exists()
+
+
+#: Where a real SIGINT is delivered (the process signals itself at that point).
+INTERRUPT_POINTS = {
+    # inside the packet stream DuckDB is reading: DuckDB wraps the KeyboardInterrupt
+    "during-scan": (
+        "lmcap.api",
+        "_packet_batches",
+        "def hooked(*a, **k):\n"
+        "    for i, b in enumerate(original(*a, **k)):\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        yield b\n",
+    ),
+    "during-report": (
+        "lmcap.report",
+        "build",
+        "def hooked(*a, **k):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return original(*a, **k)\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS.values(), ids=READING_COMMANDS)
+@pytest.mark.parametrize("point", INTERRUPT_POINTS.values(), ids=INTERRUPT_POINTS)
+def test_ctrl_c_is_one_line_and_exit_130(command: list[str], point: tuple[str, str, str]):
+    module, name, hooked = point
+    if name == "build" and command[0] != "analyze":
+        pytest.skip("only analyze builds the report")
+    prelude = (
+        f"import os, signal, importlib\nmodule = importlib.import_module({module!r})\n"
+        f"original = module.{name}\n{hooked}module.{name} = hooked\n"
+    )
+    r = run_lmcap(*command, str(GOOD), prelude=prelude)
+    assert "Traceback" not in r.stderr, r.stderr
+    assert (r.returncode, r.stderr) == (130, "lmcap: interrupted\n")
+
+
+# --------------------------------------------------------------------------------------------
+# units
+
+
+@pytest.mark.parametrize("speed", ["10", "999999", "10GB", "1.25GB/s", "ten"])
+def test_link_speed_without_a_sound_unit_is_refused(speed: str) -> None:
+    r = run_lmcap("analyze", str(GOOD), "--link-speed", speed)
+    assert "Traceback" not in r.stderr
+    assert r.returncode == EXIT_USAGE and r.stdout == ""
+    assert f"argument --link-speed: '{speed}'" in r.stderr or f"{speed!r}" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "speed,bps",
+    [
+        ("10G", 10_000_000_000),
+        ("25g", 25_000_000_000),
+        ("40Gbps", 40_000_000_000),
+        ("40 Gbit/s", 40_000_000_000),
+        ("100M", 100_000_000),
+        ("100Mb", 100_000_000),
+        ("10000000000", 10_000_000_000),
+    ],
+)
+def test_link_speed_units(speed: str, bps: int) -> None:
+    from lmcap.cli import parse_link_speed
+
+    assert parse_link_speed(speed) == bps
+
+
+@pytest.mark.parametrize(
+    "text,ns",
+    [
+        ("1ms", 1_000_000),
+        ("250ms", 250_000_000),
+        ("0.3s", 300_000_000),
+        ("1s", 1_000_000_000),
+        ("2", 2_000_000_000),
+        ("1m", 60_000_000_000),
+        ("1min", 60_000_000_000),
+        ("1h", 3_600_000_000_000),
+    ],
+)
+def test_bucket_units(text: str, ns: int) -> None:
+    from lmcap.cli import parse_bucket
+
+    assert parse_bucket(text) == ns
+
+
+def test_bucket_of_an_hour_works_from_the_command_line() -> None:
+    r = run_lmcap("analyze", "--format", "json", "--bucket", "1h", str(GOOD))
+    assert (r.returncode, r.stderr) == (EXIT_OK, "")
+    assert json.loads(r.stdout)["capture"]["packets"] == 4
+
+
+def _iso_to_ns(text: str) -> int:
+    """'2023-11-14T22:13:20.123456789Z' -> ns since the epoch, without datetime's rounding."""
+    from datetime import datetime, timezone
+
+    whole, _, fraction = text.removesuffix("Z").partition(".")
+    assert len(fraction) == 9, text
+    seconds = datetime.fromisoformat(whole).replace(tzinfo=timezone.utc).timestamp()
+    return int(seconds) * 1_000_000_000 + int(fraction)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_sql_csv_and_json_keep_nanoseconds(fmt: str) -> None:
+    """captures/formats/eth-le-ns.pcap has nanosecond timestamps (e.g. .373456919)."""
+    ns_capture = CAPTURES / "formats" / "eth-le-ns.pcap"
+    sql = "SELECT timestamp, epoch_ns(timestamp) AS ns FROM packets ORDER BY frame_number"
+    r = run_lmcap("sql", str(ns_capture), "--format", fmt, "-e", sql)
+    assert (r.returncode, r.stderr) == (EXIT_OK, "")
+    if fmt == "json":
+        rows = [(x["timestamp"], x["ns"]) for x in json.loads(r.stdout)]
+    else:
+        rows = [tuple(line.split(",")) for line in r.stdout.splitlines()[1:]]
+    assert rows and any(int(ns) % 1000 for _, ns in rows), "no sub-microsecond timestamp"
+    assert [_iso_to_ns(text) for text, _ in rows] == [int(ns) for _, ns in rows]
+
+
+# --------------------------------------------------------------------------------------------
+# the exit-code table in every --help
+
+
+def _commands() -> list[str]:
+    from lmcap.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(sub.choices)
+
+
+@pytest.mark.parametrize("command", [None, *_commands()])
+def test_every_help_shows_the_exit_code_table(command: str | None) -> None:
+    from lmcap.exitcodes import TABLE
+
+    r = run_lmcap(*([command] if command else []), "--help")
+    assert r.returncode == EXIT_OK
+    for code, meaning in TABLE:
+        assert f"{code:<4} {meaning}" in r.stdout, (code, meaning)
+
+
+def test_readme_exit_code_table_is_the_one_in_exitcodes() -> None:
+    from lmcap.exitcodes import TABLE
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code, meaning in TABLE:
+        assert f"| {code} | {meaning} |" in readme, (code, meaning)

@@ -8,8 +8,21 @@ import sys
 import warnings
 from pathlib import Path
 
-from lmcap.exitcodes import EXIT_CAPTURE_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from lmcap.inputs import UnreadableInput, UserError, check_inputs, unreadable_after_scan
+from lmcap.exitcodes import (
+    EXIT_CAPTURE_ERROR,
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    TABLE,
+)
+from lmcap.inputs import (
+    UnreadableInput,
+    UserError,
+    check_inputs,
+    os_error_reason,
+    unreadable_after_scan,
+)
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -35,15 +48,24 @@ def _connect(files: list[str], strict: bool, memory_limit: str | None = None, de
 
 
 SI = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
+#: A --link-speed without any unit is bits per second, and below this it is surely a slip
+#: (`--link-speed 10` meant 10G, not 10 bit/s): refused rather than read silently wrong.
+UNITLESS_LINK_SPEED_MIN_BPS = 1_000_000
 
 
 def parse_link_speed(text: str) -> int:
-    """'10G', '25g', '40Gbps', '100M', '10000000000' -> bits per second."""
-    t = text.strip().lower()
-    for suffix in ("bit/s", "bps", "b"):
-        if t.endswith(suffix):
-            t = t[: -len(suffix)]
-            break
+    """'10G', '25g', '40Gbps', '40 Gbit/s', '100M', '10000000000' -> bits per second.
+
+    Bits, never bytes: '10GB' or '1.25GB/s' is refused. A number with no unit at all is
+    bit/s and must be at least 1M, so `10` is refused instead of read as 10 bit/s."""
+    t = text.strip().replace(" ", "").removesuffix("/s").removesuffix("ps")
+    if t.endswith("B"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: link speeds are in bits per second, 'B' means bytes "
+            "(a 10G link is 10G, not 1.25GB)"
+        )
+    has_unit = t.lower().endswith(("bit", "b"))
+    t = t.lower().removesuffix("bit").removesuffix("b")
     unit = t[-1] if t and t[-1] in SI else ""
     number = t[: len(t) - len(unit)]
     try:
@@ -54,24 +76,64 @@ def parse_link_speed(text: str) -> int:
         ) from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"link speed must be positive: {text!r}")
-    return int(value)
+    if not (unit or has_unit) and value < UNITLESS_LINK_SPEED_MIN_BPS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no unit: give one, e.g. {number}G for {number} Gbit/s or "
+            f"{number}M for {number} Mbit/s (a number alone is bit/s)"
+        )
+    return round(value)
+
+
+#: Units of --bucket, longest suffix first so that 'ms' is not read as 'm' + 's'.
+DURATION_UNITS_NS = (
+    ("min", 60e9),
+    ("ms", 1e6),
+    ("us", 1e3),
+    ("µs", 1e3),
+    ("ns", 1),
+    ("s", 1e9),
+    ("m", 60e9),
+    ("h", 3600e9),
+)
 
 
 def parse_bucket(text: str) -> int:
-    """'1s', '100ms', '1ms', '0.5s', '250us' -> nanoseconds (1 ms to 1 hour)."""
-    t = text.strip().lower()
+    """'1s', '100ms', '1ms', '0.5s', '250us', '1m', '1min', '1h' -> nanoseconds (1 ms to
+    1 hour). A number without a unit is seconds."""
+    t = text.strip().lower().replace(" ", "")
     factor = 1e9
-    for suffix, scale in (("ms", 1e6), ("us", 1e3), ("ns", 1), ("s", 1e9)):
+    for suffix, scale in DURATION_UNITS_NS:
         if t.endswith(suffix):
             t, factor = t[: -len(suffix)], scale
             break
     try:
-        ns = int(float(t) * factor)
+        ns = round(float(t) * factor)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 1s, 100ms, 1ms)") from None
+        raise argparse.ArgumentTypeError(
+            f"not a duration: {text!r} (try 1s, 100ms, 1ms, 1m, 1h)"
+        ) from None
     if not 1_000_000 <= ns <= 3_600_000_000_000:
         raise argparse.ArgumentTypeError(f"bucket must be between 1ms and 1h: {text!r}")
     return ns
+
+
+def _check_output_folder(output: str) -> None:
+    """Refuse `-o PATH` into a folder that does not exist, or onto a folder, before reading
+    any capture."""
+    if Path(output).is_dir():
+        raise UserError(f"{output}: cannot write the report: is a directory")
+    folder = Path(output).parent
+    if not folder.is_dir():
+        raise UserError(f"{output}: cannot write the report: no folder {str(folder)!r}")
+
+
+def _unknown_name(what: str, name: str, known: list[str], listing: str) -> UserError:
+    """'no shipped query named 'flow' (did you mean: flows?); `lmcap queries` lists them'."""
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=4, cutoff=0.6)
+    hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+    return UserError(f"no {what} named {name!r}{hint}; {listing} lists them")
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -79,6 +141,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from lmcap import report as rep
     from lmcap import textreport
 
+    if args.output:
+        _check_output_folder(args.output)
     try:
         con, had_errors = _connect(args.files, strict=False, memory_limit=args.memory_limit)
     except lmcap.CaptureError as e:  # pragma: no cover - strict=False never raises
@@ -94,7 +158,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         else textreport.render(report)
     )
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise UserError(f"{args.output}: cannot write the report: {os_error_reason(e)}") from e
     else:
         sys.stdout.write(text)
     if had_errors and args.strict:
@@ -110,12 +177,14 @@ def cmd_sql(args: argparse.Namespace) -> int:
     from lmcap import queries
 
     if bool(args.execute) == bool(args.query):
-        print("lmcap sql: give exactly one of --execute SQL or --query NAME", file=sys.stderr)
-        return 2
+        raise UserError("sql: give exactly one of --execute SQL or --query NAME")
     import re
 
     from lmcap.api import DERIVED_TABLES, table_names
 
+    known = sorted({*queries.all_queries(), *table_names()})
+    if args.query and args.query not in known:
+        raise _unknown_name("shipped query", args.query, known, "`lmcap queries`")
     if args.query and args.query in table_names():
         # A query that specifies a scanned table (flows.sql): the table is already there.
         args.execute, args.query = f"SELECT * FROM {args.query}", None
@@ -126,27 +195,70 @@ def cmd_sql(args: argparse.Namespace) -> int:
         args.files, strict=False, memory_limit=args.memory_limit, derived=derived
     )
     if args.execute:
-        rel = con.sql(args.execute)
+        import duckdb
+
+        try:
+            # DuckDB relations are lazy: rendering runs the query, so it is inside the try.
+            rel = con.sql(args.execute)
+            text = None if rel is None else _render_rows(rel, args.format, args.limit)
+        except duckdb.Error as e:
+            raise UserError(_sql_error_line(e)) from e
     else:
         from lmcap.diagnostics import Params
 
         q = queries.get(args.query)
         params = {k: v for k, v in Params().sql_params().items() if k in q.params}
         rel = con.sql(q.sql, params=params) if params else con.sql(q.sql)
-    if rel is None:
-        return EXIT_OK
-    if args.format == "table":
-        print(rel.limit(args.limit) if args.limit else rel)
-    elif args.format == "csv":
-        import csv
+        text = _render_rows(rel, args.format, args.limit)
+    if text is not None:
+        sys.stdout.write(text)
+    return EXIT_CAPTURE_ERROR if (had_errors and args.strict) else EXIT_OK
 
-        w = csv.writer(sys.stdout)
+
+def _sql_error_line(err: Exception) -> str:
+    """DuckDB's message on one line: its first line and hints ('Did you mean "packets"?'),
+    without the echo of the SQL and the ^^^ marker under it."""
+    lines = [line.strip() for line in str(err).splitlines()]
+    kept = [x for x in lines if x and not x.startswith("LINE ") and set(x) != {"^"}]
+    return "SQL: " + " ".join(kept)
+
+
+#: DuckDB's nanosecond timestamps as ISO 8601 text with all 9 fractional digits (Python's
+#: datetime, which DuckDB hands them out as, stops at microseconds). Captures are UTC.
+NANOSECOND_TIMESTAMP_FORMATS = {
+    "timestamptz_ns": "%Y-%m-%dT%H:%M:%S.%nZ",
+    "timestamp_ns": "%Y-%m-%dT%H:%M:%S.%n",
+}
+
+
+def _lossless_timestamps(rel):
+    """The relation with every nanosecond timestamp column turned into ISO text."""
+    exprs, changed = [], False
+    for name, dtype in zip(rel.columns, rel.types):
+        quoted = '"' + name.replace('"', '""') + '"'
+        fmt = NANOSECOND_TIMESTAMP_FORMATS.get(dtype.id)
+        changed |= fmt is not None
+        exprs.append(f"strftime({quoted}, '{fmt}') AS {quoted}" if fmt else quoted)
+    return rel.project(", ".join(exprs)) if changed else rel
+
+
+def _render_rows(rel, fmt: str, limit: int) -> str:
+    """A query result as `lmcap sql --format` prints it (csv and json keep nanoseconds)."""
+    if fmt == "table":
+        return f"{rel.limit(limit) if limit else rel}\n"
+    rel = _lossless_timestamps(rel)
+    if fmt == "csv":
+        import csv
+        import io
+
+        out = io.StringIO()
+        w = csv.writer(out)
         w.writerow(rel.columns)
         w.writerows(rel.fetchall())
-    else:
-        cols = rel.columns
-        print(json.dumps([dict(zip(cols, r)) for r in rel.fetchall()], indent=2, default=str))
-    return EXIT_CAPTURE_ERROR if (had_errors and args.strict) else EXIT_OK
+        return out.getvalue()
+    cols = rel.columns
+    rows = [dict(zip(cols, r)) for r in rel.fetchall()]
+    return json.dumps(rows, indent=2, default=str) + "\n"
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -156,6 +268,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
     if args.markdown:
         sys.stdout.write(_core.schema_markdown())
         return EXIT_OK
+    if args.table and args.table not in lmcap.table_names():
+        raise _unknown_name("table", args.table, lmcap.table_names(), "`lmcap schema`")
     for name in [args.table] if args.table else lmcap.table_names():
         print(name)
         for f in lmcap.schema(name):
@@ -174,7 +288,12 @@ def cmd_queries(args: argparse.Namespace) -> int:
 def _add_loading_options(p: argparse.ArgumentParser) -> None:
     """Options of every command that loads captures into DuckDB."""
     p.add_argument(
-        "--strict", action="store_true", help="exit 3 when a file is cut short or corrupt"
+        "--strict",
+        action="store_true",
+        help="exit 3 when a capture is cut short or corrupt after some frames. Without it such "
+        "a capture is still used: the frames before the damage are analysed, a warning names "
+        "the file, byte offset and reason, and the exit code is 0. (An input of which nothing "
+        "can be read, such as a missing, empty or non-capture file, is always an error, exit 2.)",
     )
     p.add_argument(
         "--memory-limit",
@@ -184,10 +303,32 @@ def _add_loading_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+EXIT_CODES_HELP = "exit codes:\n" + "\n".join(f"  {code:<4} {meaning}" for code, meaning in TABLE)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps descriptions as usual but keeps text laid out in lines (the exit-code table)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every lmcap parser, the subcommands' included (argparse makes them of the same class):
+    the exit-code table, shared by every command, closes each --help."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("epilog", EXIT_CODES_HELP)
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from lmcap import __version__
 
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="lmcap",
         description="Packet-capture analytics for data-center and Hyper-V networks.",
     )
@@ -198,9 +339,11 @@ def build_parser() -> argparse.ArgumentParser:
         "analyze",
         help="read captures and print the diagnostic report",
         description="Read one or more captures (pcap, pcapng, .gz, .zst, '-' for stdin; "
-        "several files are merged in time order) and print the report. Exit codes: 0 ok, "
-        "3 a file could not be read to its end (with --strict), 4 findings at or above "
-        "--fail-on.",
+        "several files are merged in time order) and print the report. An input of which "
+        "nothing can be read (missing, a directory, unreadable, empty, not a capture) stops "
+        "the run: 'lmcap: error: FILE: reason', no report, exit 2. A capture with a header "
+        "and no frames is a valid empty capture. A capture cut short or corrupt after some "
+        "frames is reported as far as it could be read (see --strict).",
     )
     a.add_argument("files", nargs="+", metavar="FILE")
     a.add_argument("--format", choices=("text", "json"), default="text")
@@ -209,15 +352,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--link-speed",
         type=parse_link_speed,
         metavar="SPEED",
-        help="link speed for utilization verdicts, e.g. 10G, 25G, 40G "
-        "(a 10G link moves at most 1.25 GB/s)",
+        help="link speed for utilization verdicts in bits per second, e.g. 10G, 25G, 40Gbit/s "
+        "(a 10G link moves at most 1.25 GB/s). Bytes ('10GB') are refused, and so is a number "
+        "without unit below 1M ('10' is not read as 10 bit/s)",
     )
     a.add_argument(
         "--bucket",
         type=parse_bucket,
         default=1_000_000_000,
         metavar="DURATION",
-        help="throughput time-series bucket: 1s (default) down to 1ms",
+        help="throughput time-series bucket, from 1ms to 1h: e.g. 1ms, 250ms, 1s (default), "
+        "1m (or 1min), 1h; a number without unit is seconds",
     )
     _add_loading_options(a)
     a.add_argument(
@@ -256,8 +401,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command. User mistakes (UserError: bad input, unknown names, bad SQL, a
+    folder that does not exist) print `lmcap: error: ...` and exit 2; Ctrl-C prints
+    `lmcap: interrupted` and exits 130. Anything else is a bug and keeps its traceback."""
+    sigint = _SigintFlag.install()
     try:
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except UserError as e:
         for line in str(e).splitlines():
@@ -265,6 +414,51 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:  # e.g. `lmcap sql ... | head`
         return EXIT_OK
+    except KeyboardInterrupt:
+        return _interrupted()
+    except Exception:
+        if sigint.received:  # a KeyboardInterrupt that DuckDB wrapped in its own error
+            return _interrupted()
+        raise
+    finally:
+        sigint.uninstall()
+
+
+def _interrupted() -> int:
+    print("lmcap: interrupted", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+class _SigintFlag:
+    """A SIGINT handler that raises KeyboardInterrupt, as Python's own does, and remembers
+    that it did: DuckDB turns a KeyboardInterrupt raised while it reads the packet stream into
+    an InvalidInputException, which main() must still report as an interruption."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self.previous = None
+
+    @classmethod
+    def install(cls) -> _SigintFlag:
+        import signal
+
+        flag = cls()
+        try:
+            if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # keep an ignored SIGINT
+                flag.previous = signal.signal(signal.SIGINT, flag._handle)
+        except ValueError:  # main() called outside the main thread: no handler of ours
+            pass
+        return flag
+
+    def _handle(self, signum, frame) -> None:
+        self.received = True
+        raise KeyboardInterrupt
+
+    def uninstall(self) -> None:
+        if self.previous is not None:
+            import signal
+
+            signal.signal(signal.SIGINT, self.previous)
 
 
 if __name__ == "__main__":
