@@ -397,6 +397,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     qs = sub.add_parser("queries", help="list the shipped SQL queries and what each answers")
     qs.set_defaults(func=cmd_queries)
+
+    from lmcap import check  # `lmcap check`: rules for CI pipelines (docs/check.md)
+
+    check.add_parser(sub)
     return p
 
 
