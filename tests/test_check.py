@@ -366,12 +366,40 @@ def test_bad_rules_file_exits_2_with_the_file_rule_and_line(tmp_path, case) -> N
     assert re.search(message, lines[0]), lines[0]
 
 
-def test_missing_capture_exits_2_and_nothing_passes(tmp_path) -> None:
+def test_unreadable_captures_exit_2_and_nothing_passes(tmp_path) -> None:
     missing = tmp_path / "capture-step-failed.pcap"
-    p = run_cli("check", str(missing), "--rules", str(EXAMPLE_RULES))
+    empty = tmp_path / "empty.pcap"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.pcap"
+    text.write_text("not a capture\n")
+    args = [str(JUMBO_OK), str(missing), str(tmp_path), str(empty), str(text)]
+    p = run_cli("check", *args, "--rules", str(EXAMPLE_RULES))
     assert p.returncode == 2
-    assert "PASS" not in p.stdout and "passed" not in p.stdout
-    assert f"lmcap: error: {missing}" in p.stderr and "Traceback" not in p.stderr
+    assert p.stdout == ""  # not even the readable capture's lines: nothing was checked
+    assert p.stderr.splitlines() == [
+        f"lmcap: error: {missing}: no such file",
+        f"lmcap: error: {tmp_path}: is a directory",
+        f"lmcap: error: {empty}: empty file",
+        f"lmcap: error: {text}: not a pcap, pcapng, gzip or zstd file (first bytes 6e6f7420)",
+    ]
+
+
+def test_empty_standard_input_exits_2() -> None:
+    p = subprocess.run(
+        [sys.executable, "-m", "lmcap", "check", "-", "--rules", str(EXAMPLE_RULES)],
+        input="", capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.strip() == "lmcap: error: -: empty input (nothing on standard input)"
+
+
+def test_cut_short_capture_is_checked_and_strict_exits_3(capsys) -> None:
+    cut = CAPTURES / "malformed" / "trunc-record-data.pcap"
+    rules = ["--rules", str(EXAMPLE_RULES)]
+    assert main(["check", str(cut), *rules]) == 1  # checked on what was read
+    captured = capsys.readouterr()
+    assert "byte offset 258" in captured.err and SUMMARY.match(captured.out.splitlines()[-1])
+    assert main(["check", str(cut), *rules, "--strict"]) == 3
 
 
 def test_missing_rules_file_exits_2(tmp_path) -> None:

@@ -30,6 +30,7 @@ from typing import Any, Union
 
 from lmcap.exitcodes import EXIT_CAPTURE_ERROR, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from lmcap.findings import FINDING_IDS, SEVERITIES
+from lmcap.inputs import UnreadableInput, UserError, check_inputs, unreadable_after_scan
 
 #: A figure may drift this far from the baseline's (relative) unless the rule says otherwise.
 DEFAULT_TOLERANCE = "10%"
@@ -48,9 +49,9 @@ KIND_KEYS = {
 SEVERITY_RANK = {s: rank for rank, s in enumerate(reversed(SEVERITIES))}  # info 0 .. error 2
 
 
-class CheckError(Exception):
+class CheckError(UserError):
     """Nothing could be checked: a bad rules file, an unreadable capture or baseline, bad SQL
-    in a rule. The CLI prints the message and exits 2."""
+    in a rule. The CLI prints each line of the message as ``lmcap: error: LINE``, exit 2."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -889,18 +890,22 @@ def new_findings_result(
 
 
 def _open_capture(path: str, memory_limit: str | None) -> tuple[Any, list[str]]:
-    """A connection with the capture loaded; CheckError when nothing of it could be read."""
+    """A connection with the capture loaded, and the warnings of a capture read only in part.
+
+    A capture of which nothing could be read (standard input or a pipe that turned out empty
+    or not a capture: files are refused before any scan by :func:`run`) raises CheckError, as
+    ``lmcap analyze`` refuses it (lmcap.inputs): a failed capture step must not pass."""
     import lmcap
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", lmcap.CaptureWarning)
         con = lmcap.connect(path, strict=False, memory_limit=memory_limit)
     messages = [str(w.message) for w in caught if issubclass(w.category, lmcap.CaptureWarning)]
-    unread = con.execute(
-        "SELECT error_message FROM capture_files WHERE packets = 0 AND error_kind IS NOT NULL"
-    ).fetchall()
-    if unread:
-        raise CheckError(f"{unread[0][0]} (nothing to check)")
+    files = con.table("capture_files")
+    unreadable = unreadable_after_scan(dict(zip(files.columns, r)) for r in files.fetchall())
+    if unreadable:
+        con.close()
+        raise CheckError(str(UnreadableInput(unreadable)))
     return con, messages
 
 
@@ -1022,6 +1027,10 @@ def run(
             f"{len(baselines)} baselines for {len(captures)} captures: give one --baseline for "
             "all captures or one per capture, in the same order"
         )
+    try:
+        check_inputs(captures)  # every capture readable before the first scan
+    except UnreadableInput as e:
+        raise CheckError(str(e)) from None
     loaded = [(b, load_baseline(b)) for b in baselines]
     results: list[Result] = []
     seconds: dict[str, float] = {}
@@ -1127,7 +1136,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                     f"{args.junit}: cannot write JUnit XML: {e.strerror or e}"
                 ) from None
     except CheckError as e:
-        print(f"lmcap: error: {e}", file=sys.stderr)
+        for line in str(e).splitlines():
+            print(f"lmcap: error: {line}", file=sys.stderr)
         return EXIT_USAGE
     out = render_json(results, args.rules) if args.format == "json" else render_text(results)
     sys.stdout.write(out)
