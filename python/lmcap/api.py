@@ -31,8 +31,10 @@ EVENT_TABLES = (
 )
 
 #: Tables :func:`connect` derives in SQL from the others (the query of the same name in
-#: ``lmcap/queries``): ``flooded_frames``, every frame a switch floods with the reason.
-DERIVED_TABLES = ("flooded_frames",)
+#: ``lmcap/queries``): ``flooded_frames``, every frame a switch floods with the reason;
+#: ``analysis_window``, one row: the stretch of time rates are measured over (outlying
+#: timestamps left out).
+DERIVED_TABLES = ("flooded_frames", "analysis_window")
 
 
 class CaptureError(Exception):
@@ -173,7 +175,7 @@ def connect(
     temp_directory: str | None = None,
     derived: Iterable[str] | None = None,
 ):
-    """A DuckDB connection with every table loaded (and ``flooded_frames`` derived), ready for SQL.
+    """A DuckDB connection with every table loaded (and ``DERIVED_TABLES`` derived), ready for SQL.
 
     >>> con = lmcap.connect("trace.pcapng")  # doctest: +SKIP
     >>> con.sql("SELECT vlan_id, count(*) FROM packets GROUP BY ALL").fetchall()  # doctest: +SKIP

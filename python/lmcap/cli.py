@@ -377,7 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="run SQL over the tables of a capture",
         description="Load the captures into DuckDB (tables: see `lmcap schema`) and run one "
         "query: your own with --execute, or a shipped one by name with --query. The derived "
-        "table flooded_frames is built when the SQL names it. --query flows reads the flows "
+        "tables flooded_frames and analysis_window (the stretch of time rates are measured "
+        "over, outlying timestamps left out) are built when the SQL names them. --query flows "
+        "reads the flows "
         "table the scan built (queries/flows.sql is its specification in SQL).",
     )
     s.add_argument("files", nargs="+", metavar="FILE")

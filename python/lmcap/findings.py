@@ -54,6 +54,10 @@ FINDING_IDS: dict[str, str] = {
     "smb1-negotiated": "a connection speaks SMB1 (an SMB1 NEGOTIATE answered, SMB1 commands)",
     "smb1-offered": "a client opened with an SMB1 multi-protocol NEGOTIATE (answered with SMB2)",
     "smb-stream-gaps": "the SMB framer lost message boundaries (gaps, snaplen cuts, resyncs)",
+    "timestamps-outlying": (
+        "frames stamped a day or more of silence away from the rest of the capture: left out of "
+        "rates and timelines"
+    ),
 }
 
 

@@ -81,6 +81,32 @@ def capture_section(con) -> dict[str, Any]:
         "decode_status": {
             r["decode_status"]: r["frames"] for r in q.run(con, "capture_decode_status")
         },
+        **timestamps_section(con),
+    }
+
+
+def timestamps_section(con) -> dict[str, Any]:
+    """``timestamps`` (missing, out of order, outlying) and ``analysis_window``: the stretch of
+    time the rate and timeline diagnostics measure, outlying frames left out."""
+    t = q.run(con, "capture_timestamps")[0]
+    return {
+        "timestamps": {
+            "missing": t["missing"],
+            "missing_first_frame": t["missing_first_frame"],
+            "out_of_order": t["out_of_order"],
+            "out_of_order_first_frame": t["out_of_order_first_frame"],
+            "outlying": t["outlying"],
+            "outlying_first_frame": t["outlying_first_frame"],
+            "outlying_first_time": iso_ns(t["outlying_first_ns"]),
+            "outlying_frames": t["outlying_frame_numbers"],
+        },
+        "analysis_window": {
+            "start": iso_ns(t["window_start_ns"]),
+            "end": iso_ns(t["window_end_ns"]),
+            "duration_s": round(float(t["window_duration_s"]), 9),
+            "frames": t["window_frames"],
+            "outlying_gap_s": t["outlying_gap_s"],
+        },
     }
 
 

@@ -186,6 +186,29 @@ def _rdma_lines(report: dict[str, Any], max_rows: int) -> list[str]:
     return out
 
 
+def _timestamp_lines(cap: dict[str, Any]) -> list[str]:
+    """The timestamp troubles and the analysis window, when there is something to say."""
+    ts, win = cap.get("timestamps") or {}, cap.get("analysis_window") or {}
+    out = []
+    if ts.get("outlying"):
+        out.append(
+            f"  {ts['outlying']} frame(s) stamped far outside the rest (first: frame "
+            f"{ts['outlying_first_frame']} at {ts['outlying_first_time']}); rates are measured "
+            f"over {win['start']} to {win['end']} ({win['duration_s']:.3f} s)"
+        )
+    if ts.get("out_of_order"):
+        out.append(
+            f"  {ts['out_of_order']} frame(s) stamped earlier than the frame before them "
+            f"(first: frame {ts['out_of_order_first_frame']})"
+        )
+    if ts.get("missing"):
+        out.append(
+            f"  {ts['missing']} frame(s) without a usable timestamp (first: frame "
+            f"{ts['missing_first_frame']}), left out of every rate and timeline"
+        )
+    return out
+
+
 def render(report: dict[str, Any], max_rows: int = 20) -> str:
     out: list[str] = []
     cap = report["capture"]
@@ -204,6 +227,7 @@ def render(report: dict[str, Any], max_rows: int = 20) -> str:
         f"{_human_bytes(cap['captured_bytes'])} captured, {cap['duration_s']:.3f} s"
     )
     out.append(f"  from {cap['start']} to {cap['end']}")
+    out += _timestamp_lines(cap)
     links = ", ".join(f"{lt['name']} ({lt['frames']})" for lt in cap["link_types"])
     out.append(f"  link types: {links or '-'}")
     if cap["truncated_frames"]:

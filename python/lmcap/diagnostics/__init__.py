@@ -87,6 +87,7 @@ def all_diagnostics() -> list[Callable[[Context], None]]:
         rdma,
         smb,
         throughput,
+        timestamps,
     )
 
     return [
@@ -100,4 +101,5 @@ def all_diagnostics() -> list[Callable[[Context], None]]:
         nlb.run,
         flooding.run,
         arp.run,
+        timestamps.run,
     ]

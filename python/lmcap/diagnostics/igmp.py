@@ -12,8 +12,9 @@ Fills ``report["igmp"]``:
   stretches without a query longer than the query interval (query ``igmp_query_gaps``).
 
 `igmp-no-querier` (warning) fires per VLAN when there are membership reports or leaves and no
-query for longer than ``Params.igmp_query_interval_s``: between capture start, each query and
-capture end, a stretch longer than the interval that holds reports or leaves. A capture no
+query for longer than ``Params.igmp_query_interval_s``: between the start of the analysis window
+(``capture.analysis_window``: outlying timestamps left out), each query and the window's end,
+a stretch longer than the interval that holds reports or leaves. A capture no
 longer than the interval that holds reports and no query at all cannot tell a missing querier
 from one that has not spoken yet: no finding, ``querier_check.verdict`` is ``inconclusive``.
 """
@@ -129,7 +130,8 @@ def run(ctx) -> None:
 
     interval = float(ctx.params.igmp_query_interval_s)
     membership = sum(m["messages"] for m in messages if m["msg_type"] != 0x11)
-    duration = float(ctx.report["capture"].get("duration_s") or 0.0)
+    # the analysis window: a frame stamped years away must not make a short capture look long
+    duration = float(ctx.report["capture"]["analysis_window"]["duration_s"])
     gaps = ctx.run("igmp_query_gaps") if membership else []
     check: dict[str, Any] = {
         "query_interval_s": interval,

@@ -1,16 +1,17 @@
--- answers: Per VLAN, the stretches of the capture longer than the IGMP query interval with membership reports or leaves and no query at all (capture start, each query and capture end bound the stretches).
--- reads: packets, igmp_records
+-- answers: Per VLAN, the stretches of the capture longer than the IGMP query interval with membership reports or leaves and no query at all (the start of the analysis window, each query and its end bound the stretches; frames stamped outside the window are left out).
+-- reads: igmp_records, analysis_window
 -- params: igmp_query_interval_s
 -- columns: vlan, gap_start_ns, gap_end_ns, gap_s, starts_at_query, ends_at_query, reports, leaves, hosts, groups, first_frame, last_frame
 WITH bounds AS (
-    SELECT min(epoch_ns("timestamp")) AS t0, max(epoch_ns("timestamp")) AS t1 FROM packets
+    SELECT start_ns AS t0, end_ns AS t1 FROM analysis_window
 ),
 vlans AS (
     SELECT DISTINCT vlan_id FROM igmp_records WHERE action IN ('join', 'leave', 'block', 'other')
 ),
 marks AS (
     SELECT vlan_id, epoch_ns("timestamp") AS t, true AS is_query
-    FROM igmp_records WHERE action = 'query' AND "timestamp" IS NOT NULL
+    FROM igmp_records, bounds
+    WHERE action = 'query' AND epoch_ns("timestamp") BETWEEN t0 AND t1
     UNION ALL
     SELECT vlan_id, t0, false FROM vlans, bounds
     UNION ALL

@@ -1,11 +1,12 @@
 -- answers: Throughput on the wire per host pair, per NIC (source MAC) and per VLAN, bucketed at $bucket_ns: bytes, mean and peak bits/s, and utilization of the link.
--- reads: packets
+-- reads: packets, analysis_window (frames stamped outside it are left out)
 -- params: bucket_ns, link_speed_bps
 -- columns: grouping, key, bytes, buckets, mean_bps, peak_bps, utilization
 WITH pk AS (
     SELECT epoch_ns(timestamp) // $bucket_ns AS bucket, wire_len,
            src_ip || ' -> ' || dst_ip AS host_pair, src_mac, coalesce(vlan_id::VARCHAR, 'untagged') AS vlan
-    FROM packets WHERE timestamp IS NOT NULL
+    FROM packets p
+    JOIN analysis_window w ON epoch_ns(p.timestamp) BETWEEN w.start_ns AND w.end_ns
 ),
 keyed AS (
     SELECT 'host_pair' AS grouping, host_pair AS key, bucket, wire_len FROM pk WHERE host_pair IS NOT NULL
