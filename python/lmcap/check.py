@@ -478,7 +478,8 @@ class Result:
     value: Any = None
     #: Why it failed, first few: finding summaries, offending rows or values.
     evidence: list[str] = field(default_factory=list)
-    #: Baseline comparison, when one was asked for: text and whether it held.
+    #: With ``--baseline``: the baseline's value, the change and the tolerance (a regression
+    #: also clears ``passed`` and adds evidence).
     baseline: str = ""
     seconds: float = 0.0
 
@@ -820,7 +821,8 @@ def compare_baseline(
         before = select(baseline, rule.steps, empty_ok=_empty_ok(rule))
     except PathMiss as e:
         result.passed = False
-        result.baseline = f"baseline {baseline_path}: no value ({e})"
+        result.baseline = f"baseline {baseline_path} has no value here"
+        result.evidence.append(f"in the baseline {baseline_path}: {e}")
         return
     amount, relative = _tolerance(rule)
     tolerance_text = rule.spec.get("tolerance", DEFAULT_TOLERANCE)
