@@ -20,6 +20,8 @@ pub enum ErrorKind {
     CutShort(String),
     /// The compressed stream is corrupt.
     Decompress(String),
+    /// The file changed while it was being read (it shrank: truncated or rewritten).
+    FileChanged(String),
 }
 
 /// A capture file that stopped being readable at `offset` (bytes from the start of the
@@ -41,6 +43,7 @@ impl ErrorKind {
             ErrorKind::BadLength(_) => "bad_length",
             ErrorKind::CutShort(_) => "cut_short",
             ErrorKind::Decompress(_) => "decompress_error",
+            ErrorKind::FileChanged(_) => "file_changed",
         }
     }
 }
@@ -58,6 +61,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::BadLength(m) => write!(f, "bad length: {m}"),
             ErrorKind::CutShort(m) => write!(f, "file cut short: {m}"),
             ErrorKind::Decompress(m) => write!(f, "decompression failed: {m}"),
+            ErrorKind::FileChanged(m) => write!(f, "file changed: {m}"),
         }
     }
 }

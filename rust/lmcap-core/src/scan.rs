@@ -18,9 +18,11 @@
 //! [`CHUNKS_PER_WORKER`] chunks per worker are framed and not yet handed out, so memory stays
 //! bounded however fast the workers are.
 //!
-//! Frames of mapped files are not copied for that (workers read them from the shared mapping);
-//! frames of streams (gzip, zstd, stdin) are copied once into their chunk, since the stream
-//! buffer moves on.
+//! Frames of plain files are not copied for that (workers read them from the shared read window
+//! they are in); frames of streams (gzip, zstd, stdin) are copied once into their chunk, since
+//! the stream buffer moves on. A chunk ends at [`DEFAULT_BATCH_ROWS`] frames or
+//! [`CHUNK_MAX_BYTES`] of frame bytes, whichever comes first, so that jumbo frames do not make
+//! chunks (and the windows they hold) hundreds of MB large.
 
 use std::any::Any;
 use std::cmp::Reverse;
@@ -29,10 +31,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use arrow_array::RecordBatch;
-use memmap2::Mmap;
-
 use crate::capture::file::FrameBytes;
+use crate::capture::source::Window;
 use crate::capture::{FileInfo, FileReader};
 use crate::decode::{decode_into, Decoded};
 use crate::error::CaptureError;
@@ -40,10 +40,15 @@ use crate::flows::{FlowFrame, FlowTracker};
 use crate::stream::{self, framer::At, StreamFrame, StreamTracker};
 use crate::tables::builders::{capture_files_batch, EventsBuilder, FrameMeta, PacketsBuilder};
 use crate::tables::rdma::RdmaRows;
+use arrow_array::RecordBatch;
 
 /// Rows per `packets` batch: big enough to amortise per-batch costs across the FFI boundary,
 /// small enough that a batch of small frames stays around 10 MB.
 pub const DEFAULT_BATCH_ROWS: usize = 65_536;
+
+/// Frame bytes per chunk at most (a chunk still holds one frame, however large): 65,536 frames
+/// of 1,514 bytes would be 99 MB and of 9,014 bytes 590 MB, held by every chunk in flight.
+pub const CHUNK_MAX_BYTES: usize = 32 << 20;
 
 /// One step of a scan: a `packets` batch and the event rows of the same frames.
 pub struct ScanBatch {
@@ -64,9 +69,9 @@ pub fn default_threads() -> usize {
 
 /// Where one frame's bytes are, for a decode worker.
 enum JobBytes {
-    /// `maps[map]`, bytes `start..start + len`.
-    Mapped {
-        map: usize,
+    /// `windows[window]`, bytes `start..start + len`.
+    Shared {
+        window: usize,
         start: usize,
         len: usize,
     },
@@ -78,14 +83,22 @@ enum JobBytes {
 #[derive(Default)]
 struct Chunk {
     jobs: Vec<(FrameMeta, JobBytes)>,
-    maps: Vec<Arc<Mmap>>,
+    windows: Vec<Window>,
     owned: Vec<u8>,
+    /// Frame bytes in `jobs`.
+    frame_bytes: usize,
 }
 
 impl Chunk {
+    /// No further frame fits: the row or the byte budget is spent.
+    #[inline]
+    fn full(&self, batch_rows: usize) -> bool {
+        self.jobs.len() >= batch_rows || self.frame_bytes >= CHUNK_MAX_BYTES
+    }
+
     fn bytes(&self, job: &JobBytes) -> &[u8] {
         match *job {
-            JobBytes::Mapped { map, start, len } => &self.maps[map][start..start + len],
+            JobBytes::Shared { window, start, len } => &self.windows[window][start..start + len],
             JobBytes::Owned { start, len } => &self.owned[start..start + len],
         }
     }
@@ -201,7 +214,7 @@ impl Framer {
             jobs: Vec::with_capacity(self.batch_rows.min(DEFAULT_BATCH_ROWS)),
             ..Chunk::default()
         };
-        while chunk.jobs.len() < self.batch_rows {
+        while !chunk.full(self.batch_rows) {
             let Some(Reverse((_, i))) = self.heap.pop() else {
                 break;
             };
@@ -209,7 +222,7 @@ impl Framer {
             // With one file (the usual case) drain it without going through the heap per frame.
             loop {
                 self.take_pending(i, &mut chunk);
-                if chunk.jobs.len() >= self.batch_rows {
+                if chunk.full(self.batch_rows) {
                     self.push(i);
                     break;
                 }
@@ -240,16 +253,18 @@ impl Framer {
             wire_len: r.wire_len,
         };
         let job = match reader.frame_location() {
-            FrameBytes::Mapped { map, start, len } => {
-                let index = match chunk.maps.iter().position(|m| Arc::ptr_eq(m, map)) {
+            FrameBytes::Shared { window, start, len } => {
+                // Searched from the end: a file's frames come in order, so its window is the
+                // last one it added (a handful of windows per chunk, one per merged file).
+                let index = match chunk.windows.iter().rposition(|w| Arc::ptr_eq(w, window)) {
                     Some(index) => index,
                     None => {
-                        chunk.maps.push(map.clone());
-                        chunk.maps.len() - 1
+                        chunk.windows.push(window.clone());
+                        chunk.windows.len() - 1
                     }
                 };
-                JobBytes::Mapped {
-                    map: index,
+                JobBytes::Shared {
+                    window: index,
                     start,
                     len,
                 }
@@ -263,6 +278,7 @@ impl Framer {
                 }
             }
         };
+        chunk.frame_bytes += r.cap_len as usize;
         chunk.jobs.push((meta, job));
         reader.advance();
         self.next_frame += 1;

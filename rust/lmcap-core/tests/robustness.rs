@@ -309,7 +309,7 @@ fn parallel_decoding_gives_the_same_tables_as_one_thread() {
     let three = all_batches(Scanner::open(std::slice::from_ref(&path), 100).with_threads(3));
     assert!(one.len() > 10, "the capture should span many batches");
     assert_eq!(one, three);
-    // The same through the stream path (frames copied into chunks instead of shared mappings).
+    // The same through the stream path (frames copied into chunks instead of shared windows).
     let bytes = std::fs::read(&path).unwrap();
     let reader = FileReader::from_reader(0, &path, Box::new(Cursor::new(bytes)));
     let streamed = all_batches(Scanner::from_readers(vec![reader], 100).with_threads(2));
@@ -317,7 +317,7 @@ fn parallel_decoding_gives_the_same_tables_as_one_thread() {
 }
 
 /// Everything a reader hands out for one capture: each record's fields and bytes, then the
-/// file's summary and error. Mapped files take the one-step framing paths; streams never do.
+/// file's summary and error. Plain files take the one-step framing paths; streams never do.
 fn read_all(mut reader: FileReader) -> (Vec<String>, String) {
     let mut records = Vec::new();
     while let Some(&r) = reader.peek() {
@@ -350,15 +350,15 @@ fn read_all(mut reader: FileReader) -> (Vec<String>, String) {
 }
 
 #[test]
-fn mapped_files_frame_exactly_as_streams() {
-    // The fast framing paths for mapped pcap and pcapng must give the same records, the same
+fn file_windows_frame_exactly_as_streams() {
+    // The fast framing paths for pcap and pcapng in a file window must give the same records, the same
     // error at the same offset and the same file summary as the general path, also on cut and
     // bit-flipped files (lying lengths, unknown interfaces, blocks past the end).
-    let dir = std::env::temp_dir().join(format!("lmcap-mapped-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("lmcap-windowed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let tmp = dir.join("capture");
     let mut rng = Lcg(0x5eed);
-    let check = |bytes: &[u8], what: &str| same_mapped_and_streamed(&tmp, bytes, what);
+    let check = |bytes: &[u8], what: &str| same_windowed_and_streamed(&tmp, bytes, what);
     for path in capture_files() {
         if path.extension().is_some_and(|x| x == "gz" || x == "zst") {
             continue;
@@ -385,15 +385,18 @@ fn mapped_files_frame_exactly_as_streams() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-fn same_mapped_and_streamed(tmp: &Path, bytes: &[u8], what: &str) {
+fn same_windowed_and_streamed(tmp: &Path, bytes: &[u8], what: &str) {
     std::fs::write(tmp, bytes).unwrap();
-    let mapped = read_all(FileReader::open(0, tmp));
+    let windowed = read_all(FileReader::open(0, tmp));
     let stream = read_all(FileReader::from_reader(
         0,
         tmp,
         Box::new(Cursor::new(bytes.to_vec())),
     ));
-    assert!(mapped == stream, "{what}: mapped and stream reads differ");
+    assert!(
+        windowed == stream,
+        "{what}: windowed and stream reads differ"
+    );
 }
 
 /// One pcapng block: type, total length, body padded to 4 bytes, total length again.
@@ -417,7 +420,7 @@ fn block(big_endian: bool, block_type: u32, body: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn mapped_pcapng_blocks_frame_exactly_as_streams() {
+fn windowed_pcapng_blocks_frame_exactly_as_streams() {
     // The captures hold few Simple Packet Blocks, options or big-endian sections: a file made
     // of them, checked whole, cut at every byte and with each byte's bits flipped in turn.
     let mut file = Vec::new();
@@ -495,16 +498,126 @@ fn mapped_pcapng_blocks_frame_exactly_as_streams() {
     let dir = std::env::temp_dir().join(format!("lmcap-blocks-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let tmp = dir.join("capture.pcapng");
-    same_mapped_and_streamed(&tmp, &file, "whole");
+    same_windowed_and_streamed(&tmp, &file, "whole");
     let (records, summary) = read_all(FileReader::open(0, &tmp));
     assert_eq!(records.len(), 12, "{summary}");
     for cut in 0..file.len() {
-        same_mapped_and_streamed(&tmp, &file[..cut], &format!("cut at {cut}"));
+        same_windowed_and_streamed(&tmp, &file[..cut], &format!("cut at {cut}"));
     }
     for i in 0..file.len() {
         let mut copy = file.clone();
         copy[i] ^= 1 << (i % 8);
-        same_mapped_and_streamed(&tmp, &copy, &format!("bit flipped at {i}"));
+        same_windowed_and_streamed(&tmp, &copy, &format!("bit flipped at {i}"));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A classic pcap (microseconds, Ethernet) of `sizes.len()` records whose captured lengths are
+/// `sizes`; returns the file and the offset where each record ends.
+fn pcap_of_sizes(sizes: &[u32]) -> (Vec<u8>, Vec<usize>) {
+    let mut file = Vec::new();
+    for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 262_144, 1] {
+        file.extend(v.to_le_bytes());
+    }
+    let mut ends = Vec::new();
+    for (i, &len) in sizes.iter().enumerate() {
+        for v in [
+            1_700_000_000u32 + i as u32 / 1000,
+            i as u32 % 1_000_000,
+            len,
+            len,
+        ] {
+            file.extend(v.to_le_bytes());
+        }
+        file.extend((0..len).map(|b| (b as usize ^ i) as u8));
+        ends.push(file.len());
+    }
+    (file, ends)
+}
+
+/// Records of many sizes (1 byte to 70 KB) filling 20 MB: records straddle the reader's
+/// 8 MiB read windows at many different places.
+fn straddling_sizes() -> Vec<u32> {
+    let mut rng = Lcg(0xb0a7);
+    let mut sizes = Vec::new();
+    let mut total = 0usize;
+    while total < 20 << 20 {
+        let len = match rng.next() % 10 {
+            0 => 1 + (rng.next() % 70_000) as u32,
+            1..=3 => 9014,
+            _ => 60 + (rng.next() % 1455) as u32,
+        };
+        total += 16 + len as usize;
+        sizes.push(len);
+    }
+    sizes
+}
+
+#[test]
+fn records_straddling_read_windows_frame_exactly_as_streams() {
+    let (file, ends) = pcap_of_sizes(&straddling_sizes());
+    let dir = std::env::temp_dir().join(format!("lmcap-straddle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = dir.join("capture.pcap");
+    same_windowed_and_streamed(&tmp, &file, "20 MB pcap");
+    let (records, _) = read_all(FileReader::open(0, &tmp));
+    assert_eq!(records.len(), ends.len());
+    // And through the scanner with parallel workers: every frame once, in order, the same
+    // tables as the stream path (frames copied into chunks).
+    let windowed = all_batches(Scanner::open(std::slice::from_ref(&tmp), 1000).with_threads(2));
+    let reader = FileReader::from_reader(0, &tmp, Box::new(Cursor::new(file.clone())));
+    let streamed = all_batches(Scanner::from_readers(vec![reader], 1000).with_threads(2));
+    assert_eq!(windowed, streamed);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_file_that_shrinks_while_read_stops_with_file_changed_and_keeps_what_was_read() {
+    // A ring-buffer file rewritten or a capture truncated by another process while lmcap reads
+    // it (with a memory map this was SIGBUS, which killed the Python interpreter).
+    let (file, ends) = pcap_of_sizes(&straddling_sizes());
+    let dir = std::env::temp_dir().join(format!("lmcap-shrink-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = dir.join("capture.pcap");
+    // Cut inside a record far past the first window, and exactly at a record boundary: a cut
+    // at a boundary would otherwise look like a normal end of file.
+    let boundary = *ends.iter().find(|&&e| e > 12 << 20).unwrap();
+    for (what, cut) in [
+        ("inside a record", 1 << 20),
+        ("at a record boundary", boundary),
+    ] {
+        std::fs::write(&tmp, &file).unwrap();
+        let mut reader = FileReader::open(0, &tmp);
+        assert!(reader.peek().is_some(), "{what}: the first record reads");
+        // The first read window is in memory now; the file shrinks under the reader.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&tmp)
+            .unwrap()
+            .set_len(cut as u64)
+            .unwrap();
+        let mut frames = 0usize;
+        while reader.peek().is_some() {
+            reader.advance();
+            frames += 1;
+        }
+        let error = reader
+            .info
+            .error
+            .clone()
+            .expect("a shrunk file is an error");
+        assert_eq!(error.kind.name(), "file_changed", "{what}: {error}");
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("{} bytes when opened", file.len())),
+            "{message}"
+        );
+        assert!(message.contains(&format!("{cut} now")), "{message}");
+        // Every record handed out was read whole before the cut reached the reader, and the
+        // error's offset is where the next record starts.
+        assert!(frames > 0 && frames < ends.len(), "{what}: {frames} frames");
+        assert_eq!(error.offset as usize, ends[frames - 1], "{what}");
+        assert_eq!(reader.info.packets as usize, frames);
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

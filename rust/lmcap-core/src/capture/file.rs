@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::pcap::{self, PcapHeader, GLOBAL_HEADER_LEN};
 use super::pcapng::{self, Interface};
-use super::source::{ByteSource, MappedSource, StreamSource, MAX_RECORD_BYTES};
+use super::source::{ByteSource, FileSource, StreamSource, Window, MAX_RECORD_BYTES};
 use crate::error::{CaptureError, ErrorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +64,9 @@ pub struct FileInfo {
 
 /// The bytes of a framed record.
 pub enum FrameBytes<'a> {
-    Mapped {
-        map: &'a std::sync::Arc<memmap2::Mmap>,
+    /// Bytes `start..start + len` of a file window that other threads may share.
+    Shared {
+        window: &'a Window,
         start: usize,
         len: usize,
     },
@@ -213,7 +214,7 @@ impl FileReader {
         *compression = compression_of(&magic);
         file.seek(SeekFrom::Start(0))?;
         if *compression == Compression::None && file.metadata()?.is_file() {
-            return Ok(ByteSource::Mapped(MappedSource::open(&file)?));
+            return Ok(ByteSource::File(FileSource::open(file)?));
         }
         Ok(ByteSource::Stream(StreamSource::new(decompressor(
             *compression,
@@ -223,9 +224,18 @@ impl FileReader {
 
     fn fail(&mut self, kind: ErrorKind) {
         let offset = self.source.as_ref().map_or(0, |s| s.position());
-        let kind = match (kind, self.info.compression) {
-            (ErrorKind::Io(m), c) if c != Compression::None => ErrorKind::Decompress(m),
-            (k, _) => k,
+        let shrunk = self.source.as_ref().and_then(|s| s.shrunk());
+        let kind = match (kind, self.info.compression, shrunk) {
+            // Whatever stopped the reader, a file that shrank under it is the cause.
+            (_, _, Some(shrunk)) => ErrorKind::FileChanged(format!(
+                "the file shrank while being read (truncated or rewritten by another process?): \
+                 {} bytes when opened, {} now; reading met its end at byte {}",
+                shrunk.len_at_open,
+                shrunk.len_now.map_or("unknown".into(), |n| n.to_string()),
+                shrunk.ended_at
+            )),
+            (ErrorKind::Io(m), c, None) if c != Compression::None => ErrorKind::Decompress(m),
+            (k, _, None) => k,
         };
         self.info.error = Some(CaptureError {
             path: self.info.path.clone(),
@@ -240,7 +250,7 @@ impl FileReader {
     #[inline]
     pub fn peek(&mut self) -> Option<&RecordRef> {
         if self.pending.is_none() {
-            self.pending = match self.mapped_pcap_record() {
+            self.pending = match self.windowed_pcap_record() {
                 Some(r) => Some(r),
                 None => self.next_pcapng_or_any_record(),
             };
@@ -248,11 +258,11 @@ impl FileReader {
         self.pending.as_ref()
     }
 
-    /// Everything but a mapped pcap record. Kept out of line so that `peek`, with the pcap
+    /// Everything but a pcap record inside the file window. Kept out of line so that `peek`, with the pcap
     /// step in it, stays small enough to inline into the framer loop.
     #[inline(never)]
     fn next_pcapng_or_any_record(&mut self) -> Option<RecordRef> {
-        match self.mapped_pcapng_record() {
+        match self.windowed_pcapng_record() {
             Some(r) => Some(r),
             None => self.next_record_or_fail(),
         }
@@ -260,6 +270,14 @@ impl FileReader {
 
     fn next_record_or_fail(&mut self) -> Option<RecordRef> {
         match self.next_record() {
+            // A clean end at a record boundary, but before the length the file had when it was
+            // opened: frames were lost to a truncation, which must not pass for a normal end.
+            Ok(None) if self.source.as_ref().is_some_and(|s| s.shrunk().is_some()) => {
+                if self.info.error.is_none() {
+                    self.fail(ErrorKind::CutShort(String::new()));
+                }
+                None
+            }
             Ok(r) => r,
             Err(kind) => {
                 self.fail(kind);
@@ -268,19 +286,19 @@ impl FileReader {
         }
     }
 
-    /// The common case in one step: a classic pcap record that lies wholly inside a mapped
-    /// file. None sends the record through [`Self::next_record`], which also frames it and
+    /// The common case in one step: a classic pcap record that lies wholly inside the current
+    /// file window. None sends the record through [`Self::next_record`], which also frames it and
     /// reports whatever is wrong with it (a cut, a lying length).
     #[inline]
-    fn mapped_pcap_record(&self) -> Option<RecordRef> {
+    fn windowed_pcap_record(&self) -> Option<RecordRef> {
         let State::Pcap(h) = &self.state else {
             return None;
         };
-        let (map, pos) = self.source.as_ref()?.mapped()?;
+        let (window, pos) = self.source.as_ref()?.window()?;
         let hdr_len = h.record_header_len();
-        let (ts, cap_len, wire_len) = h.parse_record(map.get(pos..pos + hdr_len)?);
+        let (ts, cap_len, wire_len) = h.parse_record(window.get(pos..pos + hdr_len)?);
         let total = hdr_len + cap_len as usize;
-        if cap_len as usize > MAX_RECORD_BYTES || map.len() - pos < total {
+        if cap_len as usize > MAX_RECORD_BYTES || window.len() - pos < total {
             return None;
         }
         Some(RecordRef {
@@ -294,14 +312,14 @@ impl FileReader {
         })
     }
 
-    /// The same for pcapng: an Enhanced or Simple Packet Block that lies wholly inside a mapped
-    /// file, in a section whose interfaces are known. None sends the block through
+    /// The same for pcapng: an Enhanced or Simple Packet Block that lies wholly inside the
+    /// file window, in a section whose interfaces are known. None sends the block through
     /// [`Self::next_record`]: every other block type (section headers and interface
     /// descriptions, which change the state read here), a length that lies or runs past the
-    /// mapping, an unknown interface. That path also reports what is wrong, at the same offset.
+    /// window, an unknown interface. That path also reports what is wrong, at the same offset.
     /// The checks below are the general path's, so a block passing them frames identically.
     #[inline]
-    fn mapped_pcapng_record(&self) -> Option<RecordRef> {
+    fn windowed_pcapng_record(&self) -> Option<RecordRef> {
         let State::PcapNg {
             big_endian,
             interfaces,
@@ -315,8 +333,8 @@ impl FileReader {
             return None;
         }
         let be = *big_endian;
-        let (map, pos) = self.source.as_ref()?.mapped()?;
-        let rest = map.get(pos..)?;
+        let (window, pos) = self.source.as_ref()?.window()?;
+        let rest = window.get(pos..)?;
         // The longest fixed part read below (an EPB's 28 bytes), under one bounds check; the
         // fields are then read at constant offsets without further checks (pcap::read_u32 was
         // not inlined here and checked each field).
@@ -394,20 +412,20 @@ impl FileReader {
         }
     }
 
-    /// Where the pending record's frame bytes are: inside a file mapping (shareable with other
+    /// Where the pending record's frame bytes are: inside a file window (shareable with other
     /// threads without a copy) or in the stream buffer (valid until `advance`).
     pub fn frame_location(&mut self) -> FrameBytes<'_> {
         let r = self
             .pending
             .expect("frame_location without a pending record");
-        if self.source.as_ref().is_some_and(|s| s.mapped().is_some()) {
-            let (map, pos) = self
+        if self.source.as_ref().is_some_and(|s| s.window().is_some()) {
+            let (window, pos) = self
                 .source
                 .as_ref()
-                .and_then(|s| s.mapped())
+                .and_then(|s| s.window())
                 .expect("checked above");
-            return FrameBytes::Mapped {
-                map,
+            return FrameBytes::Shared {
+                window,
                 start: pos + r.data_start,
                 len: r.cap_len as usize,
             };

@@ -1,28 +1,44 @@
-//! Byte sources a capture is read from: a memory map for plain files (zero copy: frame slices
-//! point into the page cache) and a bounded, compacting buffer for streams (stdin, gzip, zstd).
+//! Byte sources a capture is read from: shared read windows for plain files (frames are handed
+//! to decode threads as slices of a window, without a copy per frame) and a bounded, compacting
+//! buffer for streams (stdin, gzip, zstd).
 //!
 //! Both hand out the bytes at the read position through [`ByteSource::fill`] and move on with
 //! [`ByteSource::consume`]; a reader never holds more than one record of look-ahead, so memory
 //! stays flat however large the capture is.
+//!
+//! Plain files are read with `read(2)` into windows, not memory-mapped: a mapped file that
+//! another process truncates while we read it (a ring-buffer file rewritten, `tcpdump -w`
+//! restarted on the same name, a copy still in progress) raises SIGBUS on the next access to a
+//! page past the new end, and SIGBUS kills the Python interpreter that hosts lmcap. A read past
+//! the end simply returns fewer bytes, which the reader reports as an error naming the file and
+//! the offset. The cost is one copy of each byte from the page cache, measured in
+//! docs/performance.md.
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::sync::Arc;
-
-use memmap2::{Mmap, UncheckedAdvice};
 
 /// The largest single record or block a reader accepts. Real frames stop at 256 KiB (BIG TCP
 /// super-segments); anything past this is a lying length field, and refusing it keeps a stream
 /// buffer from growing without bound.
 pub const MAX_RECORD_BYTES: usize = 16 << 20;
 
-/// After this many bytes of a mapped file have been consumed, tell the kernel we are done with
-/// them so resident memory stays flat on captures larger than RAM (the pages stay in the page
-/// cache; only our mapping lets go of them).
-const RELEASE_EVERY: usize = 64 << 20;
+/// Bytes read from a plain file per `read` window: large enough that the syscall cost is lost in
+/// the copy, small enough that the windows still referenced by chunks in flight stay a few tens
+/// of MB.
+const WINDOW_BYTES: usize = 8 << 20;
+
+/// Windows kept for reuse once no chunk refers to them any more: a fresh 8 MiB allocation costs
+/// a page fault on every page, a reused one does not (jumbo frames, 2 threads: 2.2 GB/s with 4
+/// spares, 3.3 GB/s with 32). Chunks in flight hold up to ~20 windows; the pool holds those
+/// and a few free ones, never more than this many.
+const SPARE_WINDOWS: usize = 32;
+
+/// A run of a file's bytes, shared by the reader and the decode threads that read frames in it.
+pub type Window = Arc<Vec<u8>>;
 
 pub enum ByteSource {
-    Mapped(MappedSource),
+    File(FileSource),
     Stream(StreamSource),
 }
 
@@ -31,7 +47,7 @@ impl ByteSource {
     #[inline]
     pub fn fill(&mut self, n: usize) -> io::Result<&[u8]> {
         match self {
-            ByteSource::Mapped(m) => Ok(m.fill(n)),
+            ByteSource::File(f) => f.fill(n),
             ByteSource::Stream(s) => s.fill(n),
         }
     }
@@ -39,7 +55,7 @@ impl ByteSource {
     #[inline]
     pub fn consume(&mut self, n: usize) {
         match self {
-            ByteSource::Mapped(m) => m.consume(n),
+            ByteSource::File(f) => f.consume(n),
             ByteSource::Stream(s) => s.consume(n),
         }
     }
@@ -48,90 +64,134 @@ impl ByteSource {
     #[inline]
     pub fn position(&self) -> u64 {
         match self {
-            ByteSource::Mapped(m) => m.pos as u64,
+            ByteSource::File(f) => f.base + f.pos as u64,
             ByteSource::Stream(s) => s.position,
         }
     }
 
-    /// The mapping and the read position, for readers that hand frames to other threads
-    /// without copying them.
-    pub fn mapped(&self) -> Option<(&Arc<Mmap>, usize)> {
+    /// The current window and the read position in it, for readers that hand frames to other
+    /// threads without copying them.
+    #[inline]
+    pub fn window(&self) -> Option<(&Window, usize)> {
         match self {
-            ByteSource::Mapped(m) => m.map.as_ref().map(|map| (map, m.pos)),
+            ByteSource::File(f) => Some((&f.window, f.pos)),
             ByteSource::Stream(_) => None,
         }
     }
 
-    /// Total size when known up front (mapped files).
-    pub fn len_hint(&self) -> Option<u64> {
+    /// When the file ended before the length it had when it was opened: the file was truncated
+    /// or rewritten while being read.
+    pub fn shrunk(&self) -> Option<Shrunk> {
         match self {
-            ByteSource::Mapped(m) => Some(m.bytes().len() as u64),
+            ByteSource::File(f) => f.shrunk,
             ByteSource::Stream(_) => None,
         }
     }
 }
 
-pub struct MappedSource {
-    map: Option<Arc<Mmap>>,
+/// A plain file read window by window.
+pub struct FileSource {
+    file: File,
+    /// The file's bytes from offset `base`; the file's read cursor is at `base + window.len()`.
+    window: Window,
+    base: u64,
+    /// Read position inside `window`.
     pos: usize,
-    released: usize,
+    /// The file returned end-of-file: nothing follows `window`.
+    eof: bool,
+    len_at_open: u64,
+    shrunk: Option<Shrunk>,
+    spare: Vec<Window>,
 }
 
-impl MappedSource {
-    pub fn open(file: &File) -> io::Result<Self> {
-        let len = file.metadata()?.len();
-        // mmap of an empty file fails on Linux; an empty capture is simply zero bytes.
-        let map = if len == 0 {
-            None
-        } else {
-            // SAFETY: the map is read-only. A capture rewritten by another process while we read
-            // it could change under us; that is the usual mmap caveat and the same as libpcap's.
-            let map = unsafe { Mmap::map(file)? };
-            #[cfg(unix)]
-            let _ = map.advise(memmap2::Advice::Sequential);
-            Some(Arc::new(map))
-        };
-        Ok(MappedSource {
-            map,
+/// A file that ended before the length it had when it was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shrunk {
+    pub len_at_open: u64,
+    /// Where reading met the end of the file.
+    pub ended_at: u64,
+    /// The file's length then (None if it could not be read).
+    pub len_now: Option<u64>,
+}
+
+impl FileSource {
+    pub fn open(file: File) -> io::Result<Self> {
+        let len_at_open = file.metadata()?.len();
+        Ok(FileSource {
+            file,
+            window: Arc::new(Vec::new()),
+            base: 0,
             pos: 0,
-            released: 0,
+            eof: false,
+            len_at_open,
+            shrunk: None,
+            spare: Vec::new(),
         })
     }
 
-    fn bytes(&self) -> &[u8] {
-        self.map.as_deref().map_or(&[], |m| &m[..])
+    #[inline]
+    fn fill(&mut self, n: usize) -> io::Result<&[u8]> {
+        if self.window.len() - self.pos < n && !self.eof {
+            self.next_window(n)?;
+        }
+        let end = self.pos.saturating_add(n).min(self.window.len());
+        Ok(&self.window[self.pos..end])
     }
 
-    #[inline]
-    fn fill(&mut self, n: usize) -> &[u8] {
-        let bytes = self.bytes();
-        let end = self.pos.saturating_add(n).min(bytes.len());
-        &bytes[self.pos..end]
+    /// Start a new window at the read position holding at least `n` bytes (unless the file ends
+    /// first): the unread tail of the current window is carried over, the rest read from the
+    /// file.
+    #[cold]
+    fn next_window(&mut self, n: usize) -> io::Result<()> {
+        let want = n.max(WINDOW_BYTES);
+        let mut next = self.spare_buffer(want);
+        next.extend_from_slice(&self.window[self.pos..]);
+        while next.len() < want {
+            let room = (want - next.len()) as u64;
+            match (&self.file).take(room).read_to_end(&mut next) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        self.base += self.pos as u64;
+        self.pos = 0;
+        let old = std::mem::replace(&mut self.window, Arc::new(next));
+        if self.spare.len() < SPARE_WINDOWS {
+            self.spare.push(old);
+        }
+        let end = self.base + self.window.len() as u64;
+        if self.eof && end < self.len_at_open {
+            self.shrunk = Some(Shrunk {
+                len_at_open: self.len_at_open,
+                ended_at: end,
+                len_now: self.file.metadata().ok().map(|m| m.len()),
+            });
+        }
+        Ok(())
+    }
+
+    /// An empty buffer with room for `want` bytes: a spare window no chunk refers to any more
+    /// when there is one, else a new allocation.
+    fn spare_buffer(&mut self, want: usize) -> Vec<u8> {
+        if let Some(i) = self.spare.iter().position(|w| Arc::strong_count(w) == 1) {
+            let w = self.spare.swap_remove(i);
+            if let Ok(mut v) = Arc::try_unwrap(w) {
+                v.clear();
+                v.reserve(want);
+                return v;
+            }
+        }
+        Vec::with_capacity(want)
     }
 
     #[inline]
     fn consume(&mut self, n: usize) {
-        self.pos = (self.pos + n).min(self.bytes().len());
-        if self.pos - self.released >= RELEASE_EVERY {
-            self.release();
-        }
-    }
-
-    fn release(&mut self) {
-        let page = 4096;
-        let upto = self.pos / page * page;
-        if let Some(map) = &self.map {
-            if upto > self.released {
-                // SAFETY: the mapping stays valid. For a read-only private file mapping,
-                // DONTNEED only drops the resident pages from our view; a later access (a
-                // decode worker still reading a frame behind the read position) faults them
-                // back in from the file with the same contents.
-                unsafe {
-                    let _ = map.unchecked_advise_range(UncheckedAdvice::DontNeed, 0, upto);
-                }
-            }
-        }
-        self.released = upto;
+        self.pos = (self.pos + n).min(self.window.len());
     }
 }
 
