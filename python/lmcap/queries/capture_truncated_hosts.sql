@@ -10,4 +10,4 @@ SELECT
 FROM packets
 WHERE truncated
 GROUP BY ALL
-ORDER BY frames DESC;
+ORDER BY frames DESC, first_frame;  -- ties in frame order: the same report every run

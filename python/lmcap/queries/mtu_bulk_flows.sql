@@ -25,4 +25,4 @@ SELECT b.vlan, b.src_ip, b.src_port, b.dst_ip, b.dst_port, b.segments, b.bytes,
 FROM bulk b
 LEFT JOIN mss m
   ON m.src_ip = b.dst_ip AND m.src_port = b.dst_port AND m.dst_ip = b.src_ip AND m.dst_port = b.src_port
-ORDER BY b.bytes DESC;
+ORDER BY b.bytes DESC, b.src_ip, b.src_port, b.dst_ip, b.dst_port, b.vlan NULLS FIRST;  -- ties broken: the same report every run

@@ -17,4 +17,4 @@ WHERE p.ip_proto = 6 AND p.payload_len > 0
        OR (p.ip_version = 4 AND p.ip_len IS NULL)
        OR p.payload_len > m.mss)
 GROUP BY ALL
-ORDER BY frames DESC;
+ORDER BY frames DESC, first_frame;  -- ties in frame order: the same report every run
