@@ -32,7 +32,6 @@ def main() -> None:
     for k in rp.SECTIONS:
         rep[k] = [] if k in ("findings", "vlans") else {}
     rep["capture"] = rp.capture_section(con)
-    rep["frame_sizes"] = rp.frame_sizes_section(con)
     rep["vlans"] = q.run(con, "vlan_summary")
     ctx = diagnostics.Context(con, rep, diagnostics.Params())
     run, stats = ctx.run, {}
@@ -44,7 +43,7 @@ def main() -> None:
         return rows
 
     ctx.run = timed  # type: ignore[method-assign]
-    for d in diagnostics.all_diagnostics():
+    for d in rp.DIAGNOSTICS:
         s = time.perf_counter()
         d(ctx)
         print(f"  {d.__module__:32} {time.perf_counter() - s:6.2f}s  peak rss {rss_mib():.0f} MiB")

@@ -24,7 +24,7 @@ from conftest import CAPTURES_DIR, PUBLIC_CORPUS, requires_tshark
 
 import lmcap
 from lmcap import queries
-from lmcap.report import iso_ns
+from lmcap.fmt import iso_ns
 
 EXAMPLE = PUBLIC_CORPUS / "pcapplusplus" / "pcapng-example.pcapng"
 DENSE_SQL = Path(__file__).parent / "sql" / "throughput_flow_stats_dense.sql"

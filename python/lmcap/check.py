@@ -26,7 +26,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from lmcap.exitcodes import EXIT_CAPTURE_ERROR, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from lmcap.findings import FINDING_IDS, SEVERITIES
@@ -1071,10 +1071,16 @@ def assert_capture(path, rules: RulesArg, *, baseline: str | None = None, params
 # the command
 
 
-def add_parser(sub) -> None:
-    """Register ``lmcap check`` on the CLI's subparsers."""
-    from lmcap.cli import _add_loading_options, parse_bucket, parse_link_speed
+def add_parser(
+    sub,
+    parse_link_speed: Callable[[str], int],
+    parse_bucket: Callable[[str], int],
+    add_loading_options: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """Register ``lmcap check`` on the CLI's subparsers.
 
+    The CLI hands over its option parsers (``--link-speed``, ``--bucket``, the loading options)
+    so both commands read them alike; this module does not import the CLI above it."""
     c = sub.add_parser(
         "check",
         help="check captures against a rules file (for CI pipelines)",
@@ -1113,7 +1119,7 @@ def add_parser(sub) -> None:
         metavar="DURATION",
         help="throughput bucket: 1s (default) down to 1ms",
     )
-    _add_loading_options(c)
+    add_loading_options(c)
     c.set_defaults(func=cmd_check)
 
 

@@ -402,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from lmcap import check  # `lmcap check`: rules for CI pipelines (docs/check.md)
 
-    check.add_parser(sub)
+    check.add_parser(sub, parse_link_speed, parse_bucket, _add_loading_options)
     return p
 
 

@@ -1,15 +1,37 @@
 """The ``lmcap analyze`` report: a dict whose shape is the contract documented in
 docs/report.md. Every figure comes from a query in ``lmcap/queries``, so each count can be
 reproduced with ``lmcap sql FILE --query NAME``.
+
+The report is built in one direction: the tables are loaded (:func:`lmcap.connect`), this
+module writes the sections that are plain facts of the capture (``capture``, ``vlans``), then
+each diagnostic of :data:`DIAGNOSTICS` writes its own section(s) and applies its rules
+(findings), and :func:`lmcap.findings.fold` orders the findings. Each section has one writer;
+the renderers (``lmcap.textreport``) only read the finished dict.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
-from lmcap import __version__
 from lmcap import queries as q
+from lmcap._core import __version__  # not `from lmcap`: lmcap.analyze imports this module
+from lmcap.diagnostics import (
+    Context,
+    Params,
+    arp,
+    flooding,
+    fragmentation,
+    icmp,
+    igmp,
+    mtu,
+    nlb,
+    rdma,
+    smb,
+    throughput,
+    timestamps,
+)
+from lmcap.findings import fold
+from lmcap.fmt import iso_ns
 
 #: Top-level keys, in order. Present in every report, empty when nothing applies.
 SECTIONS = (
@@ -29,17 +51,22 @@ SECTIONS = (
     "findings",
 )
 
-SIZE_CLASSES = ("standard", "jumbo", "oversize")
-
-
-def iso_ns(ns: int | None) -> str | None:
-    """ISO 8601 UTC with nanoseconds, e.g. ``2026-11-26T11:49:42.123456789Z``."""
-    if ns is None:
-        return None
-    secs, frac = divmod(int(ns), 1_000_000_000)
-    return datetime.fromtimestamp(secs, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + (
-        f".{frac:09d}Z"
-    )
+#: The diagnostics, in the order they run; each writes the section(s) named in its docstring.
+#: A diagnostic may read a section written before it (nlb reads igmp's groups, timestamps
+#: reads the capture section), never one written after.
+DIAGNOSTICS: tuple[Callable[[Context], None], ...] = (
+    mtu.run,
+    fragmentation.run,
+    icmp.run,
+    throughput.run,
+    smb.run,
+    rdma.run,
+    igmp.run,
+    nlb.run,
+    flooding.run,
+    arp.run,
+    timestamps.run,
+)
 
 
 def _files(con) -> list[dict[str, Any]]:
@@ -110,29 +137,19 @@ def timestamps_section(con) -> dict[str, Any]:
     }
 
 
-def frame_sizes_section(con) -> dict[str, Any]:
-    classes = {c: {"frames": 0, "bytes": 0} for c in SIZE_CLASSES}
-    for r in q.run(con, "frame_size_classes"):
-        classes[r["class"]] = {"frames": r["frames"], "bytes": r["bytes"]}
-    return {"classes": classes, "hosts": q.run(con, "frame_size_hosts")}
-
-
 def build(con, params=None) -> dict[str, Any]:
     """The whole report for a connection made by :func:`lmcap.connect`.
 
     ``params`` is a :class:`lmcap.diagnostics.Params` (thresholds); defaults when None.
+    ``frame_sizes`` and the sections after ``vlans`` are written by their diagnostic.
     """
-    from lmcap import diagnostics
-    from lmcap.findings import fold
-
     report: dict[str, Any] = {"lmcap_version": __version__}
     for key in SECTIONS:
         report[key] = [] if key in ("findings", "vlans") else {}
     report["capture"] = capture_section(con)
-    report["frame_sizes"] = frame_sizes_section(con)
     report["vlans"] = q.run(con, "vlan_summary")
-    ctx = diagnostics.Context(con, report, params or diagnostics.Params())
-    for diagnostic in diagnostics.all_diagnostics():
+    ctx = Context(con, report, params or Params())
+    for diagnostic in DIAGNOSTICS:
         diagnostic(ctx)
     report["findings"] = fold(report["findings"])
     return report

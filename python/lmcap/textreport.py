@@ -52,7 +52,7 @@ def _evidence_lines(ev: dict[str, Any], width: int = 100, max_items: int = 5) ->
 
 
 def _throughput_lines(report: dict[str, Any], max_rows: int) -> list[str]:
-    from lmcap.diagnostics.throughput import human_bps
+    from lmcap.fmt import human_bps
 
     t = report.get("throughput") or {}
     flows = t.get("flows") or []
@@ -88,7 +88,7 @@ def _throughput_lines(report: dict[str, Any], max_rows: int) -> list[str]:
 
 
 def _smb_lines(report: dict[str, Any], max_rows: int) -> list[str]:
-    from lmcap.diagnostics.throughput import human_bps
+    from lmcap.fmt import human_bps
 
     smb = report.get("smb") or {}
     if not smb.get("messages"):
@@ -142,7 +142,7 @@ def _smb_lines(report: dict[str, Any], max_rows: int) -> list[str]:
 
 
 def _rdma_lines(report: dict[str, Any], max_rows: int) -> list[str]:
-    from lmcap.diagnostics.throughput import human_bps
+    from lmcap.fmt import human_bps
 
     rdma = report.get("rdma") or {}
     if not rdma.get("transports"):

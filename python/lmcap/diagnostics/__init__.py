@@ -4,15 +4,18 @@ A diagnostic is a function ``run(ctx)``; ``ctx.report`` is the report being buil
 ``ctx.run(query_name)`` runs a query from ``lmcap/queries`` with the analysis parameters, and
 ``ctx.add(finding)`` records a finding. Thresholds live in :class:`Params` and are documented
 in docs/findings.md.
+
+This package's ``__init__`` is the floor the diagnostics stand on (:class:`Params`,
+:class:`Context`); it imports none of them. Which diagnostics run, and in which order, is
+decided by the report builder (:data:`lmcap.report.DIAGNOSTICS`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from lmcap import queries as q
-from lmcap.report import iso_ns
 
 
 @dataclass
@@ -61,45 +64,3 @@ class Context:
 
     def add(self, f: dict[str, Any]) -> None:
         self.report["findings"].append(f)
-
-
-def flow_text(src: Any, src_port: Any, dst: Any, dst_port: Any) -> str:
-    """``src:port -> dst:port``, ports left out when absent (ICMP, fragments)."""
-    sp = f":{src_port}" if src_port is not None else ""
-    dp = f":{dst_port}" if dst_port is not None else ""
-    return f"{src}{sp} -> {dst}{dp}"
-
-
-def when(ns: int | None) -> str | None:
-    """A timestamp (ns) as the report writes it."""
-    return iso_ns(ns)
-
-
-def all_diagnostics() -> list[Callable[[Context], None]]:
-    from lmcap.diagnostics import (
-        arp,
-        flooding,
-        fragmentation,
-        icmp,
-        igmp,
-        mtu,
-        nlb,
-        rdma,
-        smb,
-        throughput,
-        timestamps,
-    )
-
-    return [
-        mtu.run,
-        fragmentation.run,
-        icmp.run,
-        throughput.run,
-        smb.run,
-        rdma.run,
-        igmp.run,
-        nlb.run,
-        flooding.run,
-        arp.run,
-        timestamps.run,
-    ]

@@ -35,8 +35,8 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
-from lmcap.diagnostics import when
 from lmcap.findings import finding
+from lmcap.fmt import iso_ns
 
 #: A move and a move back closer together than this are a conflict, not two moves.
 MOVE_MIN_STAY_S = 10.0
@@ -57,7 +57,7 @@ def _by_kind(counts, hosts, timeline, key: str, bucket_s: int) -> dict[str, Any]
             if h[key]
         ],
         "bucket_s": bucket_s,
-        "timeline": [{"start": when(b["bucket_start_ns"]), "count": b[key]} for b in timeline],
+        "timeline": [{"start": iso_ns(b["bucket_start_ns"]), "count": b[key]} for b in timeline],
     }
 
 
@@ -68,8 +68,8 @@ def _claimant_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "mac": runs[0]["mac"],
         "vlan": runs[0]["vlan"],
-        "first_seen": when(min(r["start_ns"] for r in runs)),
-        "last_seen": when(max(r["end_ns"] for r in runs)),
+        "first_seen": iso_ns(min(r["start_ns"] for r in runs)),
+        "last_seen": iso_ns(max(r["end_ns"] for r in runs)),
         "first_frame": min(r["first_frame"] for r in runs),
         "last_frame": max(r["last_frame"] for r in runs),
         "claims": sum(r["claims"] for r in runs),
@@ -140,12 +140,12 @@ def _analyse_ip(ip: str, runs: list[dict[str, Any]]):
                 "to_mac": cur["mac"],
                 "from_vlan": prev["vlan"],
                 "to_vlan": cur["vlan"],
-                "at": when(cur["start_ns"]),
+                "at": iso_ns(cur["start_ns"]),
                 "frame": cur["first_frame"],
                 "announced_by": None
                 if cur["garp_frame"] is None
-                else {"frame": cur["garp_frame"], "time": when(cur["garp_ns"])},
-                "old_last_seen": when(prev["end_ns"]),
+                else {"frame": cur["garp_frame"], "time": iso_ns(cur["garp_ns"])},
+                "old_last_seen": iso_ns(prev["end_ns"]),
                 "old_last_frame": prev["last_frame"],
                 "silence_s": round((cur["start_ns"] - prev["end_ns"]) / 1e9, 6),
             }
@@ -219,8 +219,8 @@ def run(ctx) -> None:
         None
         if peak is None
         else {
-            "start": when(peak["window_start_ns"]),
-            "end": when(peak["window_end_ns"]),
+            "start": iso_ns(peak["window_start_ns"]),
+            "end": iso_ns(peak["window_end_ns"]),
             "frames": peak["frames"],
             "first_frame": peak["first_frame"],
             "last_frame": peak["last_frame"],
@@ -292,14 +292,14 @@ def run(ctx) -> None:
                 "arp-storm",
                 "error" if peak["frames"] >= 10 * threshold else "warning",
                 f"ARP storm: {peak['frames']} ARP packets in 1 s from "
-                f"{when(peak['window_start_ns'])} "
+                f"{iso_ns(peak['window_start_ns'])} "
                 f"(threshold {threshold:g}/s){who}",
                 {
                     "rate_pps": peak["frames"],
                     "threshold_pps": threshold,
                     "peak_second": {
-                        "start": when(peak["window_start_ns"]),
-                        "end": when(peak["window_end_ns"]),
+                        "start": iso_ns(peak["window_start_ns"]),
+                        "end": iso_ns(peak["window_end_ns"]),
                         "first_frame": peak["first_frame"],
                         "last_frame": peak["last_frame"],
                     },

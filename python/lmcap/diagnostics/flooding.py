@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lmcap.diagnostics import when
 from lmcap.findings import finding
+from lmcap.fmt import iso_ns
 
 DEFAULT_MAX_RESP_S = 10.0
 
@@ -53,7 +53,7 @@ def _membership_confirmed(ctx) -> tuple[bool, dict[str, Any] | None]:
                 return True, {
                     "querier": q["querier"],
                     "vlan": q["vlan"],
-                    "first_query": when(q["first_ns"]),
+                    "first_query": iso_ns(q["first_ns"]),
                     "frame": q["first_frame"],
                 }
     return False, None
@@ -73,8 +73,8 @@ def run(ctx) -> None:
             "sender_macs": g["sender_macs"],
             "frames": g["frames"],
             "bytes": g["bytes"],
-            "first_seen": when(g["first_ns"]),
-            "last_seen": when(g["last_ns"]),
+            "first_seen": iso_ns(g["first_ns"]),
+            "last_seen": iso_ns(g["last_ns"]),
             "first_frame": g["first_frame"],
             "duration_s": g["duration_s"],
             "pps": g["pps"],
@@ -85,7 +85,7 @@ def run(ctx) -> None:
     section["unregistered_multicast"] = groups
     volume = ctx.run("flooding_volume")
     for v in volume:
-        v["peak_second"] = when(v.pop("peak_second_ns"))
+        v["peak_second"] = iso_ns(v.pop("peak_second_ns"))
     section["volume"] = volume
     section["total"] = {
         "frames": sum(v["frames"] for v in volume),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from lmcap.diagnostics import Context, when
+from lmcap.diagnostics import Context
 from lmcap.findings import finding
+from lmcap.fmt import iso_ns
 
 PROTO_NAMES = {1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMPv6"}
 
@@ -51,8 +52,8 @@ def run(ctx: Context) -> None:
                 "overlapping": 0,
                 "max_datagram_len": None,
                 "first_frame": d["first_frame"],
-                "first_seen": when(d["first_ns"]),
-                "last_seen": when(d["last_ns"]),
+                "first_seen": iso_ns(d["first_ns"]),
+                "last_seen": iso_ns(d["last_ns"]),
             },
         )
         f["fragments"] += d["fragments"]
@@ -60,7 +61,7 @@ def run(ctx: Context) -> None:
         f["complete"] += bool(d["complete"])
         f["incomplete"] += not d["complete"]
         f["overlapping"] += bool(d["overlapping"])
-        f["last_seen"] = when(d["last_ns"])
+        f["last_seen"] = iso_ns(d["last_ns"])
         if d["datagram_len"] is not None:
             sizes[key].add(d["datagram_len"])
             f["max_datagram_len"] = max(f["max_datagram_len"] or 0, d["datagram_len"])
@@ -72,7 +73,7 @@ def run(ctx: Context) -> None:
         section["reassembly_timeouts"].append(
             {
                 "frame": t["frame_number"],
-                "at": when(t["at_ns"]),
+                "at": iso_ns(t["at_ns"]),
                 "reporter": t["reporter"],
                 "src": t["src_ip"],
                 "dst": t["dst_ip"],

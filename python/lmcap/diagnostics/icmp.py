@@ -3,8 +3,9 @@ sweeps. Fills ``icmp`` and emits ``icmp-frag-needed`` and ``df-ping-size-limit``
 
 from __future__ import annotations
 
-from lmcap.diagnostics import Context, flow_text, when
+from lmcap.diagnostics import Context
 from lmcap.findings import finding
+from lmcap.fmt import flow_text, iso_ns
 
 
 def _flow_text(f: dict) -> str:
@@ -23,8 +24,8 @@ def run(ctx: Context) -> None:
             "count": r["count"],
             "flows": flows,
             "first_frame": r["first_frame"],
-            "first_seen": when(r["first_ns"]),
-            "last_seen": when(r["last_ns"]),
+            "first_seen": iso_ns(r["first_ns"]),
+            "last_seen": iso_ns(r["last_ns"]),
         }
         section[r["kind"]].append(entry)
         sizes = sorted({f["size"] for f in flows if f.get("size")})
@@ -56,8 +57,8 @@ def run(ctx: Context) -> None:
             "smallest_unanswered": s["smallest_unanswered"],
             "largest_unanswered": s["largest_unanswered"],
             "first_unanswered_frame": s["first_unanswered_frame"],
-            "first_seen": when(s["first_ns"]),
-            "last_seen": when(s["last_ns"]),
+            "first_seen": iso_ns(s["first_ns"]),
+            "last_seen": iso_ns(s["last_ns"]),
         }
         section["df_ping_sweeps"].append(entry)
         la, su = s["largest_answered"], s["smallest_unanswered"]

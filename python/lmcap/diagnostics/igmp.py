@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lmcap.diagnostics import when
 from lmcap.findings import finding
+from lmcap.fmt import iso_ns
 
 #: Timeline entries kept per group in the report (the counts always cover every event).
 MAX_TIMELINE = 200
@@ -65,7 +65,7 @@ def _groups(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "vlan": e["vlan"],
                     "action": e["action"],
                     "version": e["version"],
-                    "time": when(e["time_ns"]),
+                    "time": iso_ns(e["time_ns"]),
                     "frame": e["frame_number"],
                 }
             )
@@ -121,8 +121,8 @@ def run(ctx) -> None:
             "general_queries": q["general_queries"],
             "group_queries": q["group_queries"],
             "max_resp_code": q["max_resp_code"],
-            "first_seen": when(q["first_ns"]),
-            "last_seen": when(q["last_ns"]),
+            "first_seen": iso_ns(q["first_ns"]),
+            "last_seen": iso_ns(q["last_ns"]),
             "first_frame": q["first_frame"],
         }
         for q in queriers
@@ -141,8 +141,8 @@ def run(ctx) -> None:
         "gaps": [
             {
                 "vlan": g["vlan"],
-                "start": when(g["gap_start_ns"]),
-                "end": when(g["gap_end_ns"]),
+                "start": iso_ns(g["gap_start_ns"]),
+                "end": iso_ns(g["gap_end_ns"]),
                 "seconds": g["gap_s"],
                 "after_query": g["starts_at_query"],
                 "until_query": g["ends_at_query"],

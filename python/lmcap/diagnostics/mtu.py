@@ -1,17 +1,20 @@
 """Jumbo frames and MTU: size usage per VLAN and flow, MSS disagreements, black holes,
 offload artefacts, snaplen cuts and partial jumbo deployments.
 
-Fills ``frame_sizes`` (``vlans``, ``flows``, ``over_switch_max``, ``offload``) and emits
+Writes the whole ``frame_sizes`` section (``classes``, ``hosts``, ``vlans``, ``flows``,
+``over_switch_max``, ``offload``) and emits
 ``mtu-mismatch``, ``mtu-blackhole``, ``capture-offload``, ``capture-truncated``,
 ``jumbo-partial``.
 """
 
 from __future__ import annotations
 
-from lmcap.diagnostics import Context, flow_text, when
+from lmcap.diagnostics import Context
 from lmcap.findings import finding
+from lmcap.fmt import flow_text, iso_ns
 
 TOP_FLOWS = 50
+SIZE_CLASSES = ("standard", "jumbo", "oversize")
 
 
 def _flow(r: dict) -> str:
@@ -19,7 +22,10 @@ def _flow(r: dict) -> str:
 
 
 def run(ctx: Context) -> None:
-    fs = ctx.report["frame_sizes"]
+    classes = {c: {"frames": 0, "bytes": 0} for c in SIZE_CLASSES}
+    for r in ctx.run("frame_size_classes"):
+        classes[r["class"]] = {"frames": r["frames"], "bytes": r["bytes"]}
+    fs = ctx.report["frame_sizes"] = {"classes": classes, "hosts": ctx.run("frame_size_hosts")}
     fs["vlans"] = ctx.run("frame_size_vlans")
     flows = ctx.run("frame_size_flows")
     fs["flows"] = flows[:TOP_FLOWS]
@@ -152,8 +158,8 @@ def run(ctx: Context) -> None:
                     "largest_passed_l3_len": r["largest_passed_l3_len"],
                     "first_frame": r["first_frame"],
                     "last_frame": r["last_frame"],
-                    "first_seen": when(r["first_ns"]),
-                    "last_seen": when(r["last_ns"]),
+                    "first_seen": iso_ns(r["first_ns"]),
+                    "last_seen": iso_ns(r["last_ns"]),
                     "ended": r["ended"],
                     "rst_by": r["rst_by"],
                     "rst_frame": r["rst_frame"],

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lmcap.diagnostics import when
 from lmcap.findings import finding
+from lmcap.fmt import human_bps, iso_ns
 
 MODES = {"02:bf:": "unicast", "03:bf:": "multicast", "01:00:5e:7f:": "igmp"}
 
@@ -79,13 +79,6 @@ def _mode_from_heartbeats(vip: str, hosts: list[dict[str, Any]]) -> str:
     ):
         return "unicast"
     return "multicast"
-
-
-def _human_rate(bps: float) -> str:
-    for unit, div in (("Gbit/s", 1e9), ("Mbit/s", 1e6), ("kbit/s", 1e3)):
-        if bps >= div:
-            return f"{bps / div:.2f} {unit}"
-    return f"{bps:.0f} bit/s"
 
 
 def run(ctx) -> None:
@@ -166,8 +159,8 @@ def run(ctx) -> None:
             "first_client_frame": min(
                 (t["first_client_frame"] for t in tr if t["first_client_frame"]), default=None
             ),
-            "first_seen": when(min((t["first_ns"] for t in tr if t["first_ns"]), default=None)),
-            "last_seen": when(max((t["last_ns"] for t in tr if t["last_ns"]), default=None)),
+            "first_seen": iso_ns(min((t["first_ns"] for t in tr if t["first_ns"]), default=None)),
+            "last_seen": iso_ns(max((t["last_ns"] for t in tr if t["last_ns"]), default=None)),
         }
         out.append(
             {
@@ -188,8 +181,8 @@ def run(ctx) -> None:
                         "version": h["version"],
                         "heartbeats": h["heartbeats"],
                         "convergence_state": h["convergence_state"],
-                        "first_seen": when(h["first_ns"]),
-                        "last_seen": when(h["last_ns"]),
+                        "first_seen": iso_ns(h["first_ns"]),
+                        "last_seen": iso_ns(h["last_ns"]),
                         "first_frame": h["first_frame"],
                     }
                     for h in c["hb"]
@@ -202,7 +195,7 @@ def run(ctx) -> None:
                         "replies": a["replies"],
                         "answered_by": a["hosts"],
                         "first_frame": a["first_frame"],
-                        "first_seen": when(a["first_ns"]),
+                        "first_seen": iso_ns(a["first_ns"]),
                     }
                     for a in c["arp"]
                 ],
@@ -238,7 +231,7 @@ def run(ctx) -> None:
                 sev,
                 f"NLB cluster {cl['vip'] or '?'} ({mode} mode, MAC {cl['cluster_mac']}): "
                 f"{t['client_frames']} client frames, {t['client_bytes']} bytes "
-                f"({_human_rate(t['client_bps'])}, {100 * t['share_bytes']:.1f}% of the "
+                f"({human_bps(t['client_bps'])}, {100 * t['share_bytes']:.1f}% of the "
                 f"capture's bytes) to the cluster MAC: {why}",
                 {
                     "vip": cl["vip"],

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lmcap.diagnostics import Context, flow_text, when
-from lmcap.diagnostics.throughput import human_bps
+from lmcap.diagnostics import Context
 from lmcap.findings import finding
+from lmcap.fmt import flow_text, human_bps, iso_ns
 
 
 def _qp_name(r: dict[str, Any]) -> str:
@@ -37,11 +37,11 @@ def run(ctx: Context) -> None:
     }
     for r in qps:
         row = {k: v for k, v in r.items() if k not in ("start_ns", "end_ns")}
-        row["start"], row["end"] = when(r["start_ns"]), when(r["end_ns"])
+        row["start"], row["end"] = iso_ns(r["start_ns"]), iso_ns(r["end_ns"])
         section["queue_pairs"].append(row)
     for g in gaps:
         entry = {k: v for k, v in g.items() if k != "first_gap_ns"}
-        entry["first_gap"] = when(g["first_gap_ns"])
+        entry["first_gap"] = iso_ns(g["first_gap_ns"])
         section["psn_gaps"].append(entry)
         lost = (
             f"{g['gaps']} jump(s) in the packet sequence ({g['missing_packets']} packet(s) "
@@ -84,8 +84,8 @@ def run(ctx: Context) -> None:
                     "cnps": r["cnps"],
                     "payload_bytes": r["payload_bytes"],
                     "rate_bps": r["rate_bps"],
-                    "start": when(r["start_ns"]),
-                    "end": when(r["end_ns"]),
+                    "start": iso_ns(r["start_ns"]),
+                    "end": iso_ns(r["end_ns"]),
                 },
                 "Switches marked packets on this path as congested and the receiver asked the "
                 "sender to slow down (DCQCN). A few marks under load are congestion control "

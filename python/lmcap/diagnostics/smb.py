@@ -14,8 +14,9 @@ from __future__ import annotations
 from ipaddress import ip_address
 from typing import Any
 
-from lmcap.diagnostics import Context, when
+from lmcap.diagnostics import Context
 from lmcap.findings import finding
+from lmcap.fmt import iso_ns
 
 TOP = 50
 PROTOCOLS = ("smb2", "smb2_encrypted", "smb2_compressed", "smb1")
@@ -34,10 +35,10 @@ def _channel_row(c: dict[str, Any]) -> dict[str, Any]:
         "first_frame",
     )  # fmt: skip
     row = {k: c[k] for k in keys}
-    row["start"] = when(c["start_ns"])
-    row["end"] = when(c["end_ns"])
-    row["first_message"] = when(c["first_ns"])
-    row["last_message"] = when(c["last_ns"])
+    row["start"] = iso_ns(c["start_ns"])
+    row["end"] = iso_ns(c["end_ns"])
+    row["first_message"] = iso_ns(c["first_ns"])
+    row["last_message"] = iso_ns(c["last_ns"])
     return row
 
 
@@ -53,7 +54,7 @@ def _interface_row(i: dict[str, Any]) -> dict[str, Any]:
         "clients": list(i["clients"]),
         "advertisements": i["advertisements"],
         "first_frame": i["first_frame"],
-        "first_seen": when(i["first_ns"]),
+        "first_seen": iso_ns(i["first_ns"]),
     }
 
 
@@ -132,8 +133,8 @@ def run(ctx: Context) -> None:
                 "tcp_io_bytes": sum(c["tcp_io_bytes"] for c in chans),
                 "encrypted_messages": s["encrypted_messages"],
                 "first_frame": s["first_frame"],
-                "start": when(s["first_ns"]),
-                "end": when(s["last_ns"]),
+                "start": iso_ns(s["first_ns"]),
+                "end": iso_ns(s["last_ns"]),
                 "server_addresses_used": used,
                 "interfaces_advertised": adv,
                 "usable_interfaces": sum(1 for e in adv if e["usable"]),
@@ -171,14 +172,14 @@ def run(ctx: Context) -> None:
             "connections": [
                 {
                     **{k: g[k] for k in ("src", "dst", "kind", "events", "bytes", "first_frame")},
-                    "first_seen": when(g["first_ns"]),
-                    "last_seen": when(g["last_ns"]),
+                    "first_seen": iso_ns(g["first_ns"]),
+                    "last_seen": iso_ns(g["last_ns"]),
                 }
                 for g in gaps[:TOP]
             ],
         },  # fmt: skip
         "smb1": [
-            {**{k: v for k, v in r.items() if k != "first_ns"}, "first_seen": when(r["first_ns"])}
+            {**{k: v for k, v in r.items() if k != "first_ns"}, "first_seen": iso_ns(r["first_ns"])}
             for r in smb1
         ],
     }

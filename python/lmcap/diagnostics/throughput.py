@@ -7,19 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from lmcap.diagnostics import Context, when
+from lmcap.diagnostics import Context
 from lmcap.findings import finding
+from lmcap.fmt import human_bps, iso_ns
 
 TOP = 50
-
-
-def human_bps(bps: float | None) -> str:
-    if bps is None:
-        return "?"
-    for unit, scale in (("Gbit/s", 1e9), ("Mbit/s", 1e6), ("kbit/s", 1e3)):
-        if bps >= scale:
-            return f"{bps / scale:.2f} {unit}"
-    return f"{bps:.0f} bit/s"
 
 
 def _flow_row(f: dict[str, Any]) -> dict[str, Any]:
@@ -33,8 +25,8 @@ def _flow_row(f: dict[str, Any]) -> dict[str, Any]:
         "unacked_bytes_s2c",
     )  # fmt: skip
     row = {k: f[k] for k in keys}
-    row["start"] = when(f["start_ns"])
-    row["end"] = when(f["end_ns"])
+    row["start"] = iso_ns(f["start_ns"])
+    row["end"] = iso_ns(f["end_ns"])
     return row
 
 
@@ -91,9 +83,9 @@ def run(ctx: Context) -> None:
         "vlans": [g for g in groups if g["grouping"] == "vlan"][:TOP],
         "live_migrations": {
             "max_concurrent": peak["flows"] if peak else 0,
-            "at": when(peak["bucket_start_ns"]) if peak else None,
+            "at": iso_ns(peak["bucket_start_ns"]) if peak else None,
             "series": [
-                {"t": when(r["bucket_start_ns"]), "flows": r["flows"], "bytes": r["bytes"]}
+                {"t": iso_ns(r["bucket_start_ns"]), "flows": r["flows"], "bytes": r["bytes"]}
                 for r in concurrent[:1000]
             ],
         },
@@ -119,8 +111,8 @@ def run(ctx: Context) -> None:
             "vlan": f["vlan"],
             "bytes": s["bytes"],
             **rate,
-            "start": when(f["start_ns"]),
-            "end": when(f["end_ns"]),
+            "start": iso_ns(f["start_ns"]),
+            "end": iso_ns(f["end_ns"]),
         }
         if p.link_speed_bps and s["mean_bps"] < p.underused_ratio * p.link_speed_bps:
             ctx.add(

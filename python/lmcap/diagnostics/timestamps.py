@@ -11,8 +11,9 @@ bytes by that span. They stay in every count and in the ``flows`` table.
 
 from __future__ import annotations
 
-from lmcap.diagnostics import Context, flow_text, when
+from lmcap.diagnostics import Context
 from lmcap.findings import finding
+from lmcap.fmt import flow_text, iso_ns
 
 
 def run(ctx: Context) -> None:
@@ -38,7 +39,7 @@ def run(ctx: Context) -> None:
                 "frames": [
                     {
                         "frame": f["frame_number"],
-                        "time": when(f["time_ns"]),
+                        "time": iso_ns(f["time_ns"]),
                         "packet": flow_text(f["src_ip"], f["src_port"], f["dst_ip"], f["dst_port"]),
                         "flow": f["flow"],
                     }
