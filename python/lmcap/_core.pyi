@@ -43,7 +43,15 @@ class Scanner:
     >>> pyarrow.RecordBatchReader.from_stream(s).read_all().num_rows  # doctest: +SKIP
     """
 
-    def __new__(cls, paths: Sequence[str | PathLike[str]], batch_rows: int = 65536) -> Scanner: ...
+    def __new__(
+        cls,
+        paths: Sequence[str | PathLike[str]],
+        batch_rows: int = 65536,
+        bucket_ns: int = 1_000_000_000,
+        switch_max_frame: int = 9216,
+    ) -> Scanner: ...
+    def traffic_cap_flushes(self) -> int:
+        """Times the ``traffic`` evidence wrote its open rows out early (bounded memory)."""
     def next_batch(self) -> ArrowBatch | None:
         """The next ``packets`` batch, or None at the end (event batches are queued)."""
     def take_events(self) -> list[tuple[str, ArrowBatch]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterable, Iterator
-from typing import Union
+from typing import Any, Callable, Union
 
 import pyarrow as pa
 
@@ -28,6 +28,7 @@ EVENT_TABLES = (
     "stream_gaps",
     "rdma_segments",
     "flows",
+    "traffic",
 )
 
 #: Tables :func:`connect` derives in SQL from the others (the query of the same name in
@@ -122,13 +123,18 @@ def scan(paths: PathArg, *, strict: bool = True, batch_rows: int = 65_536) -> pa
 
 
 def _packet_batches(
-    scanner: _core.Scanner, events: dict[str, list[pa.RecordBatch]]
+    scanner: _core.Scanner,
+    events: dict[str, list[pa.RecordBatch]],
+    progress: Callable[[list[dict]], None] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The ``packets`` batches of a scan; the event-table batches made with each one are
-    appended to ``events`` by table name as the scan goes."""
+    appended to ``events`` by table name as the scan goes. ``progress``, when given, is called
+    after each batch with the ``capture_files`` rows so far (frames and bytes read per file)."""
     while (batch := scanner.next_batch()) is not None:
         for name, b in scanner.take_events():
             events[name].append(pa.record_batch(b))
+        if progress is not None:
+            progress(pa.record_batch(scanner.files()).to_pylist())
         yield pa.record_batch(batch)
 
 
@@ -174,6 +180,9 @@ def connect(
     memory_limit: str | None = None,
     temp_directory: str | None = None,
     derived: Iterable[str] | None = None,
+    bucket_ns: int = 1_000_000_000,
+    switch_max_frame: int = 9216,
+    progress: Callable[[list[dict]], None] | None = None,
 ):
     """A DuckDB connection with every table loaded (and ``DERIVED_TABLES`` derived), ready for SQL.
 
@@ -185,7 +194,10 @@ def connect(
     to ``temp_directory`` (a fresh temporary folder by default), which keeps memory flat on
     captures larger than RAM at some cost in speed. ``derived`` names the derived tables to
     build (default: all of ``DERIVED_TABLES``); pass ``()`` when only the scanned tables are
-    needed.
+    needed. ``bucket_ns`` and ``switch_max_frame`` cut the ``traffic`` evidence table (time
+    bucket width; the frame size counted as over the switch limit), as the analysis
+    parameters of the same names do. ``progress`` is called as the scan goes with the
+    ``capture_files`` rows so far (see :class:`lmcap.progress.Progress`).
     """
     import duckdb
 
@@ -196,10 +208,10 @@ def connect(
 
         con.execute("SET memory_limit = ?", [memory_limit])
         con.execute("SET temp_directory = ?", [temp_directory or tempfile.mkdtemp(prefix="lmcap-")])
-    scanner = _core.Scanner(_paths(paths))
+    scanner = _core.Scanner(_paths(paths), bucket_ns=bucket_ns, switch_max_frame=switch_max_frame)
     events: dict[str, list[pa.RecordBatch]] = {name: [] for name in EVENT_TABLES}
     packets_stream = pa.RecordBatchReader.from_batches(
-        schema("packets"), _packet_batches(scanner, events)
+        schema("packets"), _packet_batches(scanner, events, progress)
     )
     con.register("_lmcap_packets_stream", packets_stream)
     con.execute("CREATE OR REPLACE TABLE packets AS SELECT * FROM _lmcap_packets_stream")
@@ -221,3 +233,55 @@ def _load(con, name: str, table: pa.Table) -> None:
     con.register(view, table)
     con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {view}")
     con.unregister(view)
+
+
+def analyze(
+    paths: PathArg,
+    *,
+    strict: bool = True,
+    memory_limit: str | None = None,
+    progress: Callable[[list[dict]], None] | None = None,
+    **params: Any,
+) -> dict[str, Any]:
+    """The report of ``lmcap analyze``, as the dict ``--format json`` writes (docs/report.md,
+    schema in ``lmcap/report.schema.json``): keys, values and types are those of the JSON.
+
+    >>> report = lmcap.analyze("migration.pcap", link_speed_bps=10_000_000_000)  # doctest: +SKIP
+    >>> [f["id"] for f in report["findings"] if f["severity"] == "error"]  # doctest: +SKIP
+
+    ``params`` are the analysis parameters, by the names of
+    :class:`lmcap.diagnostics.Params` (documented in docs/findings.md): ``bucket_ns``
+    (throughput bucket, default 1 s), ``link_speed_bps`` (0: unknown), ``arp_storm_pps``,
+    ``igmp_query_interval_s``, ... ; an unknown name raises TypeError. With ``strict=True`` a
+    file that cannot be read to its end raises :class:`CaptureError`; with ``strict=False``
+    a :class:`CaptureWarning` is issued and the report covers what was read (its
+    ``capture.files[].error`` says where reading stopped).
+    """
+    import dataclasses
+    import json
+
+    from lmcap.diagnostics import Params
+    from lmcap.report import build
+
+    known = {f.name for f in dataclasses.fields(Params)}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise TypeError(
+            f"analyze() got unknown analysis parameter(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    p = Params(**params)
+    con = connect(
+        paths,
+        strict=strict,
+        memory_limit=memory_limit,
+        bucket_ns=p.bucket_ns,
+        switch_max_frame=p.switch_max_frame,
+        progress=progress,
+    )
+    try:
+        # Through JSON and back: exactly the values `--format json` writes (no Decimal,
+        # datetime or tuple that a script comparing with a stored report would trip on).
+        return json.loads(json.dumps(build(con, p), default=str))
+    finally:
+        con.close()

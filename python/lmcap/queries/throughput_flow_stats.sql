@@ -1,31 +1,30 @@
 -- answers: Per flow and direction: how fast did it go (mean bits/s on the wire from its first to its last packet, peak of the $bucket_ns buckets), how steady (p5, p95 and coefficient of variation of the bucket rates, idle buckets included, the partly covered first and last bucket left out; computed from the busy buckets and the count of idle ones, so nothing grows with the length of a flow's span), and how much of the link it used?
--- reads: packets, flows (the `flows` table lmcap.connect derives from queries/flows.sql), analysis_window (frames stamped outside it are left out)
+-- reads: traffic, flows, analysis_window (rows stamped outside it are left out) (its specification over packets: queries/spec/throughput_flow_stats.sql)
 -- params: bucket_ns, link_speed_bps
 -- columns: flow_id, class, direction, src, dst, vlan, bytes, payload_bytes, buckets, active_buckets, mean_bps, peak_bps, p5_bps, p95_bps, cov, utilization
 WITH pk AS (
     -- two equi-joins (one per direction) instead of one OR-join, which would compare every
-    -- packet with every flow
-    SELECT f.flow_id, TRUE AS c2s, epoch_ns(p.timestamp) AS ts_ns,
-           epoch_ns(p.timestamp) // $bucket_ns AS bucket,
-           p.wire_len, coalesce(p.payload_len, 0) AS payload_len
-    FROM packets p
+    -- row with every flow
+    SELECT f.flow_id, TRUE AS c2s, t.bucket_start_ns // $bucket_ns AS bucket,
+           t.first_ns, t.last_ns, t.wire_bytes, t.payload_bytes
+    FROM traffic t
     JOIN flows f
-      ON p.ip_proto = CASE f.proto WHEN 'tcp' THEN 6 ELSE 17 END
-     AND p.src_ip = f.client_ip AND p.src_port = f.client_port
-     AND p.dst_ip = f.server_ip AND p.dst_port = f.server_port
-    JOIN analysis_window w ON epoch_ns(p.timestamp) BETWEEN w.start_ns AND w.end_ns
+      ON t.ip_proto = CASE f.proto WHEN 'tcp' THEN 6 ELSE 17 END
+     AND t.src_ip = f.client_ip AND t.src_port = f.client_port
+     AND t.dst_ip = f.server_ip AND t.dst_port = f.server_port
+    JOIN analysis_window w ON t.first_ns BETWEEN w.start_ns AND w.end_ns
     UNION ALL
-    SELECT f.flow_id, FALSE, epoch_ns(p.timestamp), epoch_ns(p.timestamp) // $bucket_ns,
-           p.wire_len, coalesce(p.payload_len, 0)
-    FROM packets p
+    SELECT f.flow_id, FALSE, t.bucket_start_ns // $bucket_ns, t.first_ns, t.last_ns,
+           t.wire_bytes, t.payload_bytes
+    FROM traffic t
     JOIN flows f
-      ON p.ip_proto = CASE f.proto WHEN 'tcp' THEN 6 ELSE 17 END
-     AND p.src_ip = f.server_ip AND p.src_port = f.server_port
-     AND p.dst_ip = f.client_ip AND p.dst_port = f.client_port
-    JOIN analysis_window w ON epoch_ns(p.timestamp) BETWEEN w.start_ns AND w.end_ns
+      ON t.ip_proto = CASE f.proto WHEN 'tcp' THEN 6 ELSE 17 END
+     AND t.src_ip = f.server_ip AND t.src_port = f.server_port
+     AND t.dst_ip = f.client_ip AND t.dst_port = f.client_port
+    JOIN analysis_window w ON t.first_ns BETWEEN w.start_ns AND w.end_ns
 ),
 sums AS (
-    SELECT flow_id, c2s, bucket, sum(wire_len) AS bytes, sum(payload_len) AS payload
+    SELECT flow_id, c2s, bucket, sum(wire_bytes) AS bytes, sum(payload_bytes) AS payload
     FROM pk GROUP BY ALL
 ),
 spans AS (
@@ -33,7 +32,7 @@ spans AS (
            sum(s.bytes) AS bytes, sum(s.payload) AS payload, any_value(t.span_ns) AS span_ns,
            max(s.bytes) AS peak_bucket_bytes
     FROM sums s
-    JOIN (SELECT flow_id, c2s, max(ts_ns) - min(ts_ns) AS span_ns FROM pk GROUP BY ALL) t
+    JOIN (SELECT flow_id, c2s, max(last_ns) - min(first_ns) AS span_ns FROM pk GROUP BY ALL) t
       USING (flow_id, c2s)
     GROUP BY ALL
 ),

@@ -1,21 +1,21 @@
 -- answers: Throughput on the wire per host pair, per NIC (source MAC) and per VLAN, bucketed at $bucket_ns: bytes, mean and peak bits/s, and utilization of the link.
--- reads: packets, analysis_window (frames stamped outside it are left out)
+-- reads: traffic, analysis_window (rows stamped outside it are left out; a row holds one bucket of frames, so it lies wholly inside or outside) (its specification over packets: queries/spec/throughput_groups.sql)
 -- params: bucket_ns, link_speed_bps
 -- columns: grouping, key, bytes, buckets, mean_bps, peak_bps, utilization
 WITH pk AS (
-    SELECT epoch_ns(timestamp) // $bucket_ns AS bucket, wire_len,
+    SELECT bucket_start_ns // $bucket_ns AS bucket, wire_bytes,
            src_ip || ' -> ' || dst_ip AS host_pair, src_mac, coalesce(vlan_id::VARCHAR, 'untagged') AS vlan
-    FROM packets p
-    JOIN analysis_window w ON epoch_ns(p.timestamp) BETWEEN w.start_ns AND w.end_ns
+    FROM traffic t
+    JOIN analysis_window w ON t.first_ns BETWEEN w.start_ns AND w.end_ns
 ),
 keyed AS (
-    SELECT 'host_pair' AS grouping, host_pair AS key, bucket, wire_len FROM pk WHERE host_pair IS NOT NULL
+    SELECT 'host_pair' AS grouping, host_pair AS key, bucket, wire_bytes FROM pk WHERE host_pair IS NOT NULL
     UNION ALL
-    SELECT 'nic', src_mac, bucket, wire_len FROM pk WHERE src_mac IS NOT NULL
+    SELECT 'nic', src_mac, bucket, wire_bytes FROM pk WHERE src_mac IS NOT NULL
     UNION ALL
-    SELECT 'vlan', vlan, bucket, wire_len FROM pk
+    SELECT 'vlan', vlan, bucket, wire_bytes FROM pk
 ),
-sums AS (SELECT grouping, key, bucket, sum(wire_len) AS bytes FROM keyed GROUP BY ALL),
+sums AS (SELECT grouping, key, bucket, sum(wire_bytes) AS bytes FROM keyed GROUP BY ALL),
 spans AS (
     SELECT grouping, key, sum(bytes) AS bytes, max(bucket) - min(bucket) + 1 AS buckets,
            max(bytes) AS peak_bucket_bytes

@@ -1,11 +1,11 @@
 -- answers: Per outer VLAN (null = untagged): frames, wire bytes and the largest frame.
--- reads: packets
+-- reads: traffic (its specification over packets: queries/spec/vlan_summary.sql)
 -- columns: vlan, frames, bytes, max_wire_len
 SELECT
-    vlan_id               AS vlan,
-    count(*)              AS frames,
-    sum(wire_len)::BIGINT AS bytes,
-    max(wire_len)         AS max_wire_len
-FROM packets
+    vlan_id                  AS vlan,
+    sum(frames)::BIGINT      AS frames,
+    sum(wire_bytes)::BIGINT  AS bytes,
+    max(max_wire_len)        AS max_wire_len
+FROM traffic
 GROUP BY ALL
 ORDER BY vlan NULLS FIRST;

@@ -36,6 +36,7 @@ use crate::capture::source::Window;
 use crate::capture::{FileInfo, FileReader};
 use crate::decode::{decode_into, Decoded};
 use crate::error::CaptureError;
+use crate::evidence::traffic::{TrafficChunk, TrafficParams, TrafficTracker};
 use crate::flows::{FlowFrame, FlowTracker};
 use crate::stream::{self, framer::At, StreamFrame, StreamTracker};
 use crate::tables::builders::{capture_files_batch, EventsBuilder, FrameMeta, PacketsBuilder};
@@ -87,6 +88,8 @@ struct Chunk {
     owned: Vec<u8>,
     /// Frame bytes in `jobs`.
     frame_bytes: usize,
+    /// How the `traffic` evidence is cut (the scan's parameters).
+    traffic: TrafficParams,
 }
 
 impl Chunk {
@@ -105,12 +108,22 @@ impl Chunk {
 
     /// Decode every frame: the batch, the frames the in-order stream stage must see (index
     /// into `jobs`), and the TCP/UDP frames `flows` counts, in frame order.
-    fn decode(&self, batch_rows: usize) -> (ScanBatch, Vec<(usize, StreamFrame)>, Vec<FlowFrame>) {
+    #[allow(clippy::type_complexity)]
+    fn decode(
+        &self,
+        batch_rows: usize,
+    ) -> (
+        ScanBatch,
+        Vec<(usize, StreamFrame)>,
+        Vec<FlowFrame>,
+        TrafficChunk,
+    ) {
         let mut packets = PacketsBuilder::new(batch_rows.min(self.jobs.len()));
         let mut events = EventsBuilder::new();
         let mut rdma = RdmaRows::new();
         let mut streams = Vec::new();
         let mut flows = Vec::with_capacity(self.jobs.len());
+        let mut traffic = TrafficChunk::default();
         let mut d = Decoded::default();
         for (i, (meta, job)) in self.jobs.iter().enumerate() {
             let frame = self.bytes(job);
@@ -119,6 +132,7 @@ impl Chunk {
             events.append(meta, &d);
             rdma.append_roce(meta, &d, frame);
             flows.extend(FlowFrame::new(meta, &d));
+            traffic.add(&self.traffic, meta, &d);
             if stream::wants(&d) {
                 let at = At {
                     frame_number: meta.frame_number,
@@ -133,7 +147,7 @@ impl Chunk {
             packets: packets.finish(),
             events,
         };
-        (batch, streams, flows)
+        (batch, streams, flows, traffic)
     }
 }
 
@@ -144,16 +158,18 @@ struct DecodedChunk {
     batch: ScanBatch,
     stream_frames: Vec<(usize, StreamFrame)>,
     flow_frames: Vec<FlowFrame>,
+    traffic: TrafficChunk,
 }
 
 impl DecodedChunk {
     fn new(chunk: Chunk, batch_rows: usize) -> DecodedChunk {
-        let (batch, stream_frames, flow_frames) = chunk.decode(batch_rows);
+        let (batch, stream_frames, flow_frames, traffic) = chunk.decode(batch_rows);
         DecodedChunk {
             chunk,
             batch,
             stream_frames,
             flow_frames,
+            traffic,
         }
     }
 }
@@ -168,6 +184,7 @@ struct Framer {
     next_frame: u64,
     /// Chunks framed so far (the next chunk's sequence number).
     chunks: u64,
+    traffic: TrafficParams,
 }
 
 impl Framer {
@@ -212,6 +229,7 @@ impl Framer {
             // Room for a full chunk up front: growing by doubling would copy the jobs again and
             // again (capped, for callers that ask for huge batches).
             jobs: Vec::with_capacity(self.batch_rows.min(DEFAULT_BATCH_ROWS)),
+            traffic: self.traffic,
             ..Chunk::default()
         };
         while !chunk.full(self.batch_rows) {
@@ -292,6 +310,8 @@ struct InOrder {
     streams: StreamTracker,
     /// The `flows` table, emitted with the last batch.
     flows: FlowTracker,
+    /// The `traffic` evidence, emitted as its buckets close.
+    traffic: TrafficTracker,
     finished: bool,
 }
 
@@ -300,6 +320,7 @@ impl InOrder {
         InOrder {
             streams: StreamTracker::new(),
             flows: FlowTracker::new(),
+            traffic: TrafficTracker::new(TrafficParams::default()),
             finished: false,
         }
     }
@@ -312,6 +333,7 @@ impl InOrder {
             mut batch,
             stream_frames,
             flow_frames,
+            traffic,
         } = decoded;
         for (job, f) in &stream_frames {
             self.streams.frame(f, chunk.bytes(&chunk.jobs[*job].1));
@@ -320,6 +342,11 @@ impl InOrder {
             self.flows.frame(f);
         }
         batch.events.extend(self.streams.take_batches());
+        self.traffic.chunk(traffic);
+        let closed = self.traffic.take_batches(false);
+        batch
+            .events
+            .extend(closed.into_iter().map(|b| ("traffic", b)));
         if last {
             batch.events.extend(self.finish());
         }
@@ -334,6 +361,7 @@ impl InOrder {
         self.streams.finish();
         let mut tail = self.streams.take_batches();
         tail.extend(self.flows.finish().into_iter().map(|b| ("flows", b)));
+        tail.extend(self.traffic.finish().into_iter().map(|b| ("traffic", b)));
         tail
     }
 }
@@ -546,6 +574,7 @@ impl Scanner {
                 batch_rows,
                 next_frame: 1,
                 chunks: 0,
+                traffic: TrafficParams::default(),
             })),
             batch_rows,
             threads: default_threads(),
@@ -562,6 +591,25 @@ impl Scanner {
     pub fn with_threads(mut self, threads: usize) -> Scanner {
         self.threads = threads.clamp(1, 64);
         self
+    }
+
+    /// Cut the `traffic` evidence by these parameters (default: 1 s buckets, a 9216-byte
+    /// switch limit). Takes effect when called before the first batch.
+    pub fn with_traffic(self, params: TrafficParams) -> Scanner {
+        let params = TrafficParams {
+            bucket_ns: params.bucket_ns.max(1),
+            ..params
+        };
+        lock(&self.framer).traffic = params;
+        let mut s = self;
+        s.in_order.traffic = TrafficTracker::new(params);
+        s
+    }
+
+    /// Times the `traffic` evidence had more rows open than it keeps and wrote them all out
+    /// early (rows of one key are then split, never lost).
+    pub fn traffic_cap_flushes(&self) -> u64 {
+        self.in_order.traffic.cap_flushes
     }
 
     /// Decode up to one batch. None when every file is exhausted (or stopped on an error).

@@ -15,6 +15,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict, PyList, PyTuple};
 
+use lmcap_core::evidence::traffic::TrafficParams;
 use lmcap_core::scan::{ScanBatch, Scanner as CoreScanner, DEFAULT_BATCH_ROWS};
 use lmcap_core::tables::schema;
 
@@ -127,13 +128,35 @@ fn lock(s: &Arc<Mutex<CoreScanner>>) -> std::sync::MutexGuard<'_, CoreScanner> {
 
 #[pymethods]
 impl Scanner {
+    /// `bucket_ns` and `switch_max_frame` cut the `traffic` evidence table (the analysis
+    /// parameters of the same names).
     #[new]
-    #[pyo3(signature = (paths, batch_rows=65536))]
-    fn new(paths: Vec<PathBuf>, batch_rows: usize) -> Self {
-        Scanner {
-            inner: Arc::new(Mutex::new(CoreScanner::open(&paths, batch_rows))),
-            events: Arc::new(Mutex::new(Vec::new())),
+    #[pyo3(signature = (paths, batch_rows=65536, bucket_ns=1_000_000_000, switch_max_frame=9216))]
+    fn new(
+        paths: Vec<PathBuf>,
+        batch_rows: usize,
+        bucket_ns: i64,
+        switch_max_frame: u32,
+    ) -> PyResult<Self> {
+        if bucket_ns <= 0 {
+            return Err(PyValueError::new_err(format!(
+                "bucket_ns must be positive, not {bucket_ns}"
+            )));
         }
+        let scanner = CoreScanner::open(&paths, batch_rows).with_traffic(TrafficParams {
+            bucket_ns,
+            switch_max_frame,
+        });
+        Ok(Scanner {
+            inner: Arc::new(Mutex::new(scanner)),
+            events: Arc::new(Mutex::new(Vec::new())),
+        })
+    }
+
+    /// Times the `traffic` evidence held more open rows than its bound and wrote them out
+    /// early (a key's rows are then split, never lost).
+    fn traffic_cap_flushes(&self) -> u64 {
+        lock(&self.inner).traffic_cap_flushes()
     }
 
     /// The next `packets` batch, or None at the end. Event batches made with it are queued for

@@ -493,6 +493,43 @@ pub fn flows() -> TableDef {
     }
 }
 
+pub fn traffic() -> TableDef {
+    use DataType::*;
+    let no_ip = "the frames have no decoded IPv4/IPv6 header";
+    let no_ports =
+        "the frames have no decoded TCP/UDP header (not TCP/UDP, or a later IP fragment)";
+    TableDef {
+        name: "traffic",
+        meaning: "Evidence built in the scan: frames and bytes summed per time bucket (`bucket_ns` of the scan, 1 s by default), outer VLAN, MAC pair, IP direction (addresses, protocol, ports) and MTU size class. The grain the traffic, frame-size and throughput questions share; it grows with flows x buckets, not with frames. A key can appear in more than one row (a frame that arrives after its bucket was written out, or open rows written early when more than 262,144 were open): always sum over a GROUP BY. `python/lmcap/queries/traffic.sql` computes the same sums in SQL over `packets`: it is the specification, and a test compares the two on every capture.",
+        columns: vec![
+            opt("bucket_start_ns", Int64, "start of the time bucket, nanoseconds since the epoch (timestamp floored to a multiple of the bucket width)", "the frames have no timestamp"),
+            opt("vlan_id", UInt16, "outermost 802.1Q/802.1ad VLAN id", "untagged"),
+            opt("src_mac", Utf8, "source MAC", "not an Ethernet-family link layer"),
+            opt("dst_mac", Utf8, "destination MAC", "not an Ethernet-family link layer"),
+            opt("src_ip", Utf8, "IP source address", no_ip),
+            opt("dst_ip", Utf8, "IP destination address", no_ip),
+            opt("ip_proto", UInt8, "IP protocol (next header after IPv6 extension headers)", no_ip),
+            opt("src_port", UInt16, "TCP/UDP source port", no_ports),
+            opt("dst_port", UInt16, "TCP/UDP destination port", no_ports),
+            opt("size_class", Utf8, "MTU size class of the network-layer packet (`l3_len`): `standard` (<= 1500), `jumbo` (1501-9000), `oversize` (> 9000)", "no network layer located (`l3_len` null)"),
+            col("frames", Int64, "frames"),
+            col("wire_bytes", Int64, "wire_len summed"),
+            col("captured_bytes", Int64, "cap_len summed"),
+            col("truncated_frames", Int64, "frames cut by the snap length (cap_len < wire_len)"),
+            col("payload_bytes", Int64, "payload_len summed (0 where null)"),
+            col("payload_frames", Int64, "frames with payload_len > 0"),
+            col("payload_wire_bytes", Int64, "wire_len summed over the frames with payload_len > 0"),
+            col("over_switch_max", Int64, "frames whose wire_len exceeds the scan's `switch_max_frame` (9216 by default)"),
+            col("max_wire_len", UInt32, "largest wire_len"),
+            opt("max_l3_len", UInt32, "largest l3_len", "no network layer located"),
+            opt("max_tcp_mss", UInt16, "highest TCP MSS option seen", "no frame carried one"),
+            opt("first_ns", Int64, "earliest timestamp, nanoseconds since the epoch", "the frames have no timestamp"),
+            opt("last_ns", Int64, "latest timestamp", "the frames have no timestamp"),
+            col("first_frame", UInt64, "lowest frame_number"),
+        ],
+    }
+}
+
 /// Every table, in the order the documentation lists them.
 pub fn all_tables() -> Vec<TableDef> {
     vec![
@@ -505,6 +542,7 @@ pub fn all_tables() -> Vec<TableDef> {
         stream_gaps(),
         rdma_segments(),
         flows(),
+        traffic(),
         capture_files(),
     ]
 }

@@ -1,0 +1,358 @@
+//! The `traffic` evidence table: frames, bytes and sizes summed per time bucket, VLAN, MAC pair,
+//! IP direction (addresses, protocol, ports) and MTU size class, built while the frames pass.
+//!
+//! It is the grain most questions of `lmcap analyze` share: traffic per VLAN, per NIC (source
+//! MAC), per host pair, per flow direction and time bucket, frames per size class, the largest
+//! frame. Each of those is a GROUP BY over this table instead of a scan of every packet, and
+//! the table grows with flows × buckets, not with frames. `python/lmcap/queries/traffic.sql`
+//! computes it in SQL over `packets`: it is the specification, and a test compares the two on
+//! every capture.
+//!
+//! Work splits like the rest of the scan: each decode thread sums its chunk of frames into a
+//! [`TrafficChunk`] (in parallel), and the in-order pass merges the chunks and writes out the
+//! rows of buckets that are over. A row is written once no frame can add to it any more, so
+//! memory holds only the buckets still open:
+//! - **Watermark.** After each chunk, rows of buckets older than the chunk's earliest bucket
+//!   minus one are closed. The earliest, not the latest: one frame stamped decades ahead (a
+//!   clock glitch) must not close everything else early.
+//! - **Cap.** When more than [`MAX_OPEN_ROWS`] rows are open (a flood of distinct addresses or
+//!   ports), all open rows are written at once and the flush is counted. Nothing is lost: a
+//!   key met again afterwards (or a frame arriving after its bucket closed) starts a new row,
+//!   so a key can appear in more than one row; every consumer sums over its GROUP BY.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, UInt16Array, UInt8Array};
+
+use crate::decode::Decoded;
+use crate::tables::builders::FrameMeta;
+use crate::tables::schema;
+use crate::tables::text;
+
+/// The largest network-layer packet of a standard Ethernet MTU.
+pub const STANDARD_MAX_L3: u32 = 1500;
+/// The largest network-layer packet of the usual jumbo MTU (9000); above it is oversize.
+pub const JUMBO_MAX_L3: u32 = 9000;
+
+/// Open rows past which everything open is written out (about 150 bytes each).
+pub const MAX_OPEN_ROWS: usize = 1 << 18;
+
+/// Rows per emitted batch.
+const BATCH_ROWS: usize = 65_536;
+
+/// The analysis parameters the table is cut by, fixed for a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrafficParams {
+    /// Time bucket width in nanoseconds.
+    pub bucket_ns: i64,
+    /// Frames with a `wire_len` above this are counted in `over_switch_max`.
+    pub switch_max_frame: u32,
+}
+
+impl Default for TrafficParams {
+    fn default() -> Self {
+        TrafficParams {
+            bucket_ns: 1_000_000_000,
+            switch_max_frame: 9216,
+        }
+    }
+}
+
+/// MTU size class of a network-layer packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+enum SizeClass {
+    Standard,
+    Jumbo,
+    Oversize,
+}
+
+impl SizeClass {
+    fn of(l3_len: u32) -> SizeClass {
+        if l3_len <= STANDARD_MAX_L3 {
+            SizeClass::Standard
+        } else if l3_len <= JUMBO_MAX_L3 {
+            SizeClass::Jumbo
+        } else {
+            SizeClass::Oversize
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            SizeClass::Standard => "standard",
+            SizeClass::Jumbo => "jumbo",
+            SizeClass::Oversize => "oversize",
+        }
+    }
+}
+
+/// What a row is summed over: the grain of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    bucket: Option<i64>,
+    vlan: Option<u16>,
+    src_mac: Option<[u8; 6]>,
+    dst_mac: Option<[u8; 6]>,
+    src_ip: Option<IpAddr>,
+    dst_ip: Option<IpAddr>,
+    ip_proto: Option<u8>,
+    src_port: Option<u16>,
+    dst_port: Option<u16>,
+    size_class: Option<SizeClass>,
+}
+
+/// The sums of one row.
+#[derive(Debug, Clone, Copy)]
+struct Sums {
+    frames: i64,
+    wire_bytes: i64,
+    captured_bytes: i64,
+    truncated_frames: i64,
+    payload_bytes: i64,
+    payload_frames: i64,
+    payload_wire_bytes: i64,
+    over_switch_max: i64,
+    max_wire_len: u32,
+    max_l3_len: Option<u32>,
+    max_tcp_mss: Option<u16>,
+    min_ns: Option<i64>,
+    max_ns: Option<i64>,
+    first_frame: u64,
+}
+
+impl Sums {
+    fn new(first_frame: u64) -> Sums {
+        Sums {
+            frames: 0,
+            wire_bytes: 0,
+            captured_bytes: 0,
+            truncated_frames: 0,
+            payload_bytes: 0,
+            payload_frames: 0,
+            payload_wire_bytes: 0,
+            over_switch_max: 0,
+            max_wire_len: 0,
+            max_l3_len: None,
+            max_tcp_mss: None,
+            min_ns: None,
+            max_ns: None,
+            first_frame,
+        }
+    }
+
+    /// Fold another row of the same key in (in any order: every field is a sum, min or max).
+    fn merge(&mut self, o: &Sums) {
+        self.frames += o.frames;
+        self.wire_bytes += o.wire_bytes;
+        self.captured_bytes += o.captured_bytes;
+        self.truncated_frames += o.truncated_frames;
+        self.payload_bytes += o.payload_bytes;
+        self.payload_frames += o.payload_frames;
+        self.payload_wire_bytes += o.payload_wire_bytes;
+        self.over_switch_max += o.over_switch_max;
+        self.max_wire_len = self.max_wire_len.max(o.max_wire_len);
+        self.max_l3_len = self.max_l3_len.max(o.max_l3_len);
+        self.max_tcp_mss = self.max_tcp_mss.max(o.max_tcp_mss);
+        self.min_ns = min_some(self.min_ns, o.min_ns);
+        self.max_ns = self.max_ns.max(o.max_ns);
+        self.first_frame = self.first_frame.min(o.first_frame);
+    }
+}
+
+fn min_some(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// One chunk's frames summed, on a decode thread.
+#[derive(Default)]
+pub struct TrafficChunk {
+    rows: HashMap<Key, Sums>,
+    /// The earliest bucket of a frame in the chunk.
+    min_bucket: Option<i64>,
+}
+
+impl TrafficChunk {
+    pub fn add(&mut self, params: &TrafficParams, meta: &FrameMeta, d: &Decoded<'_>) {
+        let bucket = meta.timestamp_ns.map(|ns| ns.div_euclid(params.bucket_ns));
+        if let Some(b) = bucket {
+            self.min_bucket = Some(self.min_bucket.map_or(b, |m| m.min(b)));
+        }
+        let l3_len = d.l3_offset.map(|o| meta.wire_len.saturating_sub(o as u32));
+        let (src_port, dst_port, mss) = match (&d.tcp, &d.udp) {
+            (Some(t), _) => (Some(t.src_port), Some(t.dst_port), t.options.mss),
+            (None, Some(u)) => (Some(u.src_port), Some(u.dst_port), None),
+            (None, None) => (None, None, None),
+        };
+        let key = Key {
+            bucket,
+            vlan: d.outer_vlan(),
+            src_mac: d.src_mac,
+            dst_mac: d.dst_mac,
+            src_ip: d.ip.map(|ip| ip.src),
+            dst_ip: d.ip.map(|ip| ip.dst),
+            ip_proto: d.ip.map(|ip| ip.protocol),
+            src_port,
+            dst_port,
+            size_class: l3_len.map(SizeClass::of),
+        };
+        let payload = d.payload_len.unwrap_or(0) as i64;
+        let s = self
+            .rows
+            .entry(key)
+            .or_insert_with(|| Sums::new(meta.frame_number));
+        s.frames += 1;
+        s.wire_bytes += meta.wire_len as i64;
+        s.captured_bytes += meta.cap_len as i64;
+        s.truncated_frames += (meta.cap_len < meta.wire_len) as i64;
+        s.payload_bytes += payload;
+        if payload > 0 {
+            s.payload_frames += 1;
+            s.payload_wire_bytes += meta.wire_len as i64;
+        }
+        if meta.wire_len > params.switch_max_frame {
+            s.over_switch_max += 1;
+        }
+        s.max_wire_len = s.max_wire_len.max(meta.wire_len);
+        s.max_l3_len = s.max_l3_len.max(l3_len);
+        s.max_tcp_mss = s.max_tcp_mss.max(mss);
+        s.min_ns = min_some(s.min_ns, meta.timestamp_ns);
+        s.max_ns = s.max_ns.max(meta.timestamp_ns);
+    }
+}
+
+/// The open rows across chunks, in the in-order pass.
+pub struct TrafficTracker {
+    params: TrafficParams,
+    open: HashMap<Key, Sums>,
+    closed: Vec<(Key, Sums)>,
+    /// Times the open rows hit [`MAX_OPEN_ROWS`] and were all written out early.
+    pub cap_flushes: u64,
+}
+
+impl TrafficTracker {
+    pub fn new(params: TrafficParams) -> TrafficTracker {
+        TrafficTracker {
+            params,
+            open: HashMap::new(),
+            closed: Vec::new(),
+            cap_flushes: 0,
+        }
+    }
+
+    pub fn params(&self) -> &TrafficParams {
+        &self.params
+    }
+
+    /// Merge one chunk (chunks in frame order) and close the rows it proves over.
+    pub fn chunk(&mut self, chunk: TrafficChunk) {
+        for (key, sums) in chunk.rows {
+            self.open
+                .entry(key)
+                .and_modify(|s| s.merge(&sums))
+                .or_insert(sums);
+        }
+        if self.open.len() > MAX_OPEN_ROWS {
+            self.cap_flushes += 1;
+            self.closed.extend(self.open.drain());
+        } else if let Some(watermark) = chunk.min_bucket.map(|b| b.saturating_sub(1)) {
+            let over: Vec<Key> = self
+                .open
+                .keys()
+                .filter(|k| k.bucket.is_some_and(|b| b < watermark))
+                .copied()
+                .collect();
+            for k in over {
+                if let Some(s) = self.open.remove(&k) {
+                    self.closed.push((k, s));
+                }
+            }
+        }
+    }
+
+    /// Batches of the rows closed so far (full batches only unless `all`).
+    pub fn take_batches(&mut self, all: bool) -> Vec<RecordBatch> {
+        let mut out = Vec::new();
+        while self.closed.len() >= BATCH_ROWS || (all && !self.closed.is_empty()) {
+            let n = self.closed.len().min(BATCH_ROWS);
+            let rows: Vec<(Key, Sums)> = self.closed.drain(..n).collect();
+            out.push(batch(&rows, self.params.bucket_ns));
+        }
+        out
+    }
+
+    /// Close every row still open (end of the input) and return the remaining batches.
+    pub fn finish(&mut self) -> Vec<RecordBatch> {
+        let mut rest: Vec<(Key, Sums)> = self.open.drain().collect();
+        // A stable order for the last rows (the earlier ones leave in the order they close).
+        rest.sort_unstable_by_key(|(k, s)| (k.bucket.is_none(), k.bucket, s.first_frame));
+        self.closed.extend(rest);
+        self.take_batches(true)
+    }
+}
+
+fn batch(rows: &[(Key, Sums)], bucket_ns: i64) -> RecordBatch {
+    let mac = |m: &Option<[u8; 6]>| {
+        m.as_ref().map(|m| {
+            let mut buf = [0u8; text::MAC_BUF];
+            text::mac(m, &mut buf);
+            text::ascii(&buf[..text::MAC_LEN]).to_owned()
+        })
+    };
+    let ip = |a: &Option<IpAddr>| a.as_ref().map(text::ip_string);
+    let i64s =
+        |f: &dyn Fn(&Sums) -> i64| Int64Array::from_iter_values(rows.iter().map(|(_, s)| f(s)));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from_iter(
+            rows.iter()
+                .map(|(k, _)| k.bucket.map(|b| b.saturating_mul(bucket_ns))),
+        )),
+        Arc::new(UInt16Array::from_iter(rows.iter().map(|(k, _)| k.vlan))),
+        Arc::new(StringArray::from_iter(
+            rows.iter().map(|(k, _)| mac(&k.src_mac)),
+        )),
+        Arc::new(StringArray::from_iter(
+            rows.iter().map(|(k, _)| mac(&k.dst_mac)),
+        )),
+        Arc::new(StringArray::from_iter(
+            rows.iter().map(|(k, _)| ip(&k.src_ip)),
+        )),
+        Arc::new(StringArray::from_iter(
+            rows.iter().map(|(k, _)| ip(&k.dst_ip)),
+        )),
+        Arc::new(UInt8Array::from_iter(rows.iter().map(|(k, _)| k.ip_proto))),
+        Arc::new(UInt16Array::from_iter(rows.iter().map(|(k, _)| k.src_port))),
+        Arc::new(UInt16Array::from_iter(rows.iter().map(|(k, _)| k.dst_port))),
+        Arc::new(StringArray::from_iter(
+            rows.iter().map(|(k, _)| k.size_class.map(SizeClass::name)),
+        )),
+        Arc::new(i64s(&|s| s.frames)),
+        Arc::new(i64s(&|s| s.wire_bytes)),
+        Arc::new(i64s(&|s| s.captured_bytes)),
+        Arc::new(i64s(&|s| s.truncated_frames)),
+        Arc::new(i64s(&|s| s.payload_bytes)),
+        Arc::new(i64s(&|s| s.payload_frames)),
+        Arc::new(i64s(&|s| s.payload_wire_bytes)),
+        Arc::new(i64s(&|s| s.over_switch_max)),
+        Arc::new(arrow_array::UInt32Array::from_iter_values(
+            rows.iter().map(|(_, s)| s.max_wire_len),
+        )),
+        Arc::new(arrow_array::UInt32Array::from_iter(
+            rows.iter().map(|(_, s)| s.max_l3_len),
+        )),
+        Arc::new(UInt16Array::from_iter(
+            rows.iter().map(|(_, s)| s.max_tcp_mss),
+        )),
+        Arc::new(Int64Array::from_iter(rows.iter().map(|(_, s)| s.min_ns))),
+        Arc::new(Int64Array::from_iter(rows.iter().map(|(_, s)| s.max_ns))),
+        Arc::new(arrow_array::UInt64Array::from_iter_values(
+            rows.iter().map(|(_, s)| s.first_frame),
+        )),
+    ];
+    RecordBatch::try_new(schema::traffic().schema(), columns).expect("traffic follows schema.rs")
+}
