@@ -1,74 +1,252 @@
 """Findings: what a diagnostic concluded, with the evidence behind it.
 
-Finding ids are a contract (CI checks match on them): add, never rename. Each id is listed in
-``FINDING_IDS`` with its severity range and what it means; docs/findings.md mirrors it.
+Finding ids are a contract (CI checks match on them): add, never rename. :data:`REGISTRY`
+holds one :class:`FindingKind` per id: what it means, the severities it takes and when (the
+heading of its entry in docs/findings.md), the :class:`lmcap.diagnostics.Params` thresholds it
+uses and the diagnostic that emits it. Adding a finding is one entry here, its test and its
+entry in docs/findings.md (tests/test_findings.py checks that registry and page agree).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
 
-#: Every finding id lmcap can emit, with a one-line description.
-FINDING_IDS: dict[str, str] = {
-    "mtu-mismatch": (
-        "two peers disagree on frame size: one advertises or sends jumbo, the other never does"
+
+@dataclass(frozen=True)
+class FindingKind:
+    #: The id, a contract: never renamed.
+    id: str
+    #: One line: what the finding means.
+    meaning: str
+    #: When it takes which severity, as the heading of its entry in docs/findings.md reads
+    #: after the id (``warning``, ``warning or info``, ``info, or warning when ...``).
+    severity: str
+    #: The :class:`lmcap.diagnostics.Params` fields (thresholds) its verdict depends on; its
+    #: entry in docs/findings.md (or the introduction of its chapter) names each one.
+    params: tuple[str, ...] = ()
+    #: The module under lmcap/diagnostics that emits it.
+    diagnostic: str = ""
+
+    @property
+    def severities(self) -> tuple[str, ...]:
+        """The severities it can take: those named in :attr:`severity`, worst first."""
+        return tuple(s for s in SEVERITIES if s in self.severity)
+
+
+def _kinds(*kinds: FindingKind) -> dict[str, FindingKind]:
+    return {k.id: k for k in kinds}
+
+
+#: Every finding lmcap can emit, by id, in the order of docs/findings.md.
+REGISTRY: dict[str, FindingKind] = _kinds(
+    FindingKind(
+        "mtu-mismatch",
+        "two peers disagree on frame size: one advertises or sends jumbo, the other never does",
+        "warning",
+        diagnostic="mtu",
     ),
-    "mtu-blackhole": "large segments retransmitted without acknowledgement while small ones pass",
-    "icmp-frag-needed": (
-        "a router reported that packets do not fit its next hop (ICMP 3/4, ICMPv6 2)"
+    FindingKind(
+        "mtu-blackhole",
+        "large segments retransmitted without acknowledgement while small ones pass",
+        "error",
+        ("blackhole_min_sends",),
+        "mtu",
     ),
-    "df-ping-size-limit": "DF echo requests are answered up to a size and die above it",
-    "capture-offload": "TCP segments larger than the MTU: TSO/GSO/GRO seen by a host-side capture",
-    "capture-truncated": "frames cut by the snaplen",
-    "jumbo-partial": "some bulk paths use jumbo frames and others do not",
-    "ip-fragmentation": "a flow sends fragmented IP datagrams",
-    "igmp-no-querier": "IGMP reports or leaves but no querier for longer than the query interval",
-    "unregistered-multicast": "multicast to a group no host joined: switches flood it",
-    "nlb-unicast-flooding": (
-        "client traffic to an NLB unicast cluster MAC (02:bf): flooded to every port"
+    FindingKind(
+        "icmp-frag-needed",
+        "a router reported that packets do not fit its next hop (ICMP 3/4, ICMPv6 2)",
+        "warning",
+        diagnostic="icmp",
     ),
-    "nlb-multicast-flooding": (
-        "client traffic to an NLB multicast cluster MAC: flooded without IGMP"
+    FindingKind(
+        "df-ping-size-limit",
+        "DF echo requests are answered up to a size and die above it",
+        "warning",
+        diagnostic="icmp",
     ),
-    "duplicate-ip": "one IP claimed by two or more MACs at the same time",
-    "ip-moved": "an IP moved to another MAC or VLAN and stayed (e.g. a live-migrated VM)",
-    "arp-storm": "ARP rate above the threshold",
-    "link-underused": "a bulk transfer well below the link speed",
-    "throughput-unstable": "a bulk transfer whose rate is jagged rather than flat",
-    "tcp-resets": "a TCP connection reset after carrying data",
-    "rdma-packet-loss": (
+    FindingKind(
+        "capture-offload",
+        "TCP segments larger than the MTU: TSO/GSO/GRO seen by a host-side capture",
+        "info",
+        ("switch_max_frame",),
+        "mtu",
+    ),
+    FindingKind(
+        "capture-truncated",
+        "frames cut by the snaplen",
+        "warning or info",
+        diagnostic="mtu",
+    ),
+    FindingKind(
+        "jumbo-partial",
+        "some bulk paths use jumbo frames and others do not",
+        "warning",
+        ("bulk_min_segments",),
+        "mtu",
+    ),
+    FindingKind(
+        "ip-fragmentation",
+        "a flow sends fragmented IP datagrams",
+        "warning or info",
+        diagnostic="fragmentation",
+    ),
+    FindingKind(
+        "link-underused",
+        "a bulk transfer well below the link speed",
+        "warning",
+        ("bulk_min_bytes", "link_speed_bps", "underused_ratio"),
+        "throughput",
+    ),
+    FindingKind(
+        "throughput-unstable",
+        "a bulk transfer whose rate is jagged rather than flat",
+        "warning",
+        ("bulk_min_bytes", "bucket_ns", "unstable_cov", "unstable_min_buckets"),
+        "throughput",
+    ),
+    FindingKind(
+        "tcp-resets",
+        "a TCP connection reset after carrying data",
+        "warning",
+        diagnostic="throughput",
+    ),
+    FindingKind(
+        "tcp-retransmissions",
+        "a TCP connection retransmitting more than the threshold",
+        "warning",
+        ("retrans_ratio",),
+        "throughput",
+    ),
+    FindingKind(
+        "rdma-packet-loss",
         "packet sequence numbers of an RDMA queue pair jump or go back: loss on a fabric that "
-        "should be lossless"
+        "should be lossless",
+        "warning",
+        diagnostic="rdma",
     ),
-    "rdma-congestion": "RDMA packets marked ECN CE, or congestion notification packets (DCQCN)",
-    "tcp-retransmissions": "a TCP connection retransmitting more than the threshold",
-    "zero-window": "a receiver advertised a zero window: the transfer stalled",
-    "smb-single-channel": (
+    FindingKind(
+        "rdma-congestion",
+        "RDMA packets marked ECN CE, or congestion notification packets (DCQCN)",
+        "info",
+        diagnostic="rdma",
+    ),
+    FindingKind(
+        "zero-window",
+        "a receiver advertised a zero window: the transfer stalled",
+        "warning",
+        diagnostic="throughput",
+    ),
+    FindingKind(
+        "smb-single-channel",
         "an SMB session moved its data to one server address although the server advertised "
-        "two or more interfaces: multichannel not in use"
+        "two or more interfaces: multichannel not in use",
+        "warning",
+        ("bulk_min_bytes",),
+        "smb",
     ),
-    "multichannel-imbalance": "an SMB multichannel session's channels carry uneven shares",
-    "smb-rdma-unused": "the server advertised RDMA, yet SMB READ/WRITE data moved over TCP",
-    "smb1-negotiated": "a connection speaks SMB1 (an SMB1 NEGOTIATE answered, SMB1 commands)",
-    "smb1-offered": "a client opened with an SMB1 multi-protocol NEGOTIATE (answered with SMB2)",
-    "smb-stream-gaps": "the SMB framer lost message boundaries (gaps, snaplen cuts, resyncs)",
-    "timestamps-outlying": (
+    FindingKind(
+        "multichannel-imbalance",
+        "an SMB multichannel session's channels carry uneven shares",
+        "warning",
+        ("bulk_min_bytes", "smb_imbalance_ratio"),
+        "smb",
+    ),
+    FindingKind(
+        "smb-rdma-unused",
+        "the server advertised RDMA, yet SMB READ/WRITE data moved over TCP",
+        "warning",
+        ("bulk_min_bytes",),
+        "smb",
+    ),
+    FindingKind(
+        "smb1-negotiated",
+        "a connection speaks SMB1 (an SMB1 NEGOTIATE answered, SMB1 commands)",
+        "warning",
+        diagnostic="smb",
+    ),
+    FindingKind(
+        "smb1-offered",
+        "a client opened with an SMB1 multi-protocol NEGOTIATE (answered with SMB2)",
+        "info",
+        diagnostic="smb",
+    ),
+    FindingKind(
+        "smb-stream-gaps",
+        "the SMB framer lost message boundaries (gaps, snaplen cuts, resyncs)",
+        "info",
+        diagnostic="smb",
+    ),
+    FindingKind(
+        "igmp-no-querier",
+        "IGMP reports or leaves but no querier for longer than the query interval",
+        "warning",
+        ("igmp_query_interval_s",),
+        "igmp",
+    ),
+    FindingKind(
+        "unregistered-multicast",
+        "multicast to a group no host joined: switches flood it",
+        "warning or info",
+        diagnostic="flooding",
+    ),
+    FindingKind(
+        "nlb-unicast-flooding",
+        "client traffic to an NLB unicast cluster MAC (02:bf): flooded to every port",
+        "warning",
+        diagnostic="nlb",
+    ),
+    FindingKind(
+        "nlb-multicast-flooding",
+        "client traffic to an NLB multicast cluster MAC: flooded without IGMP",
+        "warning or info",
+        diagnostic="nlb",
+    ),
+    FindingKind(
+        "duplicate-ip",
+        "one IP claimed by two or more MACs at the same time",
+        "error",
+        diagnostic="arp",
+    ),
+    FindingKind(
+        "ip-moved",
+        "an IP moved to another MAC or VLAN and stayed (e.g. a live-migrated VM)",
+        "info, or warning when the VLAN changed",
+        diagnostic="arp",
+    ),
+    FindingKind(
+        "arp-storm",
+        "ARP rate above the threshold",
+        "warning, error at 10× the threshold",
+        ("arp_storm_pps",),
+        "arp",
+    ),
+    FindingKind(
+        "timestamps-outlying",
         "frames stamped a day or more of silence away from the rest of the capture: left out of "
-        "rates and timelines"
+        "rates and timelines",
+        "info",
+        diagnostic="timestamps",
     ),
-}
+)
+
+#: Every finding id with its one-line meaning (the registry's ``meaning``).
+FINDING_IDS: dict[str, str] = {k.id: k.meaning for k in REGISTRY.values()}
 
 
 def finding(
     id: str, severity: str, summary: str, evidence: dict[str, Any], advice: str
 ) -> dict[str, Any]:
     """A finding in the report's shape. ``evidence`` names hosts, flows, counts, frames, times."""
-    if id not in FINDING_IDS:
-        raise ValueError(f"unknown finding id {id!r}: add it to FINDING_IDS")
-    if severity not in SEVERITIES:
-        raise ValueError(f"bad severity {severity!r}")
+    kind = REGISTRY.get(id)
+    if kind is None:
+        raise ValueError(f"unknown finding id {id!r}: add it to lmcap.findings.REGISTRY")
+    if severity not in kind.severities:
+        raise ValueError(
+            f"{id} cannot be {severity!r}: it is {kind.severity} (lmcap.findings.REGISTRY)"
+        )
     return {
         "id": id,
         "severity": severity,
