@@ -401,7 +401,7 @@ def test_text_report_shows_sessions_and_interfaces() -> None:
 
     rel = "public:zeek/smb3_multichannel.pcap"
     need(capture(rel))
-    text = render(analyze(rel))
+    text = render(analyze(rel), width=200)  # wide: a channel cell stays on one line
     assert "0x00001c0010000049" in text
     assert "172.17.0.184:57093 -> 172.17.0.189:445 (bound)" in text
     assert "if 8: 172.17.0.189, fe80::582f:92c0:c9c1:9ba1" in text
