@@ -31,7 +31,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 log "installing Python packages"
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q "maturin>=1.5,<2" "pyarrow>=14" "duckdb>=1.0" "pytest>=7" "ruff>=0.4" "mypy>=1.10"
+.venv/bin/python -m pip install -q "maturin>=1.5,<2" "pyarrow>=14" "duckdb>=1.0" "pytest>=7" "jsonschema>=4" "ruff>=0.4" "mypy>=1.10"
 
 log "building the lmcap wheel (release)"
 rm -rf dist

@@ -23,7 +23,13 @@ def test_one_abi3_wheel_for_cpython_39_and_later() -> None:
 def test_wheel_carries_module_stubs_and_queries() -> None:
     names = set(zipfile.ZipFile(WHEELS[0]).namelist())
     assert any(n.startswith("lmcap/_core.") and n.endswith(".so") for n in names), names
-    for required in ("lmcap/_core.pyi", "lmcap/py.typed", "lmcap/__init__.py", "lmcap/cli.py"):
+    for required in (
+        "lmcap/_core.pyi",
+        "lmcap/py.typed",
+        "lmcap/__init__.py",
+        "lmcap/cli.py",
+        "lmcap/report.schema.json",  # `lmcap schema --report` reads it from the package
+    ):
         assert required in names
     shipped = {n.split("/")[-1] for n in names if n.startswith("lmcap/queries/")}
     in_repo = {p.name for p in (ROOT / "python" / "lmcap" / "queries").glob("*.sql")}

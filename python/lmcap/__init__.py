@@ -6,12 +6,14 @@ migration, jumbo frames and MTU, fragmentation, IGMP/NLB flooding and ARP.
 
     >>> import lmcap
     >>> lmcap.read("captures/jumbo/iperf-mtu9000.pcap").num_rows  # doctest: +SKIP
+    >>> lmcap.analyze("captures/mtu/blackhole.pcap")["findings"][0]["id"]  # doctest: +SKIP
 """
 
 from lmcap._core import __version__
 from lmcap.api import (
     CaptureError,
     CaptureWarning,
+    analyze,
     connect,
     read,
     read_tables,
@@ -24,6 +26,7 @@ __all__ = [
     "CaptureError",
     "CaptureWarning",
     "__version__",
+    "analyze",
     "connect",
     "read",
     "read_tables",

@@ -27,16 +27,46 @@ from lmcap.inputs import (
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
-def _connect(files: list[str], strict: bool, memory_limit: str | None = None, derived=None):
+def _non_negative_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"not a count: {text!r} (0 or more; 0 shows every row)")
+    return n
+
+
+def _connect(
+    files: list[str],
+    strict: bool,
+    memory_limit: str | None = None,
+    derived=None,
+    params=None,
+    progress=None,
+):
     """Load the captures; raise UnreadableInput for any input of which nothing can be read
     (checked before the scan, and after it for standard input and pipes), else print the
-    warnings of files read only in part."""
+    warnings of files read only in part. ``params`` (analysis Params) set what the scan cuts
+    by (bucket, switch frame limit); ``progress`` follows the scan."""
     import lmcap
+    from lmcap.diagnostics import Params
 
+    params = params or Params()
     check_inputs(files)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", lmcap.CaptureWarning)
-        con = lmcap.connect(files, strict=strict, memory_limit=memory_limit, derived=derived)
+        con = lmcap.connect(
+            files,
+            strict=strict,
+            memory_limit=memory_limit,
+            derived=derived,
+            bucket_ns=params.bucket_ns,
+            switch_max_frame=params.switch_max_frame,
+            progress=progress.update if progress else None,
+        )
+    if progress:
+        progress.close()
     capture_files = con.table("capture_files")
     rows = [dict(zip(capture_files.columns, r)) for r in capture_files.fetchall()]
     unreadable = unreadable_after_scan(rows)
@@ -117,6 +147,67 @@ def parse_bucket(text: str) -> int:
     return ns
 
 
+def parse_param(text: str) -> tuple[str, object]:
+    """'arp_storm_pps=50' -> ('arp_storm_pps', 50.0): an analysis parameter of
+    lmcap.diagnostics.Params, its value read as the type of its default."""
+    import dataclasses
+
+    from lmcap.diagnostics import Params
+
+    name, sep, value = text.partition("=")
+    defaults = {f.name: getattr(Params(), f.name) for f in dataclasses.fields(Params)}
+    name = name.strip().replace("-", "_")
+    if not sep or name not in defaults:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give NAME=VALUE with NAME one of {', '.join(sorted(defaults))}"
+        )
+    kind = type(defaults[name])
+    try:
+        return name, kind(value.strip()) if kind is not int else int(value.strip(), 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: {name} takes a {kind.__name__} (default {defaults[name]})"
+        ) from None
+
+
+def _params(args: argparse.Namespace):
+    """The analysis parameters of the command line: --param pairs, then --bucket and
+    --link-speed (which win: they are the documented spelling of bucket_ns and
+    link_speed_bps)."""
+    from lmcap.diagnostics import Params
+
+    values = dict(args.param or [])
+    values["bucket_ns"] = args.bucket
+    if args.link_speed:
+        values["link_speed_bps"] = args.link_speed
+    return Params(**values)
+
+
+def _progress(args: argparse.Namespace):
+    """A progress line on stderr while the captures are read, when stderr is a terminal and
+    --quiet is not given (lmcap.progress); None otherwise."""
+    from lmcap import progress
+
+    if not progress.enabled(sys.stderr, quiet=args.quiet):
+        return None
+    return progress.Progress(list(args.files))
+
+
+def _report_width(args: argparse.Namespace) -> int:
+    """Columns of the text report: $COLUMNS when set, else the terminal's width when the
+    report goes to a terminal, else 100 (a file, a pipe, a CI log)."""
+    import os
+    import shutil
+
+    from lmcap.textreport import NOT_A_TERMINAL_WIDTH
+
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    if not args.output and sys.stdout.isatty():
+        return shutil.get_terminal_size((NOT_A_TERMINAL_WIDTH, 24)).columns
+    return NOT_A_TERMINAL_WIDTH
+
+
 def _check_output_folder(output: str) -> None:
     """Refuse `-o PATH` into a folder that does not exist, or onto a folder, before reading
     any capture."""
@@ -143,20 +234,31 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     if args.output:
         _check_output_folder(args.output)
+    params = _params(args)
+    progress = _progress(args)
     try:
-        con, had_errors = _connect(args.files, strict=False, memory_limit=args.memory_limit)
+        con, had_errors = _connect(
+            args.files,
+            strict=False,
+            memory_limit=args.memory_limit,
+            params=params,
+            progress=progress,
+        )
+        if progress:
+            progress.phase("analysing the tables")
+        report = rep.build(con, params)
     except lmcap.CaptureError as e:  # pragma: no cover - strict=False never raises
         print(f"lmcap: error: {e}", file=sys.stderr)
         return EXIT_CAPTURE_ERROR
-    from lmcap.diagnostics import Params
-
-    params = Params(bucket_ns=args.bucket, link_speed_bps=args.link_speed or 0)
-    report = rep.build(con, params)
-    text = (
-        json.dumps(report, indent=2, default=str) + "\n"
-        if args.format == "json"
-        else textreport.render(report)
-    )
+    finally:
+        if progress:
+            progress.close()
+    if args.format == "json":
+        text = json.dumps(report, indent=2, default=str) + "\n"
+    elif args.format == "markdown":
+        text = textreport.render_markdown(report, top=args.top)
+    else:
+        text = textreport.render(report, top=args.top, width=_report_width(args))
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -191,23 +293,30 @@ def cmd_sql(args: argparse.Namespace) -> int:
     text = args.execute or queries.get(args.query).sql
     # Build only the derived tables the SQL names.
     derived = [t for t in DERIVED_TABLES if re.search(rf"\b{t}\b", text)]
+    analysis = _params(args)
     con, had_errors = _connect(
-        args.files, strict=False, memory_limit=args.memory_limit, derived=derived
+        args.files,
+        strict=False,
+        memory_limit=args.memory_limit,
+        derived=derived,
+        params=analysis,
+        progress=_progress(args),
     )
+    # The analysis parameters the SQL uses: a shipped query's `-- params:` line, or the
+    # $names written in --execute SQL (e.g. `... / $bucket_ns`).
+    used = queries.get(args.query).params if args.query else re.findall(r"\$(\w+)", text)
+    params = {k: v for k, v in analysis.sql_params().items() if k in used}
     if args.execute:
         import duckdb
 
         try:
             # DuckDB relations are lazy: rendering runs the query, so it is inside the try.
-            rel = con.sql(args.execute)
+            rel = con.sql(args.execute, params=params) if params else con.sql(args.execute)
             text = None if rel is None else _render_rows(rel, args.format, args.limit)
         except duckdb.Error as e:
             raise UserError(_sql_error_line(e)) from e
     else:
-        from lmcap.diagnostics import Params
-
         q = queries.get(args.query)
-        params = {k: v for k, v in Params().sql_params().items() if k in q.params}
         rel = con.sql(q.sql, params=params) if params else con.sql(q.sql)
         text = _render_rows(rel, args.format, args.limit)
     if text is not None:
@@ -268,6 +377,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
     if args.markdown:
         sys.stdout.write(_core.schema_markdown())
         return EXIT_OK
+    if args.report:
+        from lmcap.reportschema import json_schema_text
+
+        sys.stdout.write(json_schema_text())
+        return EXIT_OK
     if args.table and args.table not in lmcap.table_names():
         raise _unknown_name("table", args.table, lmcap.table_names(), "`lmcap schema`")
     for name in [args.table] if args.table else lmcap.table_names():
@@ -301,6 +415,42 @@ def _add_loading_options(p: argparse.ArgumentParser) -> None:
         metavar="SIZE",
         help="DuckDB memory cap; past it, tables spill to a temporary folder (default 2GB)",
     )
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line. Without it, a line on stderr shows bytes and frames read, rate "
+        "and time left while the captures are read, only when stderr is a terminal (never in "
+        "a pipe, a log or the report)",
+    )
+
+
+def _add_analysis_options(p: argparse.ArgumentParser) -> None:
+    """The analysis parameters (lmcap.diagnostics.Params), for analyze and for the shipped
+    queries of sql that use them."""
+    p.add_argument(
+        "--link-speed",
+        type=parse_link_speed,
+        metavar="SPEED",
+        help="link speed for utilization verdicts in bits per second, e.g. 10G, 25G, 40Gbit/s "
+        "(a 10G link moves at most 1.25 GB/s). Bytes ('10GB') are refused, and so is a number "
+        "without unit below 1M ('10' is not read as 10 bit/s)",
+    )
+    p.add_argument(
+        "--bucket",
+        type=parse_bucket,
+        default=1_000_000_000,
+        metavar="DURATION",
+        help="throughput time-series bucket, from 1ms to 1h: e.g. 1ms, 250ms, 1s (default), "
+        "1m (or 1min), 1h; a number without unit is seconds",
+    )
+    p.add_argument(
+        "--param",
+        type=parse_param,
+        action="append",
+        metavar="NAME=VALUE",
+        help="any other analysis threshold by its name in docs/findings.md, e.g. "
+        "arp_storm_pps=50 or igmp_query_interval_s=60; repeat for several",
+    )
 
 
 EXIT_CODES_HELP = "exit codes:\n" + "\n".join(f"  {code:<4} {meaning}" for code, meaning in TABLE)
@@ -327,6 +477,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from lmcap import __version__
+    from lmcap.textreport import DEFAULT_TOP
 
     p = _Parser(
         prog="lmcap",
@@ -346,24 +497,26 @@ def build_parser() -> argparse.ArgumentParser:
         "frames is reported as far as it could be read (see --strict).",
     )
     a.add_argument("files", nargs="+", metavar="FILE")
-    a.add_argument("--format", choices=("text", "json"), default="text")
+    a.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text (default): a one-line verdict, the findings worst first, then the "
+        "sections, fitted to the terminal's width ($COLUMNS, else 100 columns when not a "
+        "terminal); json: the whole report, the contract of docs/report.md, schema from "
+        "`lmcap schema --report`; markdown: the text report's content for a ticket or wiki "
+        "(headings, pipe tables)",
+    )
+    a.add_argument(
+        "--top",
+        type=_non_negative_int,
+        default=DEFAULT_TOP,
+        metavar="N",
+        help=f"rows of each list in text and markdown (default {DEFAULT_TOP}, 0 for all); a "
+        "line says how many more there are. The JSON report is never cut by --top",
+    )
     a.add_argument("-o", "--output", metavar="PATH", help="write the report here instead of stdout")
-    a.add_argument(
-        "--link-speed",
-        type=parse_link_speed,
-        metavar="SPEED",
-        help="link speed for utilization verdicts in bits per second, e.g. 10G, 25G, 40Gbit/s "
-        "(a 10G link moves at most 1.25 GB/s). Bytes ('10GB') are refused, and so is a number "
-        "without unit below 1M ('10' is not read as 10 bit/s)",
-    )
-    a.add_argument(
-        "--bucket",
-        type=parse_bucket,
-        default=1_000_000_000,
-        metavar="DURATION",
-        help="throughput time-series bucket, from 1ms to 1h: e.g. 1ms, 250ms, 1s (default), "
-        "1m (or 1min), 1h; a number without unit is seconds",
-    )
+    _add_analysis_options(a)
     _add_loading_options(a)
     a.add_argument(
         "--fail-on",
@@ -380,7 +533,10 @@ def build_parser() -> argparse.ArgumentParser:
         "tables flooded_frames and analysis_window (the stretch of time rates are measured "
         "over, outlying timestamps left out) are built when the SQL names them. --query flows "
         "reads the flows "
-        "table the scan built (queries/flows.sql is its specification in SQL).",
+        "table the scan built (queries/flows.sql is its specification in SQL). Shipped queries "
+        "that take analysis parameters (`-- params:` in `lmcap queries`) get them from "
+        "--bucket, --link-speed and --param; in --execute SQL write them as $bucket_ns, "
+        "$link_speed_bps, ...",
     )
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("-e", "--execute", metavar="SQL", help="SQL text to run")
@@ -389,12 +545,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--limit", type=int, default=0, help="rows to show in table format (0: DuckDB's default)"
     )
+    _add_analysis_options(s)
     _add_loading_options(s)
     s.set_defaults(func=cmd_sql)
 
-    sc = sub.add_parser("schema", help="show the tables and their columns")
+    sc = sub.add_parser(
+        "schema", help="show the tables and their columns, or the JSON Schema of the report"
+    )
     sc.add_argument("table", nargs="?")
     sc.add_argument("--markdown", action="store_true", help="print docs/schema.md")
+    sc.add_argument(
+        "--report",
+        action="store_true",
+        help="print the JSON Schema (draft 2020-12) that every `lmcap analyze --format json` "
+        "report validates against (shipped as lmcap/report.schema.json)",
+    )
     sc.set_defaults(func=cmd_schema)
 
     qs = sub.add_parser("queries", help="list the shipped SQL queries and what each answers")
