@@ -21,10 +21,12 @@ from lmcap.api import (
     schema,
     table_names,
 )
+from lmcap.filters import Filter
 
 __all__ = [
     "CaptureError",
     "CaptureWarning",
+    "Filter",
     "__version__",
     "analyze",
     "connect",

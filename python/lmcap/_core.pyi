@@ -49,7 +49,16 @@ class Scanner:
         batch_rows: int = 65536,
         bucket_ns: int = 1_000_000_000,
         switch_max_frame: int = 9216,
+        *,
+        since_ns: int | None = None,
+        until_ns: int | None = None,
+        since_offset_ns: int | None = None,
+        until_offset_ns: int | None = None,
+        vlans: Sequence[int] = ...,
+        hosts: Sequence[str] = ...,
     ) -> Scanner: ...
+    def filtered_frames(self) -> int:
+        """Frames read but dropped by the filter so far."""
     def traffic_cap_flushes(self) -> int:
         """Times the ``traffic`` evidence wrote its open rows out early (bounded memory)."""
     def next_batch(self) -> ArrowBatch | None:

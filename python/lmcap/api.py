@@ -14,6 +14,7 @@ from typing import Any, Callable, Union
 import pyarrow as pa
 
 from lmcap import _core
+from lmcap.filters import Filter
 
 PathArg = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]
 
@@ -101,7 +102,19 @@ def schema(table: str = "packets") -> pa.Schema:
     return pa.schema(_core.table_schema(table))
 
 
-def scan(paths: PathArg, *, strict: bool = True, batch_rows: int = 65_536) -> pa.RecordBatchReader:
+def _scanner(paths: PathArg, filter: Filter | None = None, **kwargs: Any) -> _core.Scanner:
+    """A native scanner over ``paths`` keeping what ``filter`` keeps."""
+    extra = filter.scanner_kwargs() if filter is not None else {}
+    return _core.Scanner(_paths(paths), **kwargs, **extra)
+
+
+def scan(
+    paths: PathArg,
+    *,
+    strict: bool = True,
+    batch_rows: int = 65_536,
+    filter: Filter | None = None,
+) -> pa.RecordBatchReader:
     """Stream the ``packets`` table batch by batch, in bounded memory.
 
     >>> reader = lmcap.scan("trace.pcap.zst")  # doctest: +SKIP
@@ -111,7 +124,7 @@ def scan(paths: PathArg, *, strict: bool = True, batch_rows: int = 65_536) -> pa
     after the last batch (everything readable has been yielded by then); with ``strict=False``
     a :class:`CaptureWarning` is issued instead.
     """
-    scanner = _core.Scanner(_paths(paths), batch_rows)
+    scanner = _scanner(paths, filter, batch_rows=batch_rows)
 
     def batches() -> Iterator[pa.RecordBatch]:
         while (batch := scanner.next_batch()) is not None:
@@ -138,8 +151,10 @@ def _packet_batches(
         yield pa.record_batch(batch)
 
 
-def _read_all(paths: PathArg) -> tuple[_core.Scanner, dict[str, pa.Table]]:
-    scanner = _core.Scanner(_paths(paths))
+def _read_all(
+    paths: PathArg, filter: Filter | None = None
+) -> tuple[_core.Scanner, dict[str, pa.Table]]:
+    scanner = _scanner(paths, filter)
     events: dict[str, list[pa.RecordBatch]] = {name: [] for name in EVENT_TABLES}
     packets = list(_packet_batches(scanner, events))
     tables = {"packets": pa.Table.from_batches(packets, schema("packets"))}
@@ -149,25 +164,27 @@ def _read_all(paths: PathArg) -> tuple[_core.Scanner, dict[str, pa.Table]]:
     return scanner, tables
 
 
-def read(paths: PathArg, *, strict: bool = True) -> pa.Table:
+def read(paths: PathArg, *, strict: bool = True, filter: Filter | None = None) -> pa.Table:
     """Read the ``packets`` table into memory: one row per frame.
 
     >>> t = lmcap.read("captures/arp/gratuitous.pcap")  # doctest: +SKIP
     >>> t.group_by("decode_status").aggregate([([], "count_all")])  # doctest: +SKIP
     """
-    scanner, tables = _read_all(paths)
+    scanner, tables = _read_all(paths, filter)
     _report_errors(scanner, strict, tables["packets"])
     return tables["packets"]
 
 
-def read_tables(paths: PathArg, *, strict: bool = True) -> dict[str, pa.Table]:
+def read_tables(
+    paths: PathArg, *, strict: bool = True, filter: Filter | None = None
+) -> dict[str, pa.Table]:
     """Read every table (``packets``, the ``EVENT_TABLES`` such as ``arp`` and ``flows``,
     ``capture_files``) in one pass.
 
     >>> tables = lmcap.read_tables(["rot-0.pcap", "rot-1.pcap"])  # doctest: +SKIP
     >>> tables["arp"].num_rows  # doctest: +SKIP
     """
-    scanner, tables = _read_all(paths)
+    scanner, tables = _read_all(paths, filter)
     _report_errors(scanner, strict, tables)
     return tables
 
@@ -183,6 +200,7 @@ def connect(
     bucket_ns: int = 1_000_000_000,
     switch_max_frame: int = 9216,
     progress: Callable[[list[dict]], None] | None = None,
+    filter: Filter | None = None,
 ):
     """A DuckDB connection with every table loaded (and ``DERIVED_TABLES`` derived), ready for SQL.
 
@@ -197,7 +215,11 @@ def connect(
     needed. ``bucket_ns`` and ``switch_max_frame`` cut the ``traffic`` evidence table (time
     bucket width; the frame size counted as over the switch limit), as the analysis
     parameters of the same names do. ``progress`` is called as the scan goes with the
-    ``capture_files`` rows so far (see :class:`lmcap.progress.Progress`).
+    ``capture_files`` rows so far (see :class:`lmcap.progress.Progress`). ``filter``
+    (:class:`lmcap.Filter`) keeps only the frames of a time range, VLANs or hosts, in every
+    table. The one-row table ``scan_settings`` records how the scan was cut and filtered:
+    ``bucket_ns``, ``switch_max_frame``, the filter, ``frames_filtered`` (read but dropped)
+    and ``traffic_cap_flushes``.
     """
     import duckdb
 
@@ -208,7 +230,7 @@ def connect(
 
         con.execute("SET memory_limit = ?", [memory_limit])
         con.execute("SET temp_directory = ?", [temp_directory or tempfile.mkdtemp(prefix="lmcap-")])
-    scanner = _core.Scanner(_paths(paths), bucket_ns=bucket_ns, switch_max_frame=switch_max_frame)
+    scanner = _scanner(paths, filter, bucket_ns=bucket_ns, switch_max_frame=switch_max_frame)
     events: dict[str, list[pa.RecordBatch]] = {name: [] for name in EVENT_TABLES}
     packets_stream = pa.RecordBatchReader.from_batches(
         schema("packets"), _packet_batches(scanner, events, progress)
@@ -219,6 +241,15 @@ def connect(
     for name, bs in events.items():
         _load(con, name, pa.Table.from_batches(bs, schema(name)))
     _load(con, "capture_files", pa.Table.from_batches([pa.record_batch(scanner.files())]))
+    described = (filter or Filter()).describe()
+    settings = {
+        "bucket_ns": bucket_ns,
+        "switch_max_frame": switch_max_frame,
+        **described,
+        "frames_filtered": scanner.filtered_frames(),
+        "traffic_cap_flushes": scanner.traffic_cap_flushes(),
+    }
+    _load(con, "scan_settings", pa.Table.from_pylist([settings], schema=_SCAN_SETTINGS))
     from lmcap import queries
 
     for name in DERIVED_TABLES if derived is None else derived:
@@ -226,6 +257,23 @@ def connect(
         con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
     _report_errors(scanner, strict, con)
     return con
+
+
+#: The one-row ``scan_settings`` table :func:`connect` writes.
+_SCAN_SETTINGS = pa.schema(
+    [
+        ("bucket_ns", pa.int64()),
+        ("switch_max_frame", pa.int64()),
+        ("since_ns", pa.int64()),
+        ("until_ns", pa.int64()),
+        ("since_offset_s", pa.float64()),
+        ("until_offset_s", pa.float64()),
+        ("vlans", pa.list_(pa.int64())),
+        ("hosts", pa.list_(pa.string())),
+        ("frames_filtered", pa.int64()),
+        ("traffic_cap_flushes", pa.int64()),
+    ]
+)
 
 
 def _load(con, name: str, table: pa.Table) -> None:
@@ -240,6 +288,7 @@ def analyze(
     *,
     strict: bool = True,
     memory_limit: str | None = None,
+    filter: Filter | None = None,
     progress: Callable[[list[dict]], None] | None = None,
     **params: Any,
 ) -> dict[str, Any]:
@@ -278,6 +327,7 @@ def analyze(
         bucket_ns=p.bucket_ns,
         switch_max_frame=p.switch_max_frame,
         progress=progress,
+        filter=filter,
     )
     try:
         # Through JSON and back: exactly the values `--format json` writes (no Decimal,

@@ -44,11 +44,13 @@ def _connect(
     derived=None,
     params=None,
     progress=None,
+    filter=None,
 ):
     """Load the captures; raise UnreadableInput for any input of which nothing can be read
     (checked before the scan, and after it for standard input and pipes), else print the
     warnings of files read only in part. ``params`` (analysis Params) set what the scan cuts
-    by (bucket, switch frame limit); ``progress`` follows the scan."""
+    by (bucket, switch frame limit); ``progress`` follows the scan; ``filter`` (lmcap.Filter)
+    keeps the frames of a time range, VLANs or hosts."""
     import lmcap
     from lmcap.diagnostics import Params
 
@@ -64,6 +66,7 @@ def _connect(
             bucket_ns=params.bucket_ns,
             switch_max_frame=params.switch_max_frame,
             progress=progress.update if progress else None,
+            filter=filter,
         )
     if progress:
         progress.close()
@@ -183,6 +186,57 @@ def _params(args: argparse.Namespace):
     return Params(**values)
 
 
+def _filter(args: argparse.Namespace):
+    """The frames to keep (--since, --until, --vlan, --host), or None to keep all."""
+    from lmcap.filters import Filter
+
+    f = Filter(
+        since=args.since,
+        until=args.until,
+        vlans=tuple(args.vlan or ()),
+        hosts=tuple(args.host or ()),
+    )
+    return None if f.is_empty() else f
+
+
+def parse_time(text: str):
+    """--since/--until: seconds from the start (30, 90s, 250ms, 5m, 1.5h) or an absolute time
+    (ISO 8601, UTC when no zone is given; @SECONDS since the epoch)."""
+    from lmcap.filters import parse_instant
+
+    try:
+        return parse_instant(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def parse_vlan(text: str) -> int:
+    try:
+        vlan = int(text)
+    except ValueError:
+        vlan = -1
+    if not 0 <= vlan <= 4095:
+        raise argparse.ArgumentTypeError(f"not a VLAN id: {text!r} (0 to 4095)")
+    return vlan
+
+
+def parse_host(text: str) -> str:
+    """--host: an IPv4/IPv6 address or a MAC address (aa:bb:cc:dd:ee:ff or aa-bb-...)."""
+    import ipaddress
+    import re
+
+    t = text.strip()
+    try:
+        return str(ipaddress.ip_address(t))
+    except ValueError:
+        pass
+    if re.fullmatch(r"[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}", t):
+        return t.lower().replace("-", ":")
+    raise argparse.ArgumentTypeError(
+        f"not an IP or MAC address: {text!r} (e.g. 192.0.2.10, 2001:db8::1, 02:00:5e:10:00:01)"
+    )
+
+
 def _progress(args: argparse.Namespace):
     """A progress line on stderr while the captures are read, when stderr is a terminal and
     --quiet is not given (lmcap.progress); None otherwise."""
@@ -242,6 +296,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             strict=False,
             memory_limit=args.memory_limit,
             params=params,
+            filter=_filter(args),
             progress=progress,
         )
         if progress:
@@ -300,6 +355,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         memory_limit=args.memory_limit,
         derived=derived,
         params=analysis,
+        filter=_filter(args),
         progress=_progress(args),
     )
     # The analysis parameters the SQL uses: a shipped query's `-- params:` line, or the
@@ -414,6 +470,35 @@ def _add_loading_options(p: argparse.ArgumentParser) -> None:
         default="2GB",
         metavar="SIZE",
         help="DuckDB memory cap; past it, tables spill to a temporary folder (default 2GB)",
+    )
+    p.add_argument(
+        "--since",
+        type=parse_time,
+        metavar="TIME",
+        help="keep frames stamped at or after TIME: seconds from the first frame (30, 90s, 5m, "
+        "1.5h) or an absolute time (2024-05-01T10:00:00Z, UTC when no zone is given; "
+        "@SECONDS since the epoch). Filters apply while the capture is read: every table and "
+        "the report see only the kept frames, which keep their frame numbers; the report's "
+        "capture.filter says what was kept and how many frames were dropped",
+    )
+    p.add_argument(
+        "--until", type=parse_time, metavar="TIME", help="keep frames stamped before TIME"
+    )
+    p.add_argument(
+        "--vlan",
+        type=parse_vlan,
+        action="append",
+        metavar="ID",
+        help="keep frames tagged with this VLAN id (outer or inner tag); repeat for several",
+    )
+    p.add_argument(
+        "--host",
+        type=parse_host,
+        action="append",
+        metavar="ADDR",
+        help="keep frames from or to this IP address (also as ARP sender or target) or MAC "
+        "address; repeat for several. Different filters combine: --vlan 20 --host 192.0.2.10 "
+        "keeps that host's frames on VLAN 20",
     )
     p.add_argument(
         "--quiet",

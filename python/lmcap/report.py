@@ -109,6 +109,29 @@ def capture_section(con) -> dict[str, Any]:
             r["decode_status"]: r["frames"] for r in q.run(con, "capture_decode_status")
         },
         **timestamps_section(con),
+        **scan_settings_section(con),
+    }
+
+
+def scan_settings_section(con) -> dict[str, Any]:
+    """``filter`` (what the scan kept: time range, VLANs, hosts; frames it dropped) and
+    ``evidence`` (how the evidence tables were cut, and what their bounds made them do)."""
+    s = q.run(con, "capture_scan_settings")[0]
+    return {
+        "filter": {
+            "since": iso_ns(s["since_ns"]),
+            "until": iso_ns(s["until_ns"]),
+            "since_offset_s": s["since_offset_s"],
+            "until_offset_s": s["until_offset_s"],
+            "vlans": list(s["vlans"]),
+            "hosts": list(s["hosts"]),
+            "frames_filtered": s["frames_filtered"],
+        },
+        "evidence": {
+            "bucket_ns": s["bucket_ns"],
+            "switch_max_frame": s["switch_max_frame"],
+            "traffic_cap_flushes": s["traffic_cap_flushes"],
+        },
     }
 
 
@@ -148,8 +171,9 @@ def build(con, params=None) -> dict[str, Any]:
         report[key] = [] if key in ("findings", "vlans") else {}
     report["capture"] = capture_section(con)
     report["vlans"] = q.run(con, "vlan_summary")
-    ctx = Context(con, report, params or Params())
+    params = params or Params()
+    ctx = Context(con, report, params)
     for diagnostic in DIAGNOSTICS:
         diagnostic(ctx)
-    report["findings"] = fold(report["findings"])
+    report["findings"] = fold(report["findings"], params.findings_per_id, params.report_list_max)
     return report

@@ -219,6 +219,7 @@ def capture_section(report: dict[str, Any]) -> Section:
         f"{human_bytes(cap['captured_bytes'])} captured, {cap['duration_s']:.3f} s"
     )
     s.blocks.append(f"from {cap['start']} to {cap['end']}")
+    s.blocks += _filter_lines(cap)
     s.blocks += _timestamp_lines(cap)
     links = ", ".join(f"{lt['name']} ({lt['frames']})" for lt in cap["link_types"])
     s.blocks.append(f"link types: {links or '-'}")
@@ -230,6 +231,36 @@ def capture_section(report: dict[str, Any]) -> Section:
         f"decoded fully: {cap['decode_status'].get('ok', 0)}{stopped if not_ok else ''}"
     )
     return s
+
+
+def _filter_lines(cap: dict[str, Any]) -> list[str]:
+    """What the scan kept, when it was told to keep only part of the capture."""
+    f = cap.get("filter") or {}
+    kept = []
+    since = f.get("since") or (
+        f"{f['since_offset_s']} s after the first frame"
+        if f.get("since_offset_s") is not None
+        else None
+    )
+    until = f.get("until") or (
+        f"{f['until_offset_s']} s after the first frame"
+        if f.get("until_offset_s") is not None
+        else None
+    )
+    if since:
+        kept.append(f"from {since}")
+    if until:
+        kept.append(f"before {until}")
+    if f.get("vlans"):
+        kept.append("VLAN " + " or ".join(str(v) for v in f["vlans"]))
+    if f.get("hosts"):
+        kept.append("to or from " + " or ".join(f["hosts"]))
+    if not kept:
+        return []
+    return [
+        f"filtered: kept frames {', '.join(kept)}; {f['frames_filtered']} frame(s) read and "
+        "dropped (frame numbers are those of the file)"
+    ]
 
 
 def _timestamp_lines(cap: dict[str, Any]) -> list[str]:

@@ -14,6 +14,7 @@ pub mod capture;
 pub mod decode;
 pub mod error;
 pub mod evidence;
+pub mod filter;
 pub mod flows;
 pub mod scan;
 pub mod stream;

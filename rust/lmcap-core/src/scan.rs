@@ -37,6 +37,7 @@ use crate::capture::{FileInfo, FileReader};
 use crate::decode::{decode_into, Decoded};
 use crate::error::CaptureError;
 use crate::evidence::traffic::{TrafficChunk, TrafficParams, TrafficTracker};
+use crate::filter::{FrameFilter, ResolvedFilter};
 use crate::flows::{FlowFrame, FlowTracker};
 use crate::stream::{self, framer::At, StreamFrame, StreamTracker};
 use crate::tables::builders::{capture_files_batch, EventsBuilder, FrameMeta, PacketsBuilder};
@@ -90,6 +91,8 @@ struct Chunk {
     frame_bytes: usize,
     /// How the `traffic` evidence is cut (the scan's parameters).
     traffic: TrafficParams,
+    /// Which frames to keep; None keeps all.
+    filter: Option<Arc<ResolvedFilter>>,
 }
 
 impl Chunk {
@@ -117,6 +120,7 @@ impl Chunk {
         Vec<(usize, StreamFrame)>,
         Vec<FlowFrame>,
         TrafficChunk,
+        u64,
     ) {
         let mut packets = PacketsBuilder::new(batch_rows.min(self.jobs.len()));
         let mut events = EventsBuilder::new();
@@ -124,10 +128,23 @@ impl Chunk {
         let mut streams = Vec::new();
         let mut flows = Vec::with_capacity(self.jobs.len());
         let mut traffic = TrafficChunk::default();
+        let mut filtered = 0;
         let mut d = Decoded::default();
         for (i, (meta, job)) in self.jobs.iter().enumerate() {
             let frame = self.bytes(job);
+            if let Some(f) = &self.filter {
+                if !f.keeps_time(meta.timestamp_ns) {
+                    filtered += 1;
+                    continue;
+                }
+            }
             decode_into(frame, meta.link_type, meta.wire_len, &mut d);
+            if let Some(f) = &self.filter {
+                if !f.keeps(&d) {
+                    filtered += 1;
+                    continue;
+                }
+            }
             packets.append(meta, &d);
             events.append(meta, &d);
             rdma.append_roce(meta, &d, frame);
@@ -147,7 +164,7 @@ impl Chunk {
             packets: packets.finish(),
             events,
         };
-        (batch, streams, flows, traffic)
+        (batch, streams, flows, traffic, filtered)
     }
 }
 
@@ -159,17 +176,20 @@ struct DecodedChunk {
     stream_frames: Vec<(usize, StreamFrame)>,
     flow_frames: Vec<FlowFrame>,
     traffic: TrafficChunk,
+    /// Frames the filter dropped.
+    filtered: u64,
 }
 
 impl DecodedChunk {
     fn new(chunk: Chunk, batch_rows: usize) -> DecodedChunk {
-        let (batch, stream_frames, flow_frames, traffic) = chunk.decode(batch_rows);
+        let (batch, stream_frames, flow_frames, traffic, filtered) = chunk.decode(batch_rows);
         DecodedChunk {
             chunk,
             batch,
             stream_frames,
             flow_frames,
             traffic,
+            filtered,
         }
     }
 }
@@ -185,6 +205,11 @@ struct Framer {
     /// Chunks framed so far (the next chunk's sequence number).
     chunks: u64,
     traffic: TrafficParams,
+    filter: FrameFilter,
+    /// The filter with absolute times, once the first timestamp is known (None: no filter).
+    resolved: Option<Arc<ResolvedFilter>>,
+    /// The first timestamp in merged order: where a relative time range starts.
+    start_ns: Option<i64>,
 }
 
 impl Framer {
@@ -232,6 +257,20 @@ impl Framer {
             traffic: self.traffic,
             ..Chunk::default()
         };
+        if self.start_ns.is_none() && !self.filter.is_empty() {
+            // The first timestamped frame sets the start of a relative time range: frame this
+            // chunk first, then resolve (frames before it have no timestamp and are dropped
+            // by any time range).
+            let mut chunk = self.fill_chunk(chunk);
+            self.resolved = Some(Arc::new(self.filter.resolve(self.start_ns)));
+            chunk.filter = self.resolved.clone();
+            return chunk;
+        }
+        chunk.filter = self.resolved.clone();
+        self.fill_chunk(chunk)
+    }
+
+    fn fill_chunk(&mut self, mut chunk: Chunk) -> Chunk {
         while !chunk.full(self.batch_rows) {
             let Some(Reverse((_, i))) = self.heap.pop() else {
                 break;
@@ -297,6 +336,9 @@ impl Framer {
             }
         };
         chunk.frame_bytes += r.cap_len as usize;
+        if self.start_ns.is_none() {
+            self.start_ns = meta.timestamp_ns;
+        }
         chunk.jobs.push((meta, job));
         reader.advance();
         self.next_frame += 1;
@@ -312,6 +354,8 @@ struct InOrder {
     flows: FlowTracker,
     /// The `traffic` evidence, emitted as its buckets close.
     traffic: TrafficTracker,
+    /// Frames the scan's filter dropped so far.
+    filtered_frames: u64,
     finished: bool,
 }
 
@@ -321,6 +365,7 @@ impl InOrder {
             streams: StreamTracker::new(),
             flows: FlowTracker::new(),
             traffic: TrafficTracker::new(TrafficParams::default()),
+            filtered_frames: 0,
             finished: false,
         }
     }
@@ -334,7 +379,9 @@ impl InOrder {
             stream_frames,
             flow_frames,
             traffic,
+            filtered,
         } = decoded;
+        self.filtered_frames += filtered;
         for (job, f) in &stream_frames {
             self.streams.frame(f, chunk.bytes(&chunk.jobs[*job].1));
         }
@@ -575,6 +622,9 @@ impl Scanner {
                 next_frame: 1,
                 chunks: 0,
                 traffic: TrafficParams::default(),
+                filter: FrameFilter::default(),
+                resolved: None,
+                start_ns: None,
             })),
             batch_rows,
             threads: default_threads(),
@@ -604,6 +654,22 @@ impl Scanner {
         let mut s = self;
         s.in_order.traffic = TrafficTracker::new(params);
         s
+    }
+
+    /// Keep only the frames `filter` keeps (time range, VLANs, hosts), in every table. Takes
+    /// effect when called before the first batch.
+    pub fn with_filter(self, filter: FrameFilter) -> Scanner {
+        {
+            let mut framer = lock(&self.framer);
+            framer.resolved = (!filter.is_empty()).then(|| Arc::new(filter.resolve(None)));
+            framer.filter = filter;
+        }
+        self
+    }
+
+    /// Frames read but dropped by the filter so far.
+    pub fn filtered_frames(&self) -> u64 {
+        self.in_order.filtered_frames
     }
 
     /// Times the `traffic` evidence had more rows open than it keeps and wrote them all out

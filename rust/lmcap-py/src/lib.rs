@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict, PyList, PyTuple};
 
 use lmcap_core::evidence::traffic::TrafficParams;
+use lmcap_core::filter::{FrameFilter, Instant};
 use lmcap_core::scan::{ScanBatch, Scanner as CoreScanner, DEFAULT_BATCH_ROWS};
 use lmcap_core::tables::schema;
 
@@ -129,24 +130,65 @@ fn lock(s: &Arc<Mutex<CoreScanner>>) -> std::sync::MutexGuard<'_, CoreScanner> {
 #[pymethods]
 impl Scanner {
     /// `bucket_ns` and `switch_max_frame` cut the `traffic` evidence table (the analysis
-    /// parameters of the same names).
+    /// parameters of the same names). The filter keeps frames stamped in [since, until)
+    /// (`*_ns`: nanoseconds since the epoch; `*_offset_ns`: after the first timestamped
+    /// frame), carrying one of `vlans`, or from or to one of `hosts` (IP or MAC addresses).
     #[new]
-    #[pyo3(signature = (paths, batch_rows=65536, bucket_ns=1_000_000_000, switch_max_frame=9216))]
+    #[pyo3(signature = (
+        paths, batch_rows=65536, bucket_ns=1_000_000_000, switch_max_frame=9216, *,
+        since_ns=None, until_ns=None, since_offset_ns=None, until_offset_ns=None,
+        vlans=Vec::new(), hosts=Vec::new()
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         paths: Vec<PathBuf>,
         batch_rows: usize,
         bucket_ns: i64,
         switch_max_frame: u32,
+        since_ns: Option<i64>,
+        until_ns: Option<i64>,
+        since_offset_ns: Option<i64>,
+        until_offset_ns: Option<i64>,
+        vlans: Vec<u16>,
+        hosts: Vec<String>,
     ) -> PyResult<Self> {
         if bucket_ns <= 0 {
             return Err(PyValueError::new_err(format!(
                 "bucket_ns must be positive, not {bucket_ns}"
             )));
         }
-        let scanner = CoreScanner::open(&paths, batch_rows).with_traffic(TrafficParams {
-            bucket_ns,
-            switch_max_frame,
-        });
+        let instant = |abs: Option<i64>, rel: Option<i64>| match (abs, rel) {
+            (Some(_), Some(_)) => Err(PyValueError::new_err(
+                "give a bound either absolute (_ns) or from the start (_offset_ns), not both",
+            )),
+            (Some(ns), None) => Ok(Some(Instant::Absolute(ns))),
+            (None, Some(ns)) => Ok(Some(Instant::FromStart(ns))),
+            (None, None) => Ok(None),
+        };
+        let mut filter = FrameFilter {
+            since: instant(since_ns, since_offset_ns)?,
+            until: instant(until_ns, until_offset_ns)?,
+            vlans,
+            ..FrameFilter::default()
+        };
+        for h in &hosts {
+            match parse_host(h) {
+                Some(Host::Ip(ip)) => filter.ips.push(ip),
+                Some(Host::Mac(mac)) => filter.macs.push(mac),
+                None => {
+                    return Err(PyValueError::new_err(format!(
+                        "not an IP or MAC address: {h:?} (e.g. 192.0.2.10, 2001:db8::1, \
+                         02:00:5e:10:00:01)"
+                    )))
+                }
+            }
+        }
+        let scanner = CoreScanner::open(&paths, batch_rows)
+            .with_traffic(TrafficParams {
+                bucket_ns,
+                switch_max_frame,
+            })
+            .with_filter(filter);
         Ok(Scanner {
             inner: Arc::new(Mutex::new(scanner)),
             events: Arc::new(Mutex::new(Vec::new())),
@@ -157,6 +199,11 @@ impl Scanner {
     /// early (a key's rows are then split, never lost).
     fn traffic_cap_flushes(&self) -> u64 {
         lock(&self.inner).traffic_cap_flushes()
+    }
+
+    /// Frames read but dropped by the filter so far.
+    fn filtered_frames(&self) -> u64 {
+        lock(&self.inner).filtered_frames()
     }
 
     /// The next `packets` batch, or None at the end. Event batches made with it are queued for
@@ -249,4 +296,29 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(schema_markdown, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
+}
+
+enum Host {
+    Ip(std::net::IpAddr),
+    Mac([u8; 6]),
+}
+
+/// An IP address (v4 or v6) or a MAC address (`aa:bb:cc:dd:ee:ff` or with `-`).
+fn parse_host(text: &str) -> Option<Host> {
+    let t = text.trim();
+    if let Ok(ip) = t.parse() {
+        return Some(Host::Ip(ip));
+    }
+    let parts: Vec<&str> = t.split([':', '-']).collect();
+    if parts.len() != 6 {
+        return None;
+    }
+    let mut mac = [0u8; 6];
+    for (byte, part) in mac.iter_mut().zip(&parts) {
+        if part.len() != 2 {
+            return None;
+        }
+        *byte = u8::from_str_radix(part, 16).ok()?;
+    }
+    Some(Host::Mac(mac))
 }

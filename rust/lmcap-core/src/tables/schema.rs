@@ -569,7 +569,7 @@ pub fn markdown() -> String {
         }
     }
     s.push_str(
-        "\n## Derived tables\n\n`lmcap.connect()` also builds, in SQL over the tables above: `flooded_frames` (every frame a switch floods, with its kind; `python/lmcap/queries/flooded_frames.sql`). (`flows` is built in the scan; `python/lmcap/queries/flows.sql` is its specification in SQL.)\n",
+        "\n## Derived tables\n\n`lmcap.connect()` also builds, in SQL over the tables above: `flooded_frames` (every frame a switch floods, with its kind; `python/lmcap/queries/flooded_frames.sql`) and `analysis_window` (the stretch of time rates are measured over, outlying timestamps left out; `python/lmcap/queries/analysis_window.sql`); and it writes `scan_settings`, one row saying how the scan was cut and filtered (`bucket_ns`, `switch_max_frame`, the filter's `since_ns`, `until_ns`, `since_offset_s`, `until_offset_s`, `vlans`, `hosts`, `frames_filtered`, `traffic_cap_flushes`). (`flows` and `traffic` are built in the scan; `python/lmcap/queries/flows.sql` and `traffic.sql` are their specifications in SQL.)\n",
     );
     s.push_str("\n## `decode_status` values\n\n| value | meaning |\n|---|---|\n");
     for r in StopReason::ALL {
