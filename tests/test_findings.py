@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO_ROOT
 
 from lmcap.diagnostics import Params
-from lmcap.findings import FINDING_IDS, MAX_PER_ID, REGISTRY, finding, fold
+from lmcap.findings import FINDING_IDS, REGISTRY, finding, fold
 
 FINDINGS_DOC = REPO_ROOT / "docs" / "findings.md"
 
@@ -82,10 +82,12 @@ def test_fold_keeps_the_worst_first_and_counts_the_rest() -> None:
     many = [finding("ip-fragmentation", "info", f"flow {i}", {}, "advice") for i in range(30)]
     many.append(finding("ip-fragmentation", "warning", "the bad one", {}, "advice"))
     many.append(finding("arp-storm", "error", "storm", {}, "advice"))
-    out = fold(many)
+    per_id = Params().findings_per_id
+    out = fold(many, per_id, max_summaries=5)
     frag = [f for f in out if f["id"] == "ip-fragmentation"]
-    assert len(frag) == MAX_PER_ID + 1
+    assert len(frag) == per_id + 1
     assert frag[0]["summary"] == "the bad one"  # warnings before infos
     folded = [f for f in frag if f["evidence"].get("more")]
-    assert len(folded) == 1 and folded[0]["evidence"]["more"] == 31 - MAX_PER_ID
+    assert len(folded) == 1 and folded[0]["evidence"]["more"] == 31 - per_id
+    assert len(folded[0]["evidence"]["summaries"]) == 5
     assert out[0]["id"] == "arp-storm"  # errors first

@@ -46,7 +46,8 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         "mtu-mismatch",
         "two peers disagree on frame size: one advertises or sends jumbo, the other never does",
         "warning",
-        diagnostic="mtu",
+        ("standard_mtu",),
+        "mtu",
     ),
     FindingKind(
         "mtu-blackhole",
@@ -78,13 +79,14 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         "capture-truncated",
         "frames cut by the snaplen",
         "warning or info",
-        diagnostic="mtu",
+        ("standard_mtu",),
+        "mtu",
     ),
     FindingKind(
         "jumbo-partial",
         "some bulk paths use jumbo frames and others do not",
         "warning",
-        ("bulk_min_segments",),
+        ("bulk_min_segments", "standard_mtu", "mtu_limited_min_l3_len"),
         "mtu",
     ),
     FindingKind(
@@ -208,19 +210,21 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         "duplicate-ip",
         "one IP claimed by two or more MACs at the same time",
         "error",
-        diagnostic="arp",
+        ("arp_move_min_stay_s", "arp_findings_listed"),
+        "arp",
     ),
     FindingKind(
         "ip-moved",
         "an IP moved to another MAC or VLAN and stayed (e.g. a live-migrated VM)",
         "info, or warning when the VLAN changed",
-        diagnostic="arp",
+        ("arp_move_min_stay_s", "arp_findings_listed"),
+        "arp",
     ),
     FindingKind(
         "arp-storm",
         "ARP rate above the threshold",
         "warning, error at 10× the threshold",
-        ("arp_storm_pps",),
+        ("arp_storm_pps", "arp_storm_error_factor", "arp_sweep_min_targets"),
         "arp",
     ),
     FindingKind(
@@ -260,14 +264,11 @@ def sort_key(f: dict[str, Any]) -> tuple[int, str]:
     return (SEVERITIES.index(f["severity"]), f["id"])
 
 
-#: Findings of one id listed one by one; beyond this they are folded into one finding that
-#: counts them (the report sections still list every host, flow and group).
-MAX_PER_ID = 20
-
-
-def fold(findings: list[dict[str, Any]], limit: int = MAX_PER_ID) -> list[dict[str, Any]]:
+def fold(findings: list[dict[str, Any]], limit: int, max_summaries: int) -> list[dict[str, Any]]:
     """Keep the first ``limit`` findings of each id (worst first) and fold the rest of that id
-    into one finding with the count, the worst severity among them and their summaries."""
+    into one finding with the count, the worst severity among them and (at most
+    ``max_summaries`` of) their summaries. The report passes ``Params.findings_per_id`` and
+    ``Params.report_list_max``."""
     ordered = sorted(findings, key=sort_key)
     kept: list[dict[str, Any]] = []
     extra: dict[str, list[dict[str, Any]]] = {}
@@ -286,7 +287,7 @@ def fold(findings: list[dict[str, Any]], limit: int = MAX_PER_ID) -> list[dict[s
                 worst,
                 f"{len(rest)} more {fid} finding(s) like the {limit} above "
                 "(every one is in the report section they come from).",
-                {"more": len(rest), "summaries": [f["summary"] for f in rest[:50]]},
+                {"more": len(rest), "summaries": [f["summary"] for f in rest[:max_summaries]]},
                 rest[0]["advice"],
             )
         )

@@ -49,6 +49,46 @@ class Params:
     #: many times the SMB bytes of its least busy one (sessions of at least `bulk_min_bytes`).
     smb_imbalance_ratio: float = 2.0
 
+    # Frame sizes (network-layer packet, l3_len: IP header and payload)
+    #: The standard MTU: packets up to this size are `standard`, larger ones `jumbo`; a peer
+    #: announcing an MSS above it less 40 (IP and TCP headers) is on a jumbo MTU
+    #: (`mtu-mismatch`, `jumbo-partial`); a snaplen keeping at least this much of larger frames
+    #: hides jumbo payloads (`capture-truncated` warns).
+    standard_mtu: int = 1500
+    #: The jumbo MTU: packets up to this size are `jumbo`, larger ones `oversize`.
+    jumbo_mtu: int = 9000
+    #: A standard-MTU path counts for `jumbo-partial` only when its largest segment is at least
+    #: this big: it is limited by the MTU, not a chatty flow of small messages.
+    mtu_limited_min_l3_len: int = 1400
+
+    # ARP
+    #: A move and a move back of an IP closer together than this are a conflict
+    #: (`duplicate-ip`), not two moves (`ip-moved`).
+    arp_move_min_stay_s: float = 10.0
+    #: `arp-storm` is an error at this many times `arp_storm_pps`.
+    arp_storm_error_factor: float = 10.0
+    #: An `arp-storm`'s top sender asking for more distinct addresses than this is sweeping the
+    #: subnet; one repeating fewer is a loop or a stuck host.
+    arp_sweep_min_targets: int = 10
+    #: `duplicate-ip` and `ip-moved` findings listed one by one; beyond this, one summary
+    #: finding each (the arp section lists every one).
+    arp_findings_listed: int = 10
+
+    # How much the report lists (figures and counts always cover everything)
+    #: Findings of one id listed one by one; beyond this they fold into one finding that
+    #: counts them (the report sections still list every host, flow and group).
+    findings_per_id: int = 20
+    #: Rows kept in the report's long lists: flows and groupings in `throughput` and
+    #: `frame_sizes.flows`, SMB sessions and stream-gap connections, the summaries of a folded
+    #: finding.
+    report_list_max: int = 50
+    #: Items kept in a list inside a finding's evidence (flows, groups, clients, sizes).
+    evidence_list_max: int = 20
+    #: Points kept in a time series of the report (live migrations at once per bucket).
+    timeline_max_points: int = 1000
+    #: Timeline entries kept per IGMP group (its counts always cover every event).
+    igmp_timeline_max: int = 200
+
     def sql_params(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -20,11 +20,12 @@ packet from the IP by a MAC that also claimed it in ARP. A claimant is a (MAC, V
 - ``duplicate-ip`` (error): two MACs on the same VLAN claim the IP at the same time: their
   claim intervals (first to last claim) overlap. A move and a move back are not a duplicate
   when every hand-over between the two MACs starts with a gratuitous ARP from the new owner
-  and hand-overs are at least ``MOVE_MIN_STAY_S`` apart.
+  and hand-overs are at least ``Params.arp_move_min_stay_s`` apart.
 - ``ip-moved`` (info; warning when the VLAN changed): consecutive claim runs by different
   claimants that are not a duplicate (the old owner is silent once the new one speaks), e.g.
   a live-migrated VM announcing itself with gratuitous ARP from its new MAC or host VLAN.
-- ``arp-storm`` (warning; error at 10x the threshold): more than ``Params.arp_storm_pps`` ARP
+- ``arp-storm`` (warning; error at ``Params.arp_storm_error_factor`` times the threshold): more
+  than ``Params.arp_storm_pps`` ARP
   packets in a sliding 1-second window (queries ``arp_rate_peak``, ``arp_storm_senders``).
 
 NLB cluster MACs and the IPs they answer for are left to the ``nlb`` section.
@@ -37,11 +38,6 @@ from typing import Any
 
 from lmcap.findings import finding
 from lmcap.fmt import iso_ns
-
-#: A move and a move back closer together than this are a conflict, not two moves.
-MOVE_MIN_STAY_S = 10.0
-#: Findings of one kind listed one by one; beyond that, one summary finding.
-MAX_FINDINGS_EACH = 10
 
 
 def _vlan_txt(vlan: int | None) -> str:
@@ -78,7 +74,7 @@ def _claimant_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _clean_handovers(seq: list[dict[str, Any]]) -> bool:
+def _clean_handovers(seq: list[dict[str, Any]], min_stay_s: float) -> bool:
     """Every change of owner in ``seq`` (runs of two claimants) is a GARP-announced move."""
     last_change = None
     for prev, cur in zip(seq, seq[1:]):
@@ -86,13 +82,13 @@ def _clean_handovers(seq: list[dict[str, Any]]) -> bool:
             continue
         if cur["garp_ns"] is None or cur["garp_ns"] != cur["start_ns"]:
             return False
-        if last_change is not None and (cur["start_ns"] - last_change) / 1e9 < MOVE_MIN_STAY_S:
+        if last_change is not None and (cur["start_ns"] - last_change) / 1e9 < min_stay_s:
             return False
         last_change = cur["start_ns"]
     return True
 
 
-def _analyse_ip(ip: str, runs: list[dict[str, Any]]):
+def _analyse_ip(ip: str, runs: list[dict[str, Any]], min_stay_s: float):
     """Duplicates and moves for one IP from its claim runs (time order)."""
     by_claimant: dict[tuple, list[dict[str, Any]]] = {}
     for r in runs:
@@ -113,7 +109,7 @@ def _analyse_ip(ip: str, runs: list[dict[str, Any]]):
         if a[0] == b[0]:
             continue
         pair_seq = [r for r in runs if (r["mac"], r["vlan"]) in (a, b)]
-        if _clean_handovers(pair_seq):
+        if _clean_handovers(pair_seq, min_stay_s):
             continue
         conflicting.add(frozenset((a, b)))
         dup_pairs.append((a, b))
@@ -234,16 +230,17 @@ def run(ctx) -> None:
     dups: list[dict[str, Any]] = []
     moves: list[dict[str, Any]] = []
     for ip, runs in runs_by_ip.items():
-        d, m = _analyse_ip(ip, runs)
+        d, m = _analyse_ip(ip, runs, ctx.params.arp_move_min_stay_s)
         dups += d
         moves += m
     section["duplicate_ips"] = dups
     section["moves"] = moves
 
-    for d in dups[:MAX_FINDINGS_EACH]:
+    listed = ctx.params.arp_findings_listed
+    for d in dups[:listed]:
         ctx.add(_duplicate_finding(d))
-    if len(dups) > MAX_FINDINGS_EACH:
-        rest = dups[MAX_FINDINGS_EACH:]
+    if len(dups) > listed:
+        rest = dups[listed:]
         ctx.add(
             finding(
                 "duplicate-ip",
@@ -257,10 +254,10 @@ def run(ctx) -> None:
     moved: dict[str, list[dict[str, Any]]] = {}
     for m in moves:
         moved.setdefault(m["ip"], []).append(m)
-    for ip in list(moved)[:MAX_FINDINGS_EACH]:
+    for ip in list(moved)[:listed]:
         ctx.add(_move_finding(ip, moved[ip]))
-    if len(moved) > MAX_FINDINGS_EACH:
-        rest_ips = list(moved)[MAX_FINDINGS_EACH:]
+    if len(moved) > listed:
+        rest_ips = list(moved)[listed:]
         ctx.add(
             finding(
                 "ip-moved",
@@ -280,7 +277,7 @@ def run(ctx) -> None:
         if top:
             kind = (
                 f"asking for {top['distinct_targets']} addresses"
-                if top["distinct_targets"] > 10
+                if top["distinct_targets"] > ctx.params.arp_sweep_min_targets
                 else f"repeating {top['distinct_targets']} target(s): a loop or a stuck host"
             )
             who = (
@@ -290,7 +287,9 @@ def run(ctx) -> None:
         ctx.add(
             finding(
                 "arp-storm",
-                "error" if peak["frames"] >= 10 * threshold else "warning",
+                "error"
+                if peak["frames"] >= ctx.params.arp_storm_error_factor * threshold
+                else "warning",
                 f"ARP storm: {peak['frames']} ARP packets in 1 s from "
                 f"{iso_ns(peak['window_start_ns'])} "
                 f"(threshold {threshold:g}/s){who}",

@@ -121,7 +121,7 @@ def run(ctx) -> None:
             f"{len(groups)} multicast group(s) with no IGMP member are flooded to every port: "
             f"{named}{more}",
             {
-                "groups": groups[:20],
+                "groups": groups[: ctx.params.evidence_list_max],
                 "groups_total": len(groups),
                 "frames": frames,
                 "bytes": nbytes,

@@ -84,7 +84,7 @@ def run(ctx: Context) -> None:
         )
 
     for key, f in flows.items():
-        f["datagram_sizes"] = sorted(sizes[key])[:20]
+        f["datagram_sizes"] = sorted(sizes[key])[: ctx.params.evidence_list_max]
         section["ipv4" if key[0] == 4 else "ipv6"]["flows"].append(f)
     ctx.report["fragmentation"] = section
 
@@ -111,7 +111,7 @@ def run(ctx: Context) -> None:
                 f"{f['src']} -> {f['dst']} ({proto}, IPv{key[0]}) sent {f['datagrams']} "
                 f"fragmented datagram(s) in {f['fragments']} fragments (datagram sizes "
                 f"{sizes_text} bytes)" + (": " + "; ".join(detail) if detail else "") + ".",
-                {**f, "reassembly_timeouts": timeouts_here[:20]},
+                {**f, "reassembly_timeouts": timeouts_here[: ctx.params.evidence_list_max]},
                 "Datagrams larger than the path MTU are split; losing one fragment loses the "
                 "whole datagram and reassembly costs CPU on the receiver. Raise the MTU end to "
                 "end (jumbo frames on every hop) or make the sender use smaller datagrams; for "

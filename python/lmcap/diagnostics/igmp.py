@@ -26,11 +26,8 @@ from typing import Any
 from lmcap.findings import finding
 from lmcap.fmt import iso_ns
 
-#: Timeline entries kept per group in the report (the counts always cover every event).
-MAX_TIMELINE = 200
 
-
-def _groups(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _groups(events: list[dict[str, Any]], max_timeline: int) -> list[dict[str, Any]]:
     by_group: dict[str, dict[str, Any]] = {}
     for e in events:
         g = by_group.setdefault(
@@ -57,7 +54,7 @@ def _groups(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if e["vlan"] is not None:
             g["vlans"].add(e["vlan"])
         g["versions"].add(e["version"])
-        if len(g["timeline"]) < MAX_TIMELINE:
+        if len(g["timeline"]) < max_timeline:
             g["timeline"].append(
                 {
                     "host": e["host"],
@@ -110,7 +107,7 @@ def run(ctx) -> None:
     queriers = ctx.run("igmp_queriers")
     section: dict[str, Any] = ctx.report["igmp"]
     section["messages"] = messages
-    section["groups"] = _groups(events)
+    section["groups"] = _groups(events, ctx.params.igmp_timeline_max)
     section["queriers"] = [
         {
             "querier": q["querier"],

@@ -13,7 +13,6 @@ from lmcap.diagnostics import Context
 from lmcap.findings import finding
 from lmcap.fmt import flow_text, iso_ns
 
-TOP_FLOWS = 50
 SIZE_CLASSES = ("standard", "jumbo", "oversize")
 
 
@@ -28,7 +27,7 @@ def run(ctx: Context) -> None:
     fs = ctx.report["frame_sizes"] = {"classes": classes, "hosts": ctx.run("frame_size_hosts")}
     fs["vlans"] = ctx.run("frame_size_vlans")
     flows = ctx.run("frame_size_flows")
-    fs["flows"] = flows[:TOP_FLOWS]
+    fs["flows"] = flows[: ctx.params.report_list_max]
     fs["over_switch_max"] = sum(v["over_switch_max"] for v in fs["vlans"])
     offload = ctx.run("mtu_capture_offload")
     fs["offload"] = offload
@@ -78,7 +77,7 @@ def run(ctx: Context) -> None:
         kept = max(r["max_cap_len"] for r in truncated)
         # A header-only capture (small snaplen) is a choice; a snaplen between the standard
         # and the jumbo MTU (1536, 2048...) silently hides jumbo payloads: that one warns.
-        hides_jumbo = kept >= 1500 and biggest["max_wire_len"] > kept
+        hides_jumbo = kept >= ctx.params.standard_mtu and biggest["max_wire_len"] > kept
         ctx.add(
             finding(
                 "capture-truncated",
@@ -100,7 +99,7 @@ def run(ctx: Context) -> None:
                             "max_cap_len": r["max_cap_len"],
                             "first_frame": r["first_frame"],
                         }
-                        for r in truncated[:20]
+                        for r in truncated[: ctx.params.evidence_list_max]
                     ],
                 },
                 "Frame sizes and counts stay exact (pcap keeps the wire length), but payloads "
@@ -177,14 +176,20 @@ def run(ctx: Context) -> None:
     bulk = ctx.run("mtu_bulk_flows")
     jumbo = [r for r in bulk if r["path_mtu_class"] == "jumbo"]
     # Standard paths that are MTU-limited (full-size segments), not chatty small-message flows.
-    standard = [r for r in bulk if r["path_mtu_class"] == "standard" and r["max_l3_len"] >= 1400]
+    standard = [
+        r
+        for r in bulk
+        if r["path_mtu_class"] == "standard"
+        and r["max_l3_len"] >= ctx.params.mtu_limited_min_l3_len
+    ]
     if jumbo and standard:
         ctx.add(
             finding(
                 "jumbo-partial",
                 "warning",
                 f"{len(jumbo)} bulk TCP transfer(s) use jumbo frames but {len(standard)} others "
-                f"stay at the standard 1500-byte MTU (e.g. {_flow(standard[0])}): jumbo frames "
+                f"stay at the standard {ctx.params.standard_mtu}-byte MTU (e.g. "
+                f"{_flow(standard[0])}): jumbo frames "
                 "are enabled on some paths only.",
                 {
                     "jumbo_flows": [
@@ -195,7 +200,7 @@ def run(ctx: Context) -> None:
                             "max_l3_len": r["max_l3_len"],
                             "bytes": r["bytes"],
                         }
-                        for r in jumbo[:20]
+                        for r in jumbo[: ctx.params.evidence_list_max]
                     ],
                     "standard_flows": [
                         {
@@ -205,7 +210,7 @@ def run(ctx: Context) -> None:
                             "max_l3_len": r["max_l3_len"],
                             "bytes": r["bytes"],
                         }
-                        for r in standard[:20]
+                        for r in standard[: ctx.params.evidence_list_max]
                     ],
                 },
                 "Expect roughly 15-20% less live-migration throughput on the standard-MTU paths. "

@@ -18,7 +18,6 @@ from lmcap.diagnostics import Context
 from lmcap.findings import finding
 from lmcap.fmt import iso_ns
 
-TOP = 50
 PROTOCOLS = ("smb2", "smb2_encrypted", "smb2_compressed", "smb1")
 GAP_KINDS = ("gap", "not_captured", "bad_header", "resync")
 
@@ -165,7 +164,7 @@ def run(ctx: Context) -> None:
         "commands": commands,
         "session_count": len(session_rows),
         "established_sessions": sum(1 for r in session_rows if r["established"]),
-        "sessions": session_rows[:TOP],
+        "sessions": session_rows[: ctx.params.report_list_max],
         "interfaces": [{"server": k, "interfaces": v} for k, v in sorted(servers.items())],
         "stream_gaps": {
             "totals": totals,
@@ -175,7 +174,7 @@ def run(ctx: Context) -> None:
                     "first_seen": iso_ns(g["first_ns"]),
                     "last_seen": iso_ns(g["last_ns"]),
                 }
-                for g in gaps[:TOP]
+                for g in gaps[: ctx.params.report_list_max]
             ],
         },  # fmt: skip
         "smb1": [
@@ -381,7 +380,7 @@ def _gap_finding(
             "info",
             f"The SMB framer lost message boundaries on {directions} connection direction(s): "
             f"{text}. SMB counts there are lower bounds.",
-            {"totals": kinds, "connections": conns[:20]},
+            {"totals": kinds, "connections": conns[: ctx.params.evidence_list_max]},
             "Messages whose start the capture lost are not decoded: frames missing (capture "
             "drops or a capture that began mid-transfer: resync), or a snaplen that cut the "
             "headers (not_captured). For SMB analysis capture with a snaplen of at least 256 "

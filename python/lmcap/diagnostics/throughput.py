@@ -11,8 +11,6 @@ from lmcap.diagnostics import Context
 from lmcap.findings import finding
 from lmcap.fmt import human_bps, iso_ns
 
-TOP = 50
-
 
 def _flow_row(f: dict[str, Any]) -> dict[str, Any]:
     keys = (
@@ -48,7 +46,8 @@ def run(ctx: Context) -> None:
             data_dir[s["flow_id"]] = s
 
     flow_rows = []
-    for f in sorted(flows, key=lambda f: -(f["wire_bytes_c2s"] + f["wire_bytes_s2c"]))[:TOP]:
+    top = p.report_list_max
+    for f in sorted(flows, key=lambda f: -(f["wire_bytes_c2s"] + f["wire_bytes_s2c"]))[:top]:
         row = _flow_row(f)
         s = data_dir.get(f["flow_id"])
         row["rate"] = (
@@ -78,15 +77,15 @@ def run(ctx: Context) -> None:
         "flows": flow_rows,
         "flow_count": len(flows),
         "classes": _class_counts(flows),
-        "host_pairs": [g for g in groups if g["grouping"] == "host_pair"][:TOP],
-        "nics": [g for g in groups if g["grouping"] == "nic"][:TOP],
-        "vlans": [g for g in groups if g["grouping"] == "vlan"][:TOP],
+        "host_pairs": [g for g in groups if g["grouping"] == "host_pair"][:top],
+        "nics": [g for g in groups if g["grouping"] == "nic"][:top],
+        "vlans": [g for g in groups if g["grouping"] == "vlan"][:top],
         "live_migrations": {
             "max_concurrent": peak["flows"] if peak else 0,
             "at": iso_ns(peak["bucket_start_ns"]) if peak else None,
             "series": [
                 {"t": iso_ns(r["bucket_start_ns"]), "flows": r["flows"], "bytes": r["bytes"]}
-                for r in concurrent[:1000]
+                for r in concurrent[: p.timeline_max_points]
             ],
         },
     }

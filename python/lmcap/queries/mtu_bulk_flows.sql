@@ -1,6 +1,6 @@
 -- answers: For TCP bulk transfers (at least $bulk_min_segments data segments), what MTU does each path actually use: the MSS it negotiated and the largest segment it sent?
 -- reads: packets
--- params: bulk_min_segments, switch_max_frame
+-- params: bulk_min_segments, switch_max_frame, standard_mtu
 -- columns: vlan, src_ip, src_port, dst_ip, dst_port, segments, bytes, peer_mss, max_l3_len, path_mtu_class
 WITH seg AS (
     SELECT vlan_id, src_ip, src_port, dst_ip, dst_port, l3_len, wire_len
@@ -20,7 +20,7 @@ mss AS (
 )
 SELECT b.vlan, b.src_ip, b.src_port, b.dst_ip, b.dst_port, b.segments, b.bytes,
        m.mss AS peer_mss, b.max_l3_len,
-       CASE WHEN greatest(coalesce(m.mss + 40, 0), b.max_l3_len) > 1500 THEN 'jumbo' ELSE 'standard' END
+       CASE WHEN greatest(coalesce(m.mss + 40, 0), b.max_l3_len) > $standard_mtu THEN 'jumbo' ELSE 'standard' END
            AS path_mtu_class
 FROM bulk b
 LEFT JOIN mss m

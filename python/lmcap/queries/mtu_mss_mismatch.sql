@@ -1,5 +1,6 @@
--- answers: Which TCP peers advertise MSS values from different MTU worlds (one above 1460 = jumbo MTU, the other at most 1460 = standard), and what sizes did each side actually send?
+-- answers: Which TCP peers advertise MSS values from different MTU worlds (one above $standard_mtu - 40 = 1460 by default: a jumbo MTU; the other at most that: standard), and what sizes did each side actually send?
 -- reads: packets (SYN and SYN-ACK MSS options; sizes of every frame between the two hosts)
+-- params: standard_mtu
 -- columns: jumbo_host, standard_host, jumbo_mss, standard_mss, connections, first_frame, jumbo_host_max_l3_len, standard_host_max_l3_len
 WITH syn AS (
     SELECT src_ip, dst_ip, src_port, dst_port, tcp_mss, frame_number,
@@ -18,13 +19,14 @@ conn AS (
 ),
 split AS (
     SELECT
-        CASE WHEN client_mss > 1460 THEN client ELSE server END AS jumbo_host,
-        CASE WHEN client_mss > 1460 THEN server ELSE client END AS standard_host,
+        -- 40: IPv4 and TCP headers without options, what an MSS leaves out of the MTU
+        CASE WHEN client_mss > $standard_mtu - 40 THEN client ELSE server END AS jumbo_host,
+        CASE WHEN client_mss > $standard_mtu - 40 THEN server ELSE client END AS standard_host,
         greatest(client_mss, server_mss) AS jumbo_mss,
         least(client_mss, server_mss) AS standard_mss,
         frame
     FROM conn
-    WHERE (client_mss > 1460) <> (server_mss > 1460)
+    WHERE (client_mss > $standard_mtu - 40) <> (server_mss > $standard_mtu - 40)
 ),
 sizes AS (
     SELECT src_ip, dst_ip, max(l3_len) AS max_l3_len FROM packets WHERE src_ip IS NOT NULL GROUP BY ALL
