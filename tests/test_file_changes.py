@@ -97,3 +97,26 @@ def test_truncated_while_read_by_parallel_workers_never_kills_the_process(
         assert int(words[1]) == frames
     else:  # cut while reading, or before the file was opened (then a record is cut short)
         assert words[:2] in (["error", "file_changed"], ["error", "cut_short"]), out
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_pipe_given_as_a_path_is_read_as_a_stream(tmp_path: Path, compress: bool) -> None:
+    # `lmcap analyze <(zcat trace.pcap.gz)` hands lmcap /dev/fd/63, a pipe that cannot seek
+    # back over the magic bytes the reader sniffs (it once failed with "illegal seek").
+    import gzip
+    import threading
+
+    capture = Path(__file__).resolve().parents[1] / "captures" / "mtu" / "blackhole.pcap"
+    data = capture.read_bytes()
+    fifo = tmp_path / "capture.fifo"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as w:
+            w.write(gzip.compress(data) if compress else data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    got = lmcap.read(fifo)
+    writer.join(timeout=30)
+    assert got.num_rows == lmcap.read(capture).num_rows > 0

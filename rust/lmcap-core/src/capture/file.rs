@@ -209,11 +209,16 @@ impl FileReader {
             return sniffed_stream(Box::new(io::stdin()), compression);
         }
         let mut file = File::open(path)?;
+        if !file.metadata()?.is_file() {
+            // A pipe or a device (`<(zcat trace.pcap.gz)`, /dev/stdin): it cannot seek back
+            // over the magic, so the sniffed bytes are put back in front instead.
+            return sniffed_stream(Box::new(file), compression);
+        }
         let mut magic = Vec::with_capacity(4);
         (&mut file).take(4).read_to_end(&mut magic)?;
         *compression = compression_of(&magic);
         file.seek(SeekFrom::Start(0))?;
-        if *compression == Compression::None && file.metadata()?.is_file() {
+        if *compression == Compression::None {
             return Ok(ByteSource::File(FileSource::open(file)?));
         }
         Ok(ByteSource::Stream(StreamSource::new(decompressor(
