@@ -70,27 +70,25 @@ DIAGNOSTICS: tuple[Callable[[Context], None], ...] = (
 
 
 def _files(con) -> list[dict[str, Any]]:
-    rows = con.execute(
-        "SELECT file_index, path, format, compression, link_types, packets, bytes_read, "
-        "error_kind, error_offset, error_message FROM capture_files ORDER BY file_index"
-    ).fetchall()
-    out = []
-    for idx, path, fmt, comp, links, packets, nbytes, ekind, eoff, emsg in rows:
-        out.append(
-            {
-                "index": idx,
-                "path": path,
-                "format": fmt,
-                "compression": comp,
-                "link_types": [int(x) for x in links.split(",") if x],
-                "packets": packets,
-                "bytes_read": nbytes,
-                "error": None
-                if ekind is None
-                else {"kind": ekind, "offset": eoff, "message": emsg},
-            }
-        )
-    return out
+    return [
+        {
+            "index": f["file_index"],
+            "path": f["path"],
+            "format": f["format"],
+            "compression": f["compression"],
+            "link_types": [int(x) for x in f["link_types"].split(",") if x],
+            "packets": f["packets"],
+            "bytes_read": f["bytes_read"],
+            "error": None
+            if f["error_kind"] is None
+            else {
+                "kind": f["error_kind"],
+                "offset": f["error_offset"],
+                "message": f["error_message"],
+            },
+        }
+        for f in q.run(con, "capture_file_list")
+    ]
 
 
 def capture_section(con) -> dict[str, Any]:

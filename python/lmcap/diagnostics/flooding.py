@@ -44,7 +44,7 @@ def _max_resp_s(code: int | None) -> float:
 def _membership_confirmed(ctx) -> tuple[bool, dict[str, Any] | None]:
     """True when a general query and its full response window lie inside the capture (its
     analysis window: a frame stamped years later proves nothing about the members)."""
-    end = ctx.con.execute("SELECT end_ns FROM analysis_window").fetchone()[0]
+    end = ctx.run("analysis_window_bounds")[0]["end_ns"]
     if end is None:
         return False, None
     for q in ctx.run("igmp_queriers"):

@@ -66,13 +66,7 @@ def run(ctx: Context) -> None:
     truncated = ctx.run("capture_truncated_hosts")
     if truncated:
         total = sum(r["frames"] for r in truncated)
-        snaplens = sorted(
-            {
-                r[0]
-                for r in ctx.con.execute("SELECT snaplen FROM capture_files").fetchall()
-                if r[0] is not None
-            }
-        )
+        snaplens = [r["snaplen"] for r in ctx.run("capture_snaplens")]
         biggest = max(truncated, key=lambda r: r["max_wire_len"])
         kept = max(r["max_cap_len"] for r in truncated)
         # A header-only capture (small snaplen) is a choice; a snaplen between the standard

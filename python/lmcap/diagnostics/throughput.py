@@ -30,9 +30,7 @@ def _flow_row(f: dict[str, Any]) -> dict[str, Any]:
 
 def run(ctx: Context) -> None:
     p = ctx.params
-    flows = ctx.con.execute("SELECT * FROM flows ORDER BY flow_id").fetchall()
-    cols = [d[0] for d in ctx.con.description]
-    flows = [dict(zip(cols, r)) for r in flows]
+    flows = ctx.run("throughput_flows")
     by_id = {f["flow_id"]: f for f in flows}
     stats = ctx.run("throughput_flow_stats")
     groups = ctx.run("throughput_groups")

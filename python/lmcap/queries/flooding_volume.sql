@@ -12,7 +12,12 @@ per_second AS (
     FROM classified WHERE time_ns IS NOT NULL GROUP BY ALL
 ),
 peak AS (
-    SELECT kind, arg_max(sec, n) AS sec, max(n) AS n FROM per_second GROUP BY kind
+    -- the earliest of the busiest seconds: arg_max picked any of equally busy seconds, so the
+    -- report changed from run to run
+    SELECT kind, min(sec) AS sec, any_value(n) AS n
+    FROM (SELECT *, max(n) OVER (PARTITION BY kind) AS top FROM per_second)
+    WHERE n = top
+    GROUP BY kind
 )
 SELECT
     c.kind,
