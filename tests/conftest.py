@@ -9,12 +9,15 @@ Kept generic so other test modules can build on them:
 - tshark: :data:`TSHARK` (None when not installed), the ``requires_tshark`` marker and
   the session-scoped ``tshark`` fixture, which runs ``tshark -T fields`` once per
   (file, fields, options) in a small thread pool and caches the result;
-- lmcap reading: :func:`read_tables_lenient` (strict=False, warnings captured).
+- lmcap reading: :func:`read_tables_lenient` (strict=False, warnings captured);
+- the report: :func:`analyze` (``lmcap.report.build`` of one capture, cached, thresholds as
+  keyword arguments; skips when the capture is absent).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import shutil
@@ -98,6 +101,31 @@ def read_tables_lenient(path: Path | str) -> tuple[dict, list[str]]:
         tables = lmcap.read_tables(str(path), strict=False)
     msgs = [str(w.message) for w in caught if issubclass(w.category, lmcap.CaptureWarning)]
     return tables, msgs
+
+
+def analyze(capture: Path | str, *, strict: bool = True, **params) -> dict:
+    """The report of one capture as ``lmcap analyze --format json`` builds it
+    (``lmcap.report.build``), cached per capture, strictness and thresholds.
+
+    ``capture`` is a path, or a path relative to captures/; ``params`` set fields of
+    :class:`lmcap.diagnostics.Params` (``analyze("mtu/blackhole.pcap", blackhole_min_sends=5)``).
+    Skips the test when the capture is absent (e.g. a public-corpus file). The report is shared
+    between callers: do not change it."""
+    path = Path(capture)
+    if not path.is_absolute() and not path.exists():
+        path = CAPTURES_DIR / path
+    if not path.is_file():
+        pytest.skip(f"capture {path} not present")
+    return _analyze(str(path), strict, tuple(sorted(params.items())))
+
+
+@functools.cache
+def _analyze(path: str, strict: bool, params: tuple) -> dict:
+    import lmcap
+    from lmcap.diagnostics import Params
+    from lmcap.report import build
+
+    return build(lmcap.connect(path, strict=strict), Params(**dict(params)))
 
 
 # --------------------------------------------------------------------------------------------

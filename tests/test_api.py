@@ -11,12 +11,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from conftest import CAPTURES_DIR as CAPTURES
 
 import lmcap
 from lmcap import _core
 
-ROOT = Path(__file__).resolve().parents[1]
-CAPTURES = ROOT / "captures"
 PCAP = CAPTURES / "formats" / "eth-le-us.pcap"
 CUT = CAPTURES / "malformed" / "trunc-record-data.pcap"
 

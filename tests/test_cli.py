@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CAPTURES_DIR as CAPTURES
+from conftest import REPO_ROOT as ROOT
 
 from lmcap import _core, queries
 from lmcap.cli import main
 from lmcap.report import SECTIONS
 
-ROOT = Path(__file__).resolve().parents[1]
-CAPTURES = ROOT / "captures"
 SAMPLE = CAPTURES / "vlan" / "jumbo.pcap"
 
 

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import subprocess
 from collections import Counter
-from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import CAPTURES_DIR, PUBLIC_CORPUS, TSHARK, requires_public_corpus, requires_tshark
+from conftest import (
+    CAPTURES_DIR,
+    PUBLIC_CORPUS,
+    TSHARK,
+    analyze,
+    requires_public_corpus,
+    requires_tshark,
+)
 
-import lmcap
 from lmcap.diagnostics import Params
-from lmcap.report import build
 
 ARP = CAPTURES_DIR / "arp"
 IGMP = CAPTURES_DIR / "igmp"
@@ -41,15 +45,9 @@ def need(path: Path) -> Path:
     return path
 
 
-@cache
-def _report(path: str, params: tuple = ()) -> dict:
-    return build(lmcap.connect(path), Params(**dict(params)))
-
-
 def report(path: Path, params: Params | None = None) -> dict:
     """The report (cached per capture and thresholds)."""
-    key = tuple(sorted((params or Params()).sql_params().items()))
-    return _report(str(need(path)), key)
+    return analyze(need(path), **(params or Params()).sql_params())
 
 
 def found(rep: dict, fid: str) -> list[dict]:

@@ -3,15 +3,11 @@
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 import pytest
+from conftest import CAPTURES_DIR as CAPTURES
+from conftest import analyze
 
 import lmcap
-from lmcap import report
-
-CAPTURES = Path(__file__).resolve().parents[1] / "captures"
 
 L3_IDS = {
     "mtu-mismatch",
@@ -23,11 +19,6 @@ L3_IDS = {
     "jumbo-partial",
     "ip-fragmentation",
 }
-
-
-@cache
-def analyze(rel: str) -> dict:
-    return report.build(lmcap.connect(CAPTURES / rel))
 
 
 def findings(rel: str, fid: str) -> list[dict]:

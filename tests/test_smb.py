@@ -12,22 +12,20 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections import Counter, defaultdict
 from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import CAPTURES_DIR as CAPTURES
+from conftest import PUBLIC_CORPUS as PUBLIC
+from conftest import TSHARK
+from conftest import analyze as analyze_capture
 
 import lmcap
 from lmcap import report
 from lmcap.diagnostics import Params
-
-ROOT = Path(__file__).resolve().parents[1]
-CAPTURES = ROOT / "captures"
-PUBLIC = ROOT.parent / "shared" / "captures" / "public"
-TSHARK = shutil.which("tshark")
 
 SMB_IDS = {
     "smb-single-channel",
@@ -79,9 +77,8 @@ def need(path: Path) -> None:
         pytest.skip(f"{path} not present")
 
 
-@cache
 def analyze(rel: str) -> dict:
-    return report.build(lmcap.connect(capture(rel), strict=False))
+    return analyze_capture(capture(rel), strict=False)
 
 
 def smb_ids(rep: dict) -> dict[str, int]:

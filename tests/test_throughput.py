@@ -6,19 +6,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections import defaultdict
-from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import CAPTURES_DIR as CAPTURES
+from conftest import PUBLIC_CORPUS as PUBLIC
+from conftest import analyze
 
 import lmcap
-from lmcap import report
 from lmcap.cli import parse_bucket, parse_link_speed
-from lmcap.diagnostics import Params
-
-ROOT = Path(__file__).resolve().parents[1]
-CAPTURES = ROOT / "captures"
-PUBLIC = ROOT.parent / "shared" / "captures" / "public"
 
 TSHARK = shutil.which("tshark")
 ORACLE_FILES = [
@@ -76,11 +72,6 @@ def test_flows_match_tshark_conversations(path: Path) -> None:
     # tshark splits a reused 4-tuple into several streams; lmcap keeps one flow per 4-tuple.
     assert set(ours) == set(theirs)
     assert ours == theirs
-
-
-@cache
-def analyze(rel: str, **params) -> dict:
-    return report.build(lmcap.connect(CAPTURES / rel), Params(**params))
 
 
 def ids(rel: str, **params) -> list[str]:
