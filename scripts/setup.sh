@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything lmcap needs, from a clean clone, idempotently:
 #   - tshark (the test oracle), from Debian's packages when running as root;
+#   - chromium (opens `lmcap analyze --html` pages in tests/test_html_report.py), likewise;
 #   - a virtualenv in .venv with maturin, pyarrow, duckdb, pytest and ruff;
 #   - the lmcap wheel, built in release mode from this checkout and installed into .venv.
 # Needs: a Rust toolchain (cargo), python3 with venv, and network access to the registries.
@@ -17,6 +18,17 @@ if ! command -v tshark >/dev/null 2>&1; then
     else
         log "warning: tshark is missing: tests that compare with tshark will be skipped"
         log "         (install it with: sudo apt-get install tshark)"
+    fi
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing chromium (opens the HTML reports in tests) with apt-get"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        log "warning: chromium is missing: the HTML report browser tests will be skipped"
+        log "         (install it with: sudo apt-get install chromium)"
     fi
 fi
 

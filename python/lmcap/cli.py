@@ -272,6 +272,13 @@ def _check_output_folder(output: str) -> None:
         raise UserError(f"{output}: cannot write the report: no folder {str(folder)!r}")
 
 
+def _write_report(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UserError(f"{path}: cannot write the report: {os_error_reason(e)}") from e
+
+
 def _unknown_name(what: str, name: str, known: list[str], listing: str) -> UserError:
     """'no shipped query named 'flow' (did you mean: flows?); `lmcap queries` lists them'."""
     import difflib
@@ -288,6 +295,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     if args.output:
         _check_output_folder(args.output)
+    if args.html:
+        _check_output_folder(args.html)
+        if args.output and Path(args.html).resolve() == Path(args.output).resolve():
+            raise UserError(f"{args.html}: --html and -o name the same file: give two paths")
     params = _params(args)
     progress = _progress(args)
     try:
@@ -314,11 +325,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         text = textreport.render_markdown(report, top=args.top)
     else:
         text = textreport.render(report, top=args.top, width=_report_width(args))
+    if args.html:
+        from lmcap import htmlreport
+
+        _write_report(args.html, htmlreport.render_html(report, con, params, top=args.top))
     if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise UserError(f"{args.output}: cannot write the report: {os_error_reason(e)}") from e
+        _write_report(args.output, text)
     else:
         sys.stdout.write(text)
     if had_errors and args.strict:
@@ -601,6 +613,15 @@ def build_parser() -> argparse.ArgumentParser:
         "line says how many more there are. The JSON report is never cut by --top",
     )
     a.add_argument("-o", "--output", metavar="PATH", help="write the report here instead of stdout")
+    a.add_argument(
+        "--html",
+        metavar="PATH",
+        help="also write the report as one self-contained HTML page (findings, then plots of "
+        "throughput per flow, NIC and SMB channel with the --link-speed line, frame sizes per "
+        "host and VLAN, IGMP membership, flooding rate, ARP claims, RDMA queue pairs; no "
+        "network needed to view it; docs/html-report.md). The normal report still goes to "
+        "stdout or -o",
+    )
     _add_analysis_options(a)
     _add_loading_options(a)
     a.add_argument(
