@@ -290,3 +290,25 @@ def test_plotted_flow_series_add_up_to_the_throughput_figures(name: str) -> None
     for flow in smb:
         both = want.get((flow, "c2s"), 0) + want.get((flow, "s2c"), 0)
         assert round(got[(flow, "both")] * params.bucket_ns / 1e9) == both
+
+
+MALFORMED = sorted(
+    p for p in (CAPTURES / "malformed").glob("*.pcap*") if not p.name.endswith(".expect.json")
+)
+
+
+@pytest.mark.parametrize("capture", MALFORMED, ids=lambda p: p.name)
+def test_broken_captures_still_make_a_page(capture: Path, tmp_path: Path) -> None:
+    """Captures are untrusted: a cut, corrupt or lying capture still gets its page (or the
+    one-line error of an unreadable input, exit 2, and no page), never a traceback."""
+    page = tmp_path / "r.html"
+    code = main(["analyze", str(capture), "--html", str(page), "-o", str(tmp_path / "r.txt")])
+    if code == 2:
+        assert not page.exists()
+        return
+    assert code in (0, 4)
+    text = page.read_text(encoding="utf-8")
+    assert len(text.encode()) < PAGE_BUDGET_BYTES
+    sections = re.findall(r'<section class="plot-section">(.*?)</section>', text, re.S)
+    assert len(sections) == len(EVIDENCE_OF_PLOT)
+    assert all(('<svg class="plot' in s) != ("none seen" in s) for s in sections)
