@@ -141,6 +141,7 @@ impl Scanner {
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         paths: Vec<PathBuf>,
         batch_rows: usize,
         bucket_ns: i64,
@@ -183,7 +184,10 @@ impl Scanner {
                 }
             }
         }
-        let scanner = CoreScanner::open(&paths, batch_rows)
+        // Opening can block (a FIFO waits for its writer, which may be a Python thread; a
+        // network file system may stall): not while holding the GIL.
+        let scanner = py
+            .allow_threads(move || CoreScanner::open(&paths, batch_rows))
             .with_traffic(TrafficParams {
                 bucket_ns,
                 switch_max_frame,
