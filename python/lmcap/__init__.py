@@ -15,6 +15,7 @@ from lmcap.api import (
     CaptureWarning,
     analyze,
     connect,
+    query,
     read,
     read_tables,
     scan,
@@ -22,14 +23,17 @@ from lmcap.api import (
     table_names,
 )
 from lmcap.filters import Filter
+from lmcap.reportview import Report
 
 __all__ = [
     "CaptureError",
     "CaptureWarning",
     "Filter",
+    "Report",
     "__version__",
     "analyze",
     "connect",
+    "query",
     "read",
     "read_tables",
     "scan",

@@ -241,15 +241,7 @@ def connect(
     for name, bs in events.items():
         _load(con, name, pa.Table.from_batches(bs, schema(name)))
     _load(con, "capture_files", pa.Table.from_batches([pa.record_batch(scanner.files())]))
-    described = (filter or Filter()).describe()
-    settings = {
-        "bucket_ns": bucket_ns,
-        "switch_max_frame": switch_max_frame,
-        **described,
-        "frames_filtered": scanner.filtered_frames(),
-        "traffic_cap_flushes": scanner.traffic_cap_flushes(),
-    }
-    _load(con, "scan_settings", pa.Table.from_pylist([settings], schema=_SCAN_SETTINGS))
+    _load(con, "scan_settings", scan_settings(scanner, filter, bucket_ns, switch_max_frame))
     from lmcap import queries
 
     for name in DERIVED_TABLES if derived is None else derived:
@@ -276,11 +268,42 @@ _SCAN_SETTINGS = pa.schema(
 )
 
 
+def scan_settings(
+    scanner: _core.Scanner, filter: Filter | None, bucket_ns: int, switch_max_frame: int
+) -> pa.Table:
+    """The one-row ``scan_settings`` table of a finished scan (how it was cut and filtered)."""
+    settings = {
+        "bucket_ns": bucket_ns,
+        "switch_max_frame": switch_max_frame,
+        **(filter or Filter()).describe(),
+        "frames_filtered": scanner.filtered_frames(),
+        "traffic_cap_flushes": scanner.traffic_cap_flushes(),
+    }
+    return pa.Table.from_pylist([settings], schema=_SCAN_SETTINGS)
+
+
 def _load(con, name: str, table: pa.Table) -> None:
     view = f"_lmcap_load_{name}"
     con.register(view, table)
     con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {view}")
     con.unregister(view)
+
+
+def _params(caller: str, params: dict[str, Any]):
+    """:class:`lmcap.diagnostics.Params` from keyword arguments; TypeError naming any unknown
+    one and the known ones."""
+    import dataclasses
+
+    from lmcap.diagnostics import Params
+
+    known = {f.name for f in dataclasses.fields(Params)}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise TypeError(
+            f"{caller}() got unknown analysis parameter(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    return Params(**params)
 
 
 def analyze(
@@ -306,20 +329,11 @@ def analyze(
     a :class:`CaptureWarning` is issued and the report covers what was read (its
     ``capture.files[].error`` says where reading stopped).
     """
-    import dataclasses
     import json
 
-    from lmcap.diagnostics import Params
     from lmcap.report import build
 
-    known = {f.name for f in dataclasses.fields(Params)}
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise TypeError(
-            f"analyze() got unknown analysis parameter(s) {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(known))}"
-        )
-    p = Params(**params)
+    p = _params("analyze", params)
     con = connect(
         paths,
         strict=strict,
@@ -335,3 +349,65 @@ def analyze(
         return json.loads(json.dumps(build(con, p), default=str))
     finally:
         con.close()
+
+
+#: The analysis parameters that say how the scan cut the ``traffic`` evidence: a query reading
+#: ``traffic`` must not ask for a finer cut than the one the connection was loaded with.
+_SCAN_CUT_PARAMS = ("bucket_ns", "switch_max_frame")
+
+
+def query(name: str, con, **params: Any):
+    """A shipped query (``lmcap queries`` lists them) as a lazy DuckDB relation over a
+    connection from :func:`connect`: show it, ``.df()``, ``.arrow()``, or build on it
+    (``.filter()``, ``.aggregate()``, SQL over it).
+
+    >>> con = lmcap.connect("captures/throughput/jagged-6600.pcap")  # doctest: +SKIP
+    >>> lmcap.query("throughput_flow_stats", con, link_speed_bps=10**10).arrow()  # doctest: +SKIP
+
+    ``params`` are analysis parameters by their :class:`lmcap.diagnostics.Params` names; the
+    query gets those its ``-- params:`` line names, each the Params default unless given.
+    ``bucket_ns`` and ``switch_max_frame`` default to what the connection's scan was cut by
+    (its ``scan_settings``), and a ``bucket_ns`` that is not a multiple of the scan's is
+    refused: the ``traffic`` evidence cannot be cut finer after the scan. An unknown query
+    name raises :class:`ValueError` (with the closest names), an unknown parameter TypeError.
+    """
+    import difflib
+
+    from lmcap import queries
+    from lmcap.diagnostics import Params
+
+    shipped = queries.all_queries()
+    if name not in shipped:
+        close = difflib.get_close_matches(name, list(shipped), n=4, cutoff=0.6)
+        hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+        raise ValueError(
+            f"no shipped query named {name!r}{hint}; lmcap.queries.all_queries() lists them"
+        )
+    _params("query", params)
+    scan = _scan_cut(con)
+    for key in _SCAN_CUT_PARAMS:
+        if key in scan:
+            params.setdefault(key, scan[key])
+    if "bucket_ns" in scan and params["bucket_ns"] % scan["bucket_ns"]:
+        raise ValueError(
+            f"bucket_ns={params['bucket_ns']} is not a multiple of the bucket the capture was "
+            f"scanned with ({scan['bucket_ns']} ns): pass bucket_ns={params['bucket_ns']} to "
+            "lmcap.connect() to cut the traffic evidence that finely"
+        )
+    q = shipped[name]
+    values = {k: v for k, v in Params(**params).sql_params().items() if k in q.params}
+    return con.sql(q.sql, params=values) if values else con.sql(q.sql)
+
+
+def _scan_cut(con) -> dict[str, int]:
+    """``bucket_ns`` and ``switch_max_frame`` from the connection's ``scan_settings`` ({}
+    when it has none, e.g. a connection over an exported dataset of several captures)."""
+    import duckdb
+
+    try:
+        rows = con.sql(
+            f"SELECT DISTINCT {', '.join(_SCAN_CUT_PARAMS)} FROM scan_settings"
+        ).fetchall()
+    except duckdb.CatalogException:  # no scan_settings table: nothing to default from
+        return {}
+    return dict(zip(_SCAN_CUT_PARAMS, rows[0])) if len(rows) == 1 else {}

@@ -1,0 +1,107 @@
+"""The notebook API: lmcap.query (a shipped query by name as a DuckDB relation) and
+lmcap.Report (the report dict shown as HTML, to_json as `lmcap analyze --format json`)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from html import escape
+
+import pytest
+from conftest import CAPTURES_DIR
+
+import lmcap
+from lmcap import queries, textreport
+
+JAGGED = CAPTURES_DIR / "throughput" / "jagged-6600.pcap"
+DUPLICATE_IP = CAPTURES_DIR / "arp" / "duplicate-ip.pcap"
+
+
+@pytest.fixture(scope="module")
+def con():
+    c = lmcap.connect(JAGGED, bucket_ns=100_000_000)
+    yield c
+    c.close()
+
+
+def test_query_is_the_shipped_sql_with_the_scan_bucket(con):
+    rel = lmcap.query("throughput_migrations_concurrent", con)
+    rows = [dict(zip(rel.columns, r)) for r in rel.fetchall()]
+    # the connection was cut at 100 ms: the query's default bucket is that, not Params' 1 s
+    assert rows == queries.run(con, "throughput_migrations_concurrent", bucket_ns=100_000_000)
+    assert len({r["bucket_start_ns"] % 1_000_000_000 for r in rows}) > 1
+
+
+def test_query_params_override_defaults(con):
+    without = lmcap.query("throughput_groups", con).project("utilization").fetchall()
+    assert {u for (u,) in without} == {None}  # no link speed: no utilization
+    with_speed = lmcap.query("throughput_groups", con, link_speed_bps=10_000_000_000)
+    utilization = [u for (u,) in with_speed.project("utilization").fetchall()]
+    assert None not in utilization and max(utilization) > 0
+    coarse = lmcap.query("throughput_groups", con, bucket_ns=1_000_000_000)
+    rows = [dict(zip(coarse.columns, r)) for r in coarse.fetchall()]
+    assert rows == queries.run(con, "throughput_groups", bucket_ns=1_000_000_000, link_speed_bps=0)
+    assert rows != queries.run(con, "throughput_groups", bucket_ns=100_000_000, link_speed_bps=0)
+
+
+def test_query_refuses_unknown_names_and_params(con):
+    with pytest.raises(ValueError, match=r"no shipped query named 'flow' \(did you mean: flows"):
+        lmcap.query("flow", con)
+    with pytest.raises(TypeError, match="unknown analysis parameter.*bucket; known:"):
+        lmcap.query("throughput_groups", con, bucket=5)
+    with pytest.raises(ValueError, match="not a multiple of the bucket the capture was scanned"):
+        lmcap.query("throughput_groups", con, bucket_ns=150_000_000)
+
+
+def test_analyze_still_returns_a_plain_dict():
+    assert type(lmcap.analyze(DUPLICATE_IP)) is dict
+
+
+def test_report_to_json_is_the_cli_json():
+    report = lmcap.Report(lmcap.analyze(DUPLICATE_IP))
+    cli = subprocess.run(
+        [sys.executable, "-m", "lmcap", "analyze", str(DUPLICATE_IP), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert report.to_json() == cli.stdout
+    assert json.loads(report.to_json()) == report  # and a Report is the dict itself
+
+
+def test_report_html_has_every_section_and_finding():
+    data = lmcap.analyze(DUPLICATE_IP)
+    html = lmcap.Report(data)._repr_html_()
+    assert escape(textreport.verdict(data)) in html
+    assert data["findings"], "the capture has findings to show"
+    for f in data["findings"]:
+        assert f"<code>{escape(f['id'])}</code>: {escape(f['summary'])}" in html
+        if f.get("advice"):
+            assert escape(f["advice"]) in html
+    tables = 0
+    for section in textreport.sections(data):
+        assert f"<h3>{escape(section.title)}</h3>" in html
+        for block in section.blocks:
+            if isinstance(block, textreport.Table):
+                tables += 1
+                header = "".join(f"<th [^>]*>{re.escape(escape(h))}</th>" for h in block.headers)
+                assert re.search(f"<tr>{header}</tr>", html), block.headers
+                for row in block.rows:
+                    assert all(escape(textreport._cell(v)) in html for v in row)
+            else:
+                assert f"<li>{escape(block.strip())}</li>" in html
+    assert tables and html.count("<table") == tables
+
+
+def test_report_html_escapes_capture_text(tmp_path):
+    odd = tmp_path / "<b>x&y<b>.pcap"
+    odd.write_bytes(DUPLICATE_IP.read_bytes())
+    html = lmcap.Report(lmcap.analyze(odd))._repr_html_()
+    assert "<b>x&y<b>" not in html and "&lt;b&gt;x&amp;y&lt;b&gt;" in html
+
+
+def test_report_text_is_the_text_report():
+    data = lmcap.analyze(DUPLICATE_IP)
+    assert str(lmcap.Report(data)) == textreport.render(data, top=textreport.DEFAULT_TOP)
