@@ -2,7 +2,9 @@
 # Set up everything lmcap needs, from a clean clone, idempotently:
 #   - tshark (the test oracle), from Debian's packages when running as root;
 #   - chromium (opens `lmcap analyze --html` pages in tests/test_html_report.py), likewise;
-#   - a virtualenv in .venv with maturin, pyarrow, duckdb, pytest and ruff;
+#   - a virtualenv in .venv with maturin, pyarrow, duckdb, pytest and ruff, and what the
+#     notebook and dataset tests use (matplotlib, nbclient, ipykernel, polars, pyspark: Spark
+#     also needs Java 17, else tests/test_spark.py skips);
 #   - the lmcap wheel, built in release mode from this checkout and installed into .venv.
 # Needs: a Rust toolchain (cargo), python3 with venv, and network access to the registries.
 set -euo pipefail
@@ -43,7 +45,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 log "installing Python packages"
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q "maturin>=1.5,<2" "pyarrow>=14" "duckdb>=1.0" "pytest>=7" "jsonschema>=4" "ruff>=0.4" "mypy>=1.10"
+.venv/bin/python -m pip install -q "maturin>=1.5,<2" "pyarrow>=14" "duckdb>=1.0" "pytest>=7" "jsonschema>=4" "ruff>=0.4" "mypy>=1.10" \
+    "matplotlib>=3.7" "nbclient>=0.9" "nbformat>=5.9" "ipykernel>=6" "polars>=1.0" "pyspark>=4.0"
 
 log "building the lmcap wheel (release)"
 rm -rf dist

@@ -31,7 +31,9 @@ def test_wheel_carries_module_stubs_and_queries() -> None:
         "lmcap/report.schema.json",  # `lmcap schema --report` reads it from the package
     ):
         assert required in names
-    shipped = {n.split("/")[-1] for n in names if n.startswith("lmcap/queries/")}
-    in_repo = {p.name for p in (ROOT / "python" / "lmcap" / "queries").glob("*.sql")}
+    # every SQL file, the subfolders' (spec/, spark/) too, at the same place
+    shipped = {n.removeprefix("lmcap/queries/") for n in names if n.startswith("lmcap/queries/")}
+    sql_dir = ROOT / "python" / "lmcap" / "queries"
+    in_repo = {p.relative_to(sql_dir).as_posix() for p in sql_dir.rglob("*.sql")}
     assert shipped == in_repo
     assert not any(n.startswith("queries/") for n in names), "SQL must live inside lmcap/"

@@ -674,6 +674,10 @@ def build_parser() -> argparse.ArgumentParser:
     from lmcap import check  # `lmcap check`: rules for CI pipelines (docs/check.md)
 
     check.add_parser(sub, parse_link_speed, parse_bucket, _add_loading_options)
+
+    from lmcap import dataset  # `lmcap export`: Parquet datasets (docs/scale-out.md)
+
+    dataset.add_parser(sub, parse_bucket)
     return p
 
 

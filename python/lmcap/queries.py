@@ -48,12 +48,33 @@ def all_queries() -> dict[str, Query]:
     return dict(_read_files())
 
 
+def spark_queries() -> dict[str, Query]:
+    """The SQL over an exported dataset of many captures (``lmcap/queries/spark``), by name:
+    portable SQL that runs in Spark SQL (:func:`lmcap.spark.run`) and in DuckDB
+    (:func:`lmcap.dataset.connect`) alike, every answer per ``capture``."""
+    return dict(_read_files("spark"))
+
+
+def spark_query_views() -> list[str]:
+    """The dataset queries that other dataset queries read (named in their ``reads`` line):
+    :func:`lmcap.spark.register` and :func:`lmcap.dataset.connect` make each a view."""
+    import re
+
+    known = spark_queries()
+    return [
+        name
+        for name in known
+        if any(re.search(rf"\b{name}\b", q.reads) for other, q in known.items() if other != name)
+    ]
+
+
 @cache
-def _read_files() -> dict[str, Query]:
+def _read_files(folder: str = "") -> dict[str, Query]:
     # Read once per process: a report runs some 60 queries, and reading and parsing every
     # file for each of them took 40% of the time of a report on a small capture.
     out = {}
-    for entry in resources.files("lmcap").joinpath("queries").iterdir():
+    where = resources.files("lmcap").joinpath("queries")
+    for entry in (where.joinpath(folder) if folder else where).iterdir():
         if entry.name.endswith(".sql"):
             name = entry.name[: -len(".sql")]
             out[name] = _parse(name, entry.read_text(encoding="utf-8"))
