@@ -294,3 +294,26 @@ def test_arp_verdicts_agree_with_the_report(exported):
     assert reported["duplicate-ip"] and reported["ip-moved"], "nothing to compare"
     assert by_verdict["conflict"] == reported["duplicate-ip"]
     assert by_verdict["moved"] == reported["ip-moved"]
+
+
+def test_write_error_stops_the_export(tmp_path, monkeypatch):
+    """A write that fails on the writer thread (a full disk) stops the scan and the export
+    raises it; nothing is published and the work folder is gone."""
+    real_add = dataset._TableWriter.add
+
+    def add(self, batch):
+        if self.rows + self.pending_rows > 2000:
+            raise OSError(28, "No space left on device", str(self.path))
+        real_add(self, batch)
+
+    monkeypatch.setattr(dataset._TableWriter, "add", add)
+    monkeypatch.setattr(dataset, "EXPORT_BATCH_ROWS", 500)
+    with pytest.raises(OSError, match="No space left"):
+        list(dataset.export([JAGGED], tmp_path, jobs=1))
+    assert not (tmp_path / "packets").exists()
+    assert not os.listdir(tmp_path / dataset.TEMP_FOLDER)
+
+
+def test_dataset_connect_refuses_a_folder_without_dataset(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no lmcap dataset at"):
+        dataset.connect(tmp_path)

@@ -47,7 +47,10 @@ from lmcap.api import _SCAN_SETTINGS, _scanner, scan_settings, schema, table_nam
 ROW_GROUP_ROWS = 131_072
 #: Batch size of the scan while exporting (two batches make a row group).
 EXPORT_BATCH_ROWS = 65_536
-#: zstd: a third smaller than snappy on packet tables and read by every Parquet reader.
+#: Batches waiting for the writer thread: the scan runs at most this far ahead of it.
+WRITE_QUEUE_BATCHES = 4
+#: zstd: a fifth smaller than snappy on packet tables, a third slower to write (measured on
+#: bench/gen_capture.c --profile small), and read by every Parquet reader.
 COMPRESSION = "zstd"
 #: The only data file of a partition.
 PART_FILE = "part-0.parquet"
@@ -162,15 +165,55 @@ class _TableWriter:
             self.writer.close()
 
 
+class _WriterThread:
+    """Encodes and compresses Parquet on a thread of its own while the scan reads on (both
+    release the GIL), through a queue of at most ``WRITE_QUEUE_BATCHES`` batches: memory stays
+    bounded when writing is the slower side."""
+
+    def __init__(self, writers: dict[str, _TableWriter]) -> None:
+        import queue
+        import threading
+
+        self.writers = writers
+        self.queue: queue.Queue = queue.Queue(maxsize=WRITE_QUEUE_BATCHES)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="lmcap-export-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:  # after an error, drain the queue so put() never blocks
+                try:
+                    self.writers[item[0]].add(item[1])
+                except BaseException as e:  # re-raised in the scanning thread
+                    self.error = e
+
+    def put(self, table: str, batch: pa.RecordBatch) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put((table, batch))
+
+    def finish(self) -> None:
+        """Wait for every batch to be written; raise the writer's error, if any."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 def _scan_into(writers: dict[str, _TableWriter], scanner: _core.Scanner) -> None:
     """Write the scan's packets batches and the event batches made with them as they come."""
-    while (batch := scanner.next_batch()) is not None:
-        writers["packets"].add(pa.record_batch(batch))
+    out = _WriterThread(writers)
+    try:
+        while (batch := scanner.next_batch()) is not None:
+            out.put("packets", pa.record_batch(batch))
+            for name, b in scanner.take_events():
+                out.put(name, pa.record_batch(b))
         for name, b in scanner.take_events():
-            writers[name].add(pa.record_batch(b))
-    for name, b in scanner.take_events():
-        writers[name].add(pa.record_batch(b))
-    writers["capture_files"].add(pa.record_batch(scanner.files()))
+            out.put(name, pa.record_batch(b))
+        out.put("capture_files", pa.record_batch(scanner.files()))
+    finally:
+        out.finish()
 
 
 def _derive(work: Path, metadata: dict, writers: dict[str, _TableWriter]) -> None:
@@ -352,7 +395,9 @@ def connect(root: str | os.PathLike[str], con=None):
     >>> con = lmcap.dataset.connect("dataset/")  # doctest: +SKIP
     >>> con.sql("SELECT capture, count(*) FROM packets GROUP BY ALL").show()  # doctest: +SKIP
 
-    Tables with no file under ``root`` get no view.
+    Tables with no file under ``root`` get no view; FileNotFoundError when no table has one.
+    For object storage, pass a connection ``con`` with its credentials set up
+    (``CREATE SECRET``).
     """
     import duckdb
 
@@ -360,6 +405,7 @@ def connect(root: str | os.PathLike[str], con=None):
     con = con or duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     local = "://" not in root
+    found = []
     for t in exported_tables():
         if local and not (Path(root) / t).is_dir():
             continue
@@ -370,10 +416,18 @@ def connect(root: str | os.PathLike[str], con=None):
         )
         try:
             cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
-        except duckdb.IOException:
-            continue  # no file of this table (object storage, listed by trying)
+        except duckdb.IOException as e:
+            if "No files found" in str(e):
+                continue  # no file of this table (object storage: listed by trying)
+            raise  # e.g. access denied: not the same as an empty dataset
         extra = ', epoch_ns("timestamp") AS timestamp_ns' if "timestamp" in cols else ""
         con.execute(f"CREATE OR REPLACE VIEW {t} AS SELECT *{extra} FROM {source}")
+        found.append(t)
+    if not found:
+        raise FileNotFoundError(
+            f"no lmcap dataset at {root}: no <table>/{PARTITION_KEY}=<name>/*.parquet "
+            "(write one with `lmcap export FILE... -o DIR`)"
+        )
     for name in q.spark_query_views():
         sql = q.spark_queries()[name].sql.strip().rstrip(";")
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
