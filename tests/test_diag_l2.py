@@ -36,6 +36,7 @@ L2_IDS = {
     "duplicate-ip",
     "ip-moved",
     "arp-storm",
+    "arp-poisoning",
 }
 
 
@@ -156,6 +157,99 @@ def test_arp_counts() -> None:
     g = report(ARP / "garp-reply.pcap")["arp"]["gratuitous"]
     assert (g["total"], g["replies"], g["requests"]) == (3, 3, 0)
     assert sum(b["count"] for b in g["timeline"]) == 3
+
+
+def test_arp_poisoning_fires_on_arpspoof_replies() -> None:
+    # per spec (make_synth.py gen_arp): 02:..:b0:66 resolves the victim from its own
+    # 192.0.2.66, then tells 192.0.2.10 every 2 s that the gateway 192.0.2.1 is at its MAC,
+    # while the gateway 02:..:b0:01 keeps answering the victim's requests
+    rep = report(ARP / "arp-spoof.pcap")
+    (f,) = found(rep, "arp-poisoning")
+    ev = f["evidence"]
+    assert f["severity"] == "error"
+    assert (ev["mac"], ev["own_ips"]) == ("02:00:00:00:b0:66", ["192.0.2.66"])
+    (claim,) = ev["claimed_ips"]
+    assert claim["ip"] == "192.0.2.1" and claim["also_claimed_by"] == ["02:00:00:00:b0:01"]
+    # six replies, one of which happens to follow a victim's request within the window
+    assert claim["unsolicited_replies"] == 5 and claim["directed_requests"] == 0
+    assert ev["victims"] == [{"ip": "192.0.2.10", "mac": "02:00:00:00:b0:10", "frames": 5}]
+    assert len(ev["frames"]) == 5 and claim["first_frame"] == ev["frames"][0]
+    assert rep["arp"]["poisoning"][0]["mac"] == ev["mac"]
+    # the gateway, answering requests, is not the poisoner
+    assert all(p["mac"] != "02:00:00:00:b0:01" for p in rep["arp"]["poisoning"])
+    # a wider reply window makes every reply look solicited: the signature is the unsolicited
+    # replies, not the duplicate address alone
+    assert not found(
+        report(ARP / "arp-spoof.pcap", Params(arp_reply_window_s=30.0)), "arp-poisoning"
+    )
+
+
+@requires_public_corpus
+def test_arp_poisoning_fires_on_public_arppoison() -> None:
+    # chrissanders-packets/arppoison.pcapng: 00:25:b3:bf:91:ee (own 172.16.0.105) sends the
+    # victim a directed request (frame 54) and an unsolicited reply (56) as the gateway 172.16.0.1
+    rep = report(PUBLIC_CORPUS / "chrissanders-packets" / "arppoison.pcapng")
+    (f,) = found(rep, "arp-poisoning")
+    ev = f["evidence"]
+    assert ev["mac"] == "00:25:b3:bf:91:ee" and ev["own_ips"] == ["172.16.0.105"]
+    assert [c["ip"] for c in ev["claimed_ips"]] == ["172.16.0.1"]
+    assert ev["victims"][0]["ip"] == "172.16.0.107" and ev["frames"] == [54, 56]
+    assert "172.16.0.1" in f["summary"] and "00:25:b3:bf:91:ee" in f["summary"]
+    # tshark agrees on the frames: replies/requests from that MAC naming the gateway's IP
+    if TSHARK:
+        frames = [
+            int(r[0])
+            for r in tshark_fields(
+                PUBLIC_CORPUS / "chrissanders-packets" / "arppoison.pcapng",
+                "arp.src.hw_mac == 00:25:b3:bf:91:ee && arp.src.proto_ipv4 == 172.16.0.1",
+                "frame.number",
+            )
+        ]
+        assert frames == ev["frames"]
+
+
+# arp-poisoning must NOT fire on: the project's ARP captures (a router answering for its
+# secondary address with unicast refreshes, a VM move announced by gratuitous ARP, duplicate
+# addresses, probes, a storm), the NLB captures (cluster MACs answering for the VIP), and the
+# public corpus's ARP captures, including the bit-flipped ones (tcpdump arp-oobr, nDPI fuzz)
+# whose corrupted sender addresses look like foreign claims in single frames.
+ARP_POISONING_QUIET = [
+    ARP / f"{n}.pcap"
+    for n in (
+        "router-secondary",
+        "ip-moved",
+        "normal",
+        "duplicate-ip",
+        "arp-probe",
+        "garp-request",
+        "garp-reply",
+        "arp-storm",
+    )
+] + [NLB / f"nlb-{m}.pcap" for m in ("unicast", "multicast", "igmp")]
+ARP_POISONING_QUIET_PUBLIC = [
+    "tcpdump/arp-oobr.pcap",
+    "tcpdump/arp-too-long-tha.pcap",
+    "tcpdump/msnlb.pcap",
+    "chrissanders-packets/arp_gratuitous.pcapng",
+    "arkime/cloudshark-arp.pcap",
+    "zeek/arp-leak.pcap",
+    "zeek/linuxsll-arp.pcap",
+    "pcapplusplus/ArpRequestWithVlan.pcap",
+    "ndpi/fuzz-2006-06-26-2594.pcap",
+]
+
+
+@pytest.mark.parametrize("path", ARP_POISONING_QUIET, ids=lambda p: p.name)
+def test_arp_poisoning_quiet_on_legitimate_arp(path: Path) -> None:
+    rep = report(path)
+    assert not found(rep, "arp-poisoning") and rep["arp"]["poisoning"] == []
+
+
+@requires_public_corpus
+@pytest.mark.parametrize("rel", ARP_POISONING_QUIET_PUBLIC)
+def test_arp_poisoning_quiet_on_public_arp(rel: str) -> None:
+    rep = analyze(need(PUBLIC_CORPUS / rel), strict=False)
+    assert not found(rep, "arp-poisoning"), found(rep, "arp-poisoning")
 
 
 @requires_tshark

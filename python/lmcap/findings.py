@@ -228,6 +228,14 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         "arp",
     ),
     FindingKind(
+        "arp-poisoning",
+        "a MAC claims an address that is not its own in unsolicited ARP replies or directed "
+        "requests: ARP cache poisoning",
+        "error",
+        ("arp_reply_window_s", "arp_poison_min_frames", "arp_poison_flood_replies"),
+        "arp",
+    ),
+    FindingKind(
         "timestamps-outlying",
         "frames stamped a day or more of silence away from the rest of the capture: left out of "
         "rates and timelines",

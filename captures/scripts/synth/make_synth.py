@@ -846,6 +846,74 @@ def gen_malformed():
 
 
 # ================================================================ verify / table
+def gen_arp():
+    """ARP cache poisoning as arpspoof does it, and the legitimate look-alikes it must not be
+    confused with (a router answering for its secondary address, unicast cache refreshes)."""
+    spec = ("RFC 826 (ARP); the poisoning signature of arpwatch ('changed ethernet address'), "
+            "Zeek policy/protocols/arp and dsniff's arpspoof (an unsolicited reply to the victim "
+            "every 2 s naming the gateway's IP with the attacker's MAC)")
+    gw_mac, gw_ip = "02:00:00:00:b0:01", "192.0.2.1"
+    victim_mac, victim_ip = "02:00:00:00:b0:10", "192.0.2.10"
+    attacker_mac, attacker_ip = "02:00:00:00:b0:66", "192.0.2.66"
+
+    def frame(src, dst, op, sha, spa, tha, tpa):
+        return ether(dst, src, ETH_ARP, arp(op, sha, spa, tha, tpa))
+
+    zero = "00:00:00:00:00:00"
+    pk = []
+    t = T0 + 5 * 10**9  # the capture opens with unrelated silence: replies later are judged
+    pk.append((T0, frame(victim_mac, BCAST, 1, victim_mac, victim_ip, zero, "192.0.2.20")))
+    # the victim resolves its gateway, which answers
+    pk.append((t, frame(victim_mac, BCAST, 1, victim_mac, victim_ip, zero, gw_ip)))
+    pk.append((t + 200000, frame(gw_mac, victim_mac, 2, gw_mac, gw_ip, victim_mac, victim_ip)))
+    # the attacker resolves the victim from its own address
+    t += 10**9
+    pk.append((t, frame(attacker_mac, BCAST, 1, attacker_mac, attacker_ip, zero, victim_ip)))
+    pk.append((t + 150000, frame(victim_mac, attacker_mac, 2, victim_mac, victim_ip, attacker_mac,
+                                 attacker_ip)))
+    # then tells the victim, every 2 s, that the gateway's address is at its MAC
+    for i in range(6):
+        ts = t + 10**9 + i * 2 * 10**9
+        pk.append((ts, frame(attacker_mac, victim_mac, 2, attacker_mac, gw_ip, victim_mac,
+                             victim_ip)))
+    # meanwhile the gateway still answers for its address
+    ts = t + 6 * 10**9 + 500000
+    pk.append((ts, frame(victim_mac, BCAST, 1, victim_mac, victim_ip, zero, gw_ip)))
+    pk.append((ts + 180000, frame(gw_mac, victim_mac, 2, gw_mac, gw_ip, victim_mac, victim_ip)))
+    pk.sort(key=lambda p: p[0])
+    emit_pcap("arp/arp-spoof.pcap", pk,
+              "ARP poisoning as arpspoof does it: %s (own address %s, resolved by broadcast) "
+              "sends 6 unsolicited replies to %s claiming the gateway %s, which %s keeps "
+              "answering for" % (attacker_mac, attacker_ip, victim_ip, gw_ip, gw_mac), spec)
+
+    router_mac, secondary_ip = "02:00:00:00:c0:01", "192.0.2.2"
+    h1_mac, h1_ip = "02:00:00:00:c0:11", "192.0.2.11"
+    h2_mac, h2_ip = "02:00:00:00:c0:12", "192.0.2.12"
+    pk = []
+    t = T0 + 5 * 10**9
+    # the router answers for its primary and its secondary address (a reply 0.4 s late)
+    pk.append((t, frame(h1_mac, BCAST, 1, h1_mac, h1_ip, zero, gw_ip)))
+    pk.append((t + 100000, frame(router_mac, h1_mac, 2, router_mac, gw_ip, h1_mac, h1_ip)))
+    pk.append((t + 10**9, frame(h2_mac, BCAST, 1, h2_mac, h2_ip, zero, secondary_ip)))
+    pk.append((t + 14 * 10**8, frame(router_mac, h2_mac, 2, router_mac, secondary_ip, h2_mac,
+                                      h2_ip)))
+    # unicast cache refreshes (as Linux sends them), answered
+    pk.append((t + 3 * 10**9, frame(router_mac, h1_mac, 1, router_mac, gw_ip, h1_mac, h1_ip)))
+    pk.append((t + 3 * 10**9 + 90000, frame(h1_mac, router_mac, 2, h1_mac, h1_ip, router_mac,
+                                            gw_ip)))
+    pk.append((t + 4 * 10**9, frame(h2_mac, router_mac, 1, h2_mac, h2_ip, router_mac,
+                                    secondary_ip)))
+    pk.append((t + 4 * 10**9 + 90000, frame(router_mac, h2_mac, 2, router_mac, secondary_ip,
+                                            h2_mac, h2_ip)))
+    # the router announces its secondary address after a failover (gratuitous ARP)
+    pk.append((t + 5 * 10**9, frame(router_mac, BCAST, 1, router_mac, secondary_ip, zero,
+                                    secondary_ip)))
+    emit_pcap("arp/router-secondary.pcap", pk,
+              "not poisoning: router %s answers requests for %s and its secondary %s, unicast "
+              "cache refreshes both ways, a gratuitous ARP for the secondary" % (
+                  router_mac, gw_ip, secondary_ip), spec)
+
+
 def tshark_verify():
     ts = shutil.which("tshark")
     if not ts:
@@ -879,6 +947,7 @@ def main():
     gen_linktypes()
     gen_vlan()
     gen_nlb()
+    gen_arp()
     gen_malformed()
     if "--table" in sys.argv:
         print("| file | what it exercises | spec |\n|---|---|---|")

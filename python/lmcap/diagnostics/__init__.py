@@ -70,6 +70,16 @@ class Params:
     #: An `arp-storm`'s top sender asking for more distinct addresses than this is sweeping the
     #: subnet; one repeating fewer is a loop or a stuck host.
     arp_sweep_min_targets: int = 10
+    #: An ARP reply answers a request (is solicited) when the request for its sender address
+    #: from its target came at most this long before it (`arp-poisoning`).
+    arp_reply_window_s: float = 1.0
+    #: Frames (unsolicited replies, directed requests) a MAC must send claiming an address
+    #: that is not its own before `arp-poisoning` fires: poisoners repeat themselves to keep
+    #: caches poisoned; one stray or bit-flipped frame is no attack.
+    arp_poison_min_frames: int = 2
+    #: Unsolicited ARP replies to one target that are poisoning even from a MAC with no other
+    #: address and no rival owner (`arp-poisoning`: a reply flood, as arpspoof sends).
+    arp_poison_flood_replies: int = 5
     #: `duplicate-ip` and `ip-moved` findings listed one by one; beyond this, one summary
     #: finding each (the arp section lists every one).
     arp_findings_listed: int = 10

@@ -28,6 +28,18 @@ packet from the IP by a MAC that also claimed it in ARP. A claimant is a (MAC, V
   than ``Params.arp_storm_pps`` ARP
   packets in a sliding 1-second window (queries ``arp_rate_peak``, ``arp_storm_senders``).
 
+- ``arp-poisoning`` (error): a MAC claims an address that is not its own: only in replies
+  nobody asked for (no request for it from the reply's target within
+  ``Params.arp_reply_window_s``) or in requests sent to one host's MAC more often than in
+  replies to requests (in at least ``Params.arp_poison_min_frames`` frames), and never by
+  broadcast request or gratuitous ARP; and besides it speaks for an
+  address of its own, or another MAC claims the address too, or one target got
+  ``Params.arp_poison_flood_replies`` such replies (query ``arp_claims_by_kind``). Listed in
+  ``poisoning``: ``mac``, ``vlan``, ``own_ips``, ``claimed_ips`` (``ip``,
+  ``unsolicited_replies``, ``directed_requests``, ``also_claimed_by``, ``why``,
+  ``first_seen``, ``first_frame``), ``victims`` (``ip``, ``mac``, ``frames``), ``frames``
+  (up to 20).
+
 NLB cluster MACs and the IPs they answer for are left to the ``nlb`` section.
 """
 
@@ -195,6 +207,111 @@ def _move_finding(ip: str, moves: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
+def _poisoners(
+    rows: list[dict[str, Any]], min_frames: int, flood_replies: int
+) -> list[dict[str, Any]]:
+    """MACs that claim addresses that are not their own (``arp_claims_by_kind`` rows).
+
+    A claim (MAC, IP) is foreign when the MAC never speaks for the IP the way an owner does
+    (broadcast request, gratuitous announcement) and claims it more often in replies nobody
+    asked for or requests sent to one host's MAC than in replies to requests, in at least
+    ``min_frames`` frames (one stray or corrupted frame is no attack). It is poisoning when,
+    besides, the MAC speaks for another address of its own, or another MAC claims the IP too
+    (its MAC changed for the hosts that resolve it), or one target got ``flood_replies`` or
+    more of those replies. A router answering for its secondary addresses replies to requests
+    (solicited), a moved VM announces itself (gratuitous), and NLB cluster MACs are left out
+    by the query.
+    """
+    by_mac: dict[tuple, list[dict[str, Any]]] = {}
+    by_ip: dict[tuple, set[str]] = {}
+    for r in rows:
+        by_mac.setdefault((r["mac"], r["vlan"]), []).append(r)
+        by_ip.setdefault((r["ip"], r["vlan"]), set()).add(r["mac"])
+    out = []
+    for (mac, vlan), claims in by_mac.items():
+        foreign = []
+        for c in claims:
+            # an owner resolves from its address by broadcast, announces it, answers for it;
+            # a poisoner's replies may now and then follow a victim's request by chance
+            suspicious = c["unsolicited_replies"] + c["directed_requests"]
+            if (
+                c["broadcast_requests"]
+                or c["gratuitous"]
+                or suspicious <= c["solicited_replies"]
+                or suspicious < min_frames
+            ):
+                continue
+            other_ips = [o["ip"] for o in claims if o["ip"] != c["ip"]]
+            other_macs = sorted(by_ip[(c["ip"], vlan)] - {mac})
+            why = []
+            if c["unsolicited_replies"] and other_ips:
+                why.append(f"{mac} also speaks for {', '.join(other_ips[:3])}")
+            if other_macs:
+                why.append(f"{', '.join(other_macs[:3])} claims it too")
+            if c["max_replies_to_one_target"] >= flood_replies:
+                why.append(f"{c['max_replies_to_one_target']} unsolicited replies to one target")
+            if why:
+                foreign.append((c, other_macs, why))
+        if not foreign:
+            continue
+        foreign_ips = {c["ip"] for c, _, _ in foreign}
+        frames = sorted(f for c, _, _ in foreign for f in c["suspicious_frames"])
+        victims: dict[tuple, int] = {}
+        for c, _, _ in foreign:
+            for v in c["victims"]:
+                victims[(v["ip"], v["mac"])] = victims.get((v["ip"], v["mac"]), 0) + v["frames"]
+        out.append(
+            {
+                "mac": mac,
+                "vlan": vlan,
+                "own_ips": sorted(c["ip"] for c in claims if c["ip"] not in foreign_ips),
+                "claimed_ips": [
+                    {
+                        "ip": c["ip"],
+                        "unsolicited_replies": c["unsolicited_replies"],
+                        "directed_requests": c["directed_requests"],
+                        "also_claimed_by": other_macs,
+                        "why": "; ".join(why),
+                        "first_seen": iso_ns(c["first_ns"]),
+                        "first_frame": c["first_frame"],
+                    }
+                    for c, other_macs, why in foreign
+                ],
+                "victims": [
+                    {"ip": ip, "mac": vmac, "frames": n}
+                    for (ip, vmac), n in sorted(victims.items(), key=lambda kv: (-kv[1], kv[0]))
+                ],
+                "frames": frames[:20],
+            }
+        )
+    return out
+
+
+def _poisoning_finding(p: dict[str, Any], listed: int) -> dict[str, Any]:
+    claimed = ", ".join(c["ip"] for c in p["claimed_ips"])
+    own = f" besides its own {', '.join(p['own_ips'][:3])}" if p["own_ips"] else ""
+    victims = ", ".join(v["ip"] for v in p["victims"][:5]) or "(no target address)"
+    return finding(
+        "arp-poisoning",
+        "error",
+        f"{p['mac']} on {_vlan_txt(p['vlan'])} claims {claimed}{own} in ARP replies nobody "
+        f"asked for or requests sent to one host, towards {victims} "
+        f"(frames {', '.join(str(f) for f in p['frames'][:5])}): ARP cache poisoning",
+        {
+            "mac": p["mac"],
+            "vlan": p["vlan"],
+            "own_ips": p["own_ips"],
+            "claimed_ips": p["claimed_ips"][:listed],
+            "victims": p["victims"][:listed],
+            "frames": p["frames"],
+        },
+        "Someone redirects the victims' traffic through this MAC (a man in the middle, or a "
+        "misconfigured host answering for the gateway): find its port in the switch MAC address "
+        "table ('show mac address-table address <MAC>'), disconnect it, flush the victims' ARP "
+        "caches, and turn on dynamic ARP inspection on the access VLAN.",
+    )
+
+
 def run(ctx) -> None:
     section: dict[str, Any] = ctx.report["arp"]
     counts_rows = ctx.run("arp_counts")
@@ -268,6 +385,15 @@ def run(ctx) -> None:
                 "Expected during live migrations; see arp.moves.",
             )
         )
+
+    poisoners = _poisoners(
+        ctx.run("arp_claims_by_kind"),
+        ctx.params.arp_poison_min_frames,
+        ctx.params.arp_poison_flood_replies,
+    )
+    section["poisoning"] = poisoners
+    for p in poisoners[: ctx.params.findings_per_id]:
+        ctx.add(_poisoning_finding(p, ctx.params.evidence_list_max))
 
     threshold = float(ctx.params.arp_storm_pps)
     if peak and peak["frames"] > threshold:
