@@ -103,6 +103,20 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         "throughput",
     ),
     FindingKind(
+        "jumbo-unused",
+        "a live-migration or SMB transfer at standard frame size, where jumbo frames would pay",
+        "info, or warning with a link speed when the rate is short of it",
+        (
+            "bulk_min_segments",
+            "bulk_min_bytes",
+            "standard_mtu",
+            "mtu_limited_min_l3_len",
+            "link_speed_bps",
+            "underused_ratio",
+        ),
+        "throughput",
+    ),
+    FindingKind(
         "throughput-unstable",
         "a bulk transfer whose rate is jagged rather than flat",
         "warning",

@@ -1,7 +1,16 @@
 """Throughput of live migration and other bulk transfers: per flow, host pair, NIC and VLAN,
 steadiness, utilization of the link, concurrent migrations, and the TCP troubles that cut a
 transfer short. Fills ``throughput`` and ``tcp``; emits ``link-underused``,
-``throughput-unstable``, ``tcp-resets``, ``tcp-retransmissions`` and ``zero-window``."""
+``throughput-unstable``, ``jumbo-unused``, ``tcp-resets``, ``tcp-retransmissions`` and
+``zero-window``.
+
+``jumbo-unused`` (info; warning when ``--link-speed`` is given and the transfer's mean rate is
+below ``Params.underused_ratio`` of it): a live-migration or SMB transfer (query
+``throughput_jumbo_unused``) whose MSS and largest segments are at the standard size, so jumbo
+frames would carry it with a sixth of the packets (15-20% more live-migration throughput).
+Never for a transfer with any jumbo segment or a jumbo MSS on either side (those are
+``jumbo-partial`` and ``mtu-mismatch``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +18,7 @@ from typing import Any
 
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
-from lmcap.fmt import human_bps, iso_ns
+from lmcap.fmt import flow_text, human_bps, human_bytes, iso_ns
 
 
 def _flow_row(f: dict[str, Any]) -> dict[str, Any]:
@@ -148,6 +157,9 @@ def run(ctx: Context) -> None:
                 )
             )
 
+    for j in ctx.run("throughput_jumbo_unused"):
+        ctx.add(_jumbo_unused_finding(j, data_dir.get(j["flow_id"]), p))
+
     for f in tcp:
         sent = f["payload_bytes_c2s"] + f["payload_bytes_s2c"]
         resets = f["resets_by_client"] + f["resets_by_server"]
@@ -206,6 +218,84 @@ def run(ctx: Context) -> None:
                     "during the transfer and its receive-side scaling and buffer settings.",
                 )
             )
+
+
+_JUMBO_ADVICE = {
+    "live-migration-tcp": "Enable jumbo frames on the live-migration network end to end: "
+    "'Jumbo Packet' 9014 on the physical NICs and the host vNICs used for migration, MTU 9216 "
+    "on the switch ports, port channels and any SVI between the hosts; then verify from each "
+    "host with 'ping -f -l 8972 <other host>'. Jumbo frames add 15-20% to live-migration "
+    "throughput and cut the per-packet CPU cost on both hosts.",
+    "smb": "Enable jumbo frames on the storage/SMB network end to end (NIC 'Jumbo Packet' 9014, "
+    "switch MTU 9216), verify with 'ping -f -l 8972', and consider SMB Direct (RDMA) for "
+    "large transfers: fewer, larger packets lower CPU cost and raise throughput.",
+}
+_JUMBO_ADVICE["smb-direct-iwarp"] = _JUMBO_ADVICE["smb"]
+
+
+def _jumbo_unused_finding(j: dict[str, Any], rate: dict[str, Any] | None, p) -> dict[str, Any]:
+    flow = flow_text(j["src_ip"], j["src_port"], j["dst_ip"], j["dst_port"])
+    mss = j["receiver_mss"] or j["sender_mss"]
+    hosts = {
+        "src": {"ip": j["src_ip"], "jumbo_frames": j["src_jumbo_frames"],
+                "max_mss": j["src_max_mss"]},
+        "dst": {"ip": j["dst_ip"], "jumbo_frames": j["dst_jumbo_frames"],
+                "max_mss": j["dst_max_mss"]},
+    }  # fmt: skip
+    jumbo_hosts = [
+        h["ip"]
+        for h in hosts.values()
+        if h["jumbo_frames"] or (h["max_mss"] or 0) > p.standard_mtu - 40
+    ]
+    elsewhere = (
+        f"{' and '.join(jumbo_hosts)} used jumbo frames elsewhere in this capture, so the "
+        "path or this connection's interface is the one left at 1500"
+        if jumbo_hosts
+        else "neither host used jumbo frames anywhere in this capture"
+    )
+    mean = rate["mean_bps"] if rate else None
+    short = bool(
+        p.link_speed_bps and mean is not None and mean < p.underused_ratio * p.link_speed_bps
+    )
+    size = (
+        f"MSS {mss}" if mss else "no handshake seen"
+    ) + f", largest frame {j['max_wire_len']} bytes, IP packet {j['max_l3_len']}"
+    offload = (
+        f"; {j['offload_segments']} larger segments are segmentation offload at the capture "
+        "point, cut at the MSS on the wire"
+        if j["offload_segments"]
+        else ""
+    )
+    speed = (
+        f", averaging {human_bps(mean)}, {100 * mean / p.link_speed_bps:.0f}% of the "
+        f"{human_bps(p.link_speed_bps)} link"
+        if short
+        else (f", averaging {human_bps(mean)}" if mean is not None else "")
+    )
+    return finding(
+        "jumbo-unused",
+        "warning" if short else "info",
+        f"{flow} ({j['class']}) moved {human_bytes(j['payload_bytes'])} with standard frames "
+        f"({size}{offload}){speed}; {elsewhere}.",
+        {
+            "flow": flow,
+            "flow_id": j["flow_id"],
+            "class": j["class"],
+            "vlan": j["vlan"],
+            "payload_bytes": j["payload_bytes"],
+            "segments": j["segments"],
+            "sender_mss": j["sender_mss"],
+            "receiver_mss": j["receiver_mss"],
+            "max_l3_len": j["max_l3_len"],
+            "max_wire_len": j["max_wire_len"],
+            "offload_segments": j["offload_segments"],
+            "mean_bps": mean,
+            "link_speed_bps": p.link_speed_bps or None,
+            "hosts": hosts,
+            "jumbo_elsewhere": jumbo_hosts,
+        },
+        _JUMBO_ADVICE[j["class"]],
+    )
 
 
 def _class_counts(flows: list[dict[str, Any]]) -> dict[str, int]:
