@@ -23,7 +23,6 @@ from lmcap.api import (
     table_names,
 )
 from lmcap.filters import Filter
-from lmcap.reportview import Report
 
 __all__ = [
     "CaptureError",
@@ -40,3 +39,21 @@ __all__ = [
     "schema",
     "table_names",
 ]
+
+#: Imported on first use (``lmcap.Report``, ``lmcap.dataset``, ``lmcap.spark``), so that the
+#: command line does not pay for them: name -> (module, attribute or None for the module).
+_LAZY = {
+    "Report": ("lmcap.reportview", "Report"),
+    "dataset": ("lmcap.dataset", None),
+    "spark": ("lmcap.spark", None),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'lmcap' has no attribute {name!r}")
+    import importlib
+
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
