@@ -197,6 +197,42 @@ def test_jumbo_unused_quiet_where_jumbo_frames_are_used() -> None:
     assert "jumbo-unused" in partial and "jumbo-partial" in partial
 
 
+def test_a_migration_with_its_control_connection_counts_once() -> None:
+    # iperf3 opens a control connection (a few hundred bytes) beside the bulk one, both to
+    # 6600, as migration tools do: two connections at once, one migration
+    lm = analyze("throughput/steady-6600.pcap")["throughput"]["live_migrations"]
+    assert lm["max_concurrent"] == 2  # the old, per-connection count stays as it was
+    assert lm["migration_count"] == lm["max_concurrent_migrations"] == 1
+    (m,) = lm["migrations"]
+    assert (m["source"], m["destination"]) == ("192.0.2.10", "192.0.2.20")
+    sizes = sorted(c["payload_bytes"] for c in m["connections"])
+    assert len(sizes) == 2 and sizes[0] < 1000 < 1_000_000 < sizes[1]
+    assert m["bytes"] > 40_000_000 and 5.5 < m["duration_s"] < 6.5
+    assert lm["max_concurrent_migrations_at"] == m["start"]
+    if TSHARK:  # tshark's TCP streams to 6600 are the migration's connections
+        out = subprocess.run(
+            [TSHARK, "-n", "-r", str(CAPTURES / "throughput" / "steady-6600.pcap"), "-Y",
+             "tcp.dstport == 6600", "-T", "fields", "-e", "tcp.stream"],
+            capture_output=True, text=True, check=True,
+        ).stdout.split()  # fmt: skip
+        assert len(set(out)) == len(m["connections"])
+
+
+def test_smb_multichannel_channels_are_one_migration() -> None:
+    # one SMB session bound over two NICs (two address pairs): one transfer, not two
+    lm = analyze("smb/multichannel-transfer.pcapng")["throughput"]["live_migrations"]
+    (m,) = lm["migrations"]
+    assert m["classes"] == ["smb"] and len(m["connections"]) == 2
+    assert set(m["source_ips"]) | set(m["destination_ips"]) == {
+        "192.0.2.10", "198.51.100.10", "192.0.2.20", "198.51.100.20"
+    }  # fmt: skip
+    # two host pairs, one after the other: two migrations, never two at once
+    lm = analyze("jumbo/partial.pcap")["throughput"]["live_migrations"]
+    assert lm["migration_count"] == 2 and lm["max_concurrent_migrations"] == 1
+    # no bulk transfer to 6600, 445 or 5445: no migration
+    assert analyze("arp/normal.pcap")["throughput"]["live_migrations"]["migrations"] == []
+
+
 def test_zero_window_names_the_receiver() -> None:
     (f,) = [f for f in analyze("throughput/zero-window-6600.pcap")["findings"]
             if f["id"] == "zero-window"]  # fmt: skip

@@ -380,8 +380,28 @@ def throughput_sections(report: dict[str, Any], top: int) -> list[Section]:
         ],
     )
     lm = t.get("live_migrations") or {}
-    if lm.get("max_concurrent"):
-        s.blocks.append(f"live migrations at once: at most {lm['max_concurrent']} (at {lm['at']})")
+    if lm.get("migration_count"):
+        # migrations (host pairs moving bulk data), not the connections each one opens
+        s.blocks.append(
+            f"live migrations: {lm['migration_count']}, at most "
+            f"{lm['max_concurrent_migrations']} at once (at {lm['max_concurrent_migrations_at']})"
+        )
+        s.blocks.append(
+            table(
+                ["migration", "bytes", "seconds", "connections", "classes", "start"],
+                lm["migrations"],
+                lambda m: [
+                    f"{m['source']} -> {m['destination']}",
+                    human_bytes(m["bytes"]),
+                    f"{m['duration_s']:g}",
+                    len(m["connections"]),
+                    ", ".join(m["classes"]),
+                    m["start"],
+                ],
+                top,
+                total=lm["migration_count"],
+            )
+        )
     return [s]
 
 

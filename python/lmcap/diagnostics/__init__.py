@@ -37,6 +37,9 @@ class Params:
     link_speed_bps: int = 0
     #: A bulk transfer carries at least this many payload bytes in one direction.
     bulk_min_bytes: int = 1_000_000
+    #: Connections of one host pair whose payload runs are at most this many seconds apart
+    #: belong to one live migration (`throughput.live_migrations.migrations`).
+    migration_gap_s: float = 5.0
     #: `link-underused` fires below this share of the link speed.
     underused_ratio: float = 0.5
     #: `throughput-unstable` fires above this coefficient of variation of the per-bucket rate.

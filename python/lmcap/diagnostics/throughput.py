@@ -4,6 +4,12 @@ transfer short. Fills ``throughput`` and ``tcp``; emits ``link-underused``,
 ``throughput-unstable``, ``jumbo-unused``, ``tcp-resets``, ``tcp-retransmissions`` and
 ``zero-window``.
 
+``live_migrations`` counts migrations, not connections (query
+``throughput_migration_connections``, :func:`_migrations`): the connections of one host pair
+or one SMB session moving at least ``Params.bulk_min_bytes`` over an interval (gaps of at most
+``Params.migration_gap_s``), with ``max_concurrent_migrations``; ``max_concurrent`` (data
+connections per bucket) stays as it was.
+
 ``jumbo-unused`` (info; warning when ``--link-speed`` is given and the transfer's mean rate is
 below ``Params.underused_ratio`` of it): a live-migration or SMB transfer (query
 ``throughput_jumbo_unused``) whose MSS and largest segments are at the standard size, so jumbo
@@ -77,6 +83,10 @@ def run(ctx: Context) -> None:
         )
         flow_rows.append(row)
 
+    migrations = _migrations(
+        ctx.run("throughput_migration_connections"), ctx.run("smb_channels"), p
+    )
+    most, most_at = _max_concurrent(migrations)
     peak = max(concurrent, key=lambda r: r["flows"], default=None)
     ctx.report["throughput"] = {
         "bucket_s": p.bucket_ns / 1e9,
@@ -94,6 +104,10 @@ def run(ctx: Context) -> None:
                 {"t": iso_ns(r["bucket_start_ns"]), "flows": r["flows"], "bytes": r["bytes"]}
                 for r in concurrent[: p.timeline_max_points]
             ],
+            "migration_count": len(migrations),
+            "max_concurrent_migrations": most,
+            "max_concurrent_migrations_at": most_at,
+            "migrations": migrations[:top],
         },
     }
     tcp = [f for f in flows if f["proto"] == "tcp"]
@@ -218,6 +232,116 @@ def run(ctx: Context) -> None:
                     "during the transfer and its receive-side scaling and buffer settings.",
                 )
             )
+
+
+def _migrations(
+    conns: list[dict[str, Any]], smb_channels: list[dict[str, Any]], p
+) -> list[dict[str, Any]]:
+    """Live migrations, not connections: the connections between one pair of hosts, or the
+    channels of one SMB session (multichannel spreads a migration over several NICs, so over
+    several address pairs), whose payload runs are at most ``Params.migration_gap_s`` apart
+    make one migration when together they moved at least ``Params.bulk_min_bytes``. The
+    source is the side (clients or servers) that sent more. A migration's small control
+    connection beside its bulk one (iperf3 and real migration tools open both) is listed under
+    it with the bulk one. Two migrations between the same two hosts at the same time are one
+    here: the capture cannot tell them apart."""
+    parent = {c["flow_id"]: c["flow_id"] for c in conns}
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def join(links: dict[Any, list[int]]) -> None:
+        for ids in links.values():
+            for other in ids[1:]:
+                parent[root(other)] = root(ids[0])
+
+    pairs: dict[frozenset, list[int]] = {}
+    for c in conns:
+        pairs.setdefault(frozenset((c["client_ip"], c["server_ip"])), []).append(c["flow_id"])
+    sessions: dict[Any, list[int]] = {}
+    for ch in smb_channels:
+        if ch["flow_id"] in parent:
+            sessions.setdefault(ch["session_id"], []).append(ch["flow_id"])
+    join(pairs)
+    join(sessions)
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for c in conns:
+        groups.setdefault(root(c["flow_id"]), []).append(c)
+
+    gap_ns = p.migration_gap_s * 1e9
+    out = []
+    for group in groups.values():
+        runs: list[list[dict[str, Any]]] = []
+        end = None
+        for c in sorted(group, key=lambda c: (c["data_start_ns"], c["flow_id"])):
+            if end is None or c["data_start_ns"] - end > gap_ns:
+                runs.append([])
+                end = c["data_end_ns"]
+            runs[-1].append(c)
+            end = max(end, c["data_end_ns"])
+        out.extend(m for m in map(_migration, runs) if m["bytes"] >= p.bulk_min_bytes)
+    out.sort(key=lambda m: (m["_start_ns"], m["source"], m["destination"]))
+    return out
+
+
+def _migration(run: list[dict[str, Any]]) -> dict[str, Any]:
+    c2s = sum(c["payload_bytes_c2s"] for c in run)
+    s2c = sum(c["payload_bytes_s2c"] for c in run)
+    sent: dict[str, int] = {}
+    for c in run:
+        sent[c["client_ip"]] = sent.get(c["client_ip"], 0) + c["payload_bytes_c2s"]
+        sent[c["server_ip"]] = sent.get(c["server_ip"], 0) + c["payload_bytes_s2c"]
+    src_side, dst_side = ("client_ip", "server_ip") if c2s >= s2c else ("server_ip", "client_ip")
+    by_sent = lambda ips: sorted(ips, key=lambda ip: (-sent[ip], ip))  # noqa: E731
+    sources = by_sent({c[src_side] for c in run})
+    destinations = by_sent({c[dst_side] for c in run})
+    start = min(c["data_start_ns"] for c in run)
+    stop = max(c["data_end_ns"] for c in run)
+    return {
+        "source": sources[0],
+        "destination": destinations[0],
+        "source_ips": sources,
+        "destination_ips": destinations,
+        "bytes": max(c2s, s2c),
+        "bytes_back": min(c2s, s2c),
+        "start": iso_ns(start),
+        "end": iso_ns(stop),
+        "duration_s": round((stop - start) / 1e9, 6),
+        "classes": sorted({c["class"] for c in run}),
+        "connections": [
+            {
+                "flow_id": c["flow_id"],
+                "class": c["class"],
+                "client": c["client"],
+                "server": c["server"],
+                "vlan": c["vlan"],
+                "payload_bytes": c["payload_bytes_c2s"] + c["payload_bytes_s2c"],
+                "start": iso_ns(c["data_start_ns"]),
+                "end": iso_ns(c["data_end_ns"]),
+            }
+            for c in run
+        ],
+        "_start_ns": start,
+        "_end_ns": stop,
+    }
+
+
+def _max_concurrent(migrations: list[dict[str, Any]]) -> tuple[int, str | None]:
+    """The most migrations running at one instant, and the first instant it happened; drops
+    the private interval keys of :func:`_migrations`."""
+    events = []
+    for m in migrations:
+        events.append((m.pop("_start_ns"), 0))  # a start sorts before an end at the same time
+        events.append((m.pop("_end_ns"), 1))
+    most, at, running = 0, None, 0
+    for t, kind in sorted(events):
+        running += 1 if kind == 0 else -1
+        if running > most:
+            most, at = running, t
+    return most, iso_ns(at)
 
 
 _JUMBO_ADVICE = {
