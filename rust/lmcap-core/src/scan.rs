@@ -3,7 +3,7 @@
 //!
 //! A scan is three steps, one batch-sized chunk of frames at a time:
 //!
-//! 1. **Framing** ([`Framer`]): walk pcap/pcapng records and merge files by time. Cheap and
+//! 1. **Framing** ([`RecordMerger`]): walk pcap/pcapng records and merge files by time. Cheap and
 //!    sequential; it runs on one thread at a time.
 //! 2. **Decoding** ([`Chunk::decode`]): decode every frame and build its Arrow columns. This is
 //!    where the time goes, and any thread can do it.
@@ -12,7 +12,7 @@
 //!
 //! With one thread all three run on the calling thread, one chunk after the other. With more,
 //! a pool of persistent workers (spawned at the first batch, joined when the scanner is
-//! dropped) each takes the framer in turn, frames the next chunk, lets go of it and decodes the
+//! dropped) each takes the merger in turn, frames the next chunk, lets go of it and decodes the
 //! chunk; the caller takes the results back in chunk order, runs the in-order pass and hands
 //! the batch out while the workers are already decoding the chunks after it. At most
 //! [`CHUNKS_PER_WORKER`] chunks per worker are framed and not yet handed out, so memory stays
@@ -195,7 +195,7 @@ impl DecodedChunk {
 }
 
 /// Framing: the input files merged in time order, cut into batch-sized chunks.
-struct Framer {
+struct RecordMerger {
     readers: Vec<FileReader>,
     /// Next record of each file, smallest timestamp first (ties: earlier file first).
     heap: BinaryHeap<Reverse<(i64, u32)>>,
@@ -212,7 +212,7 @@ struct Framer {
     start_ns: Option<i64>,
 }
 
-impl Framer {
+impl RecordMerger {
     fn push(&mut self, i: usize) {
         if self.readers[i].peek().is_some() {
             if let Some(key) = self.readers[i].merge_key() {
@@ -424,7 +424,7 @@ struct Pool {
 }
 
 struct Shared {
-    framer: Arc<Mutex<Framer>>,
+    merger: Arc<Mutex<RecordMerger>>,
     queue: Mutex<Queue>,
     /// Signalled when a worker may frame another chunk (the caller took one) or must stop.
     room: Condvar,
@@ -463,7 +463,7 @@ impl Pool {
     fn start(scanner: &Scanner) -> Pool {
         let threads = scanner.threads;
         let shared = Arc::new(Shared {
-            framer: scanner.framer.clone(),
+            merger: scanner.merger.clone(),
             queue: Mutex::new(Queue::default()),
             room: Condvar::new(),
             arrived: Condvar::new(),
@@ -541,8 +541,8 @@ impl Shared {
                 }
             }
             let (framed, chunks) = {
-                let mut framer = lock(&self.framer);
-                (framer.next_chunk(), framer.chunks)
+                let mut merger = lock(&self.merger);
+                (merger.next_chunk(), merger.chunks)
             };
             let Some((seq, chunk, last)) = framed else {
                 self.set_total(chunks);
@@ -587,7 +587,7 @@ impl Drop for Pool {
 }
 
 pub struct Scanner {
-    framer: Arc<Mutex<Framer>>,
+    merger: Arc<Mutex<RecordMerger>>,
     batch_rows: usize,
     threads: usize,
     in_order: InOrder,
@@ -614,7 +614,7 @@ impl Scanner {
     pub fn from_readers(readers: Vec<FileReader>, batch_rows: usize) -> Scanner {
         let batch_rows = batch_rows.max(1);
         Scanner {
-            framer: Arc::new(Mutex::new(Framer {
+            merger: Arc::new(Mutex::new(RecordMerger {
                 readers,
                 heap: BinaryHeap::new(),
                 primed: false,
@@ -650,7 +650,7 @@ impl Scanner {
             bucket_ns: params.bucket_ns.max(1),
             ..params
         };
-        lock(&self.framer).traffic = params;
+        lock(&self.merger).traffic = params;
         let mut s = self;
         s.in_order.traffic = TrafficTracker::new(params);
         s
@@ -660,9 +660,9 @@ impl Scanner {
     /// effect when called before the first batch.
     pub fn with_filter(self, filter: FrameFilter) -> Scanner {
         {
-            let mut framer = lock(&self.framer);
-            framer.resolved = (!filter.is_empty()).then(|| Arc::new(filter.resolve(None)));
-            framer.filter = filter;
+            let mut merger = lock(&self.merger);
+            merger.resolved = (!filter.is_empty()).then(|| Arc::new(filter.resolve(None)));
+            merger.filter = filter;
         }
         self
     }
@@ -692,7 +692,7 @@ impl Scanner {
         let next = match &self.pool {
             Some(pool) => pool.next(),
             None => {
-                let framed = lock(&self.framer).next_chunk();
+                let framed = lock(&self.merger).next_chunk();
                 framed.map(|(_, chunk, last)| (DecodedChunk::new(chunk, self.batch_rows), last))
             }
         };
@@ -715,7 +715,7 @@ impl Scanner {
 
     /// What is known about each file so far (complete once `next_batch` returned None).
     pub fn files(&self) -> Vec<FileInfo> {
-        lock(&self.framer)
+        lock(&self.merger)
             .readers
             .iter()
             .map(|r| r.info.clone())
@@ -729,7 +729,7 @@ impl Scanner {
 
     /// File-level errors met so far.
     pub fn errors(&self) -> Vec<CaptureError> {
-        lock(&self.framer)
+        lock(&self.merger)
             .readers
             .iter()
             .filter_map(|r| r.info.error.clone())

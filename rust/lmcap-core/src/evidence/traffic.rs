@@ -257,9 +257,9 @@ impl TrafficTracker {
                 .and_modify(|s| s.merge(&sums))
                 .or_insert(sums);
         }
-        if self.open.len() > MAX_OPEN_ROWS {
+        let mut leaving: Vec<(Key, Sums)> = if self.open.len() > MAX_OPEN_ROWS {
             self.cap_flushes += 1;
-            self.closed.extend(self.open.drain());
+            self.open.drain().collect()
         } else if let Some(watermark) = chunk.min_bucket.map(|b| b.saturating_sub(1)) {
             let over: Vec<Key> = self
                 .open
@@ -267,12 +267,16 @@ impl TrafficTracker {
                 .filter(|k| k.bucket.is_some_and(|b| b < watermark))
                 .copied()
                 .collect();
-            for k in over {
-                if let Some(s) = self.open.remove(&k) {
-                    self.closed.push((k, s));
-                }
-            }
-        }
+            over.into_iter()
+                .filter_map(|k| self.open.remove(&k).map(|s| (k, s)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // The map's order changes from run to run: rows leave in time and frame order, so
+        // the same capture gives the same batches.
+        sort_rows(&mut leaving);
+        self.closed.extend(leaving);
     }
 
     /// Batches of the rows closed so far (full batches only unless `all`).
@@ -289,11 +293,16 @@ impl TrafficTracker {
     /// Close every row still open (end of the input) and return the remaining batches.
     pub fn finish(&mut self) -> Vec<RecordBatch> {
         let mut rest: Vec<(Key, Sums)> = self.open.drain().collect();
-        // A stable order for the last rows (the earlier ones leave in the order they close).
-        rest.sort_unstable_by_key(|(k, s)| (k.bucket.is_none(), k.bucket, s.first_frame));
+        sort_rows(&mut rest);
         self.closed.extend(rest);
         self.take_batches(true)
     }
+}
+
+/// Rows by bucket (no timestamp last), then by their first frame: a total order, since a
+/// frame belongs to one open row only.
+fn sort_rows(rows: &mut [(Key, Sums)]) {
+    rows.sort_unstable_by_key(|(k, s)| (k.bucket.is_none(), k.bucket, s.first_frame));
 }
 
 fn batch(rows: &[(Key, Sums)], bucket_ns: i64) -> RecordBatch {

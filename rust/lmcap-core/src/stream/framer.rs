@@ -106,7 +106,7 @@ enum State {
 /// sequence number): treat them as a restart.
 const MAX_GAP: u32 = 1 << 30;
 
-pub struct Framer<F: Framing> {
+pub struct MessageFramer<F: Framing> {
     pub framing: F,
     next_seq: Option<u32>,
     state: State,
@@ -121,15 +121,15 @@ pub struct Framer<F: Framing> {
 /// Bytes of the previous segment kept for a split message start.
 const CARRY: usize = 8;
 
-impl<F: Framing + Default> Default for Framer<F> {
+impl<F: Framing + Default> Default for MessageFramer<F> {
     fn default() -> Self {
-        Framer::new(F::default())
+        MessageFramer::new(F::default())
     }
 }
 
-impl<F: Framing> Framer<F> {
+impl<F: Framing> MessageFramer<F> {
     pub fn new(framing: F) -> Self {
-        Framer {
+        MessageFramer {
             framing,
             next_seq: None,
             state: State::Unsynced { skipped: 0 },

@@ -3,7 +3,7 @@
 //! Per-frame decoding runs on several threads and cannot see across frames; this stage runs
 //! after it, in frame order, on the few frames whose ports name a stream protocol. It reads
 //! their payloads straight from the frame bytes (no copy beyond each message's first bytes)
-//! and keeps one [`framer::Framer`] per direction of each connection.
+//! and keeps one [`framer::MessageFramer`] per direction of each connection.
 
 pub mod framer;
 pub mod iwarp;
@@ -19,7 +19,7 @@ use crate::tables::rdma::RdmaRows;
 use crate::tables::smb::SmbRows;
 use crate::tables::text;
 use crate::wire::tcp;
-use framer::{At, Event, Framer, Segment};
+use framer::{At, Event, MessageFramer, Segment};
 
 /// TCP ports whose payload is SMB: 445 (Direct TCP) and 139 (NetBIOS session service).
 pub const SMB_PORTS: [u16; 2] = [445, 139];
@@ -89,8 +89,8 @@ const MAX_DIRECTIONS: usize = 1 << 18;
 
 /// The in-order stage: feed it every [`StreamFrame`] in frame order, take its rows per batch.
 pub struct StreamTracker {
-    smb: HashMap<DirectionKey, Framer<smb::SmbFraming>>,
-    iwarp: HashMap<DirectionKey, (Framer<iwarp::IwarpFraming>, iwarp::IwarpDirection)>,
+    smb: HashMap<DirectionKey, MessageFramer<smb::SmbFraming>>,
+    iwarp: HashMap<DirectionKey, (MessageFramer<iwarp::IwarpFraming>, iwarp::IwarpDirection)>,
     rows: SmbRows,
     rdma: RdmaRows,
     last: At,
@@ -171,7 +171,7 @@ impl StreamTracker {
             let framer = self
                 .smb
                 .entry(key)
-                .or_insert_with(|| Framer::new(smb::SmbFraming));
+                .or_insert_with(|| MessageFramer::new(smb::SmbFraming));
             framer.segment(&seg, &mut |e| emit(rows, &ends, e));
             if fin {
                 framer.finish(f.at, &mut |e| emit(rows, &ends, e));

@@ -263,7 +263,7 @@ fn fill_header(row: &mut SmbPduRow, h: &Header, msg: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::framer::{Event, Framer, LostKind, Segment};
+    use crate::stream::framer::{Event, LostKind, MessageFramer, Segment};
 
     fn smb2_message(command: u16, response: bool, session: u64, body_len: usize) -> Vec<u8> {
         let mut m = vec![0u8; 4 + HEADER_LEN + body_len];
@@ -282,7 +282,7 @@ mod tests {
     type Framed = (Vec<(u64, usize, bool)>, Vec<(LostKind, u64)>);
 
     fn frame_all(stream: &[u8], cuts: &[usize], snap: usize) -> Framed {
-        let mut f = Framer::new(SmbFraming);
+        let mut f = MessageFramer::new(SmbFraming);
         let (mut msgs, mut lost) = (Vec::new(), Vec::new());
         let mut emit = |e: Event<'_>| match e {
             Event::Message { at, total, cut, .. } => msgs.push((at.frame_number, total, cut)),
@@ -360,7 +360,7 @@ mod tests {
         // Joined mid-stream (no SYN): garbage, then a message whose 4-byte transport header
         // travels alone in one segment and its SMB2 header in the next (smb-rs does this).
         let msg = smb2_message(command::CLOSE, false, 3, 24);
-        let mut f = Framer::new(SmbFraming);
+        let mut f = MessageFramer::new(SmbFraming);
         let (mut found, mut lost) = (Vec::new(), Vec::new());
         let mut seq = 77u32;
         for (n, piece) in [&[0x55u8; 300][..], &msg[..4], &msg[4..]]
@@ -395,7 +395,7 @@ mod tests {
     fn joins_mid_stream() {
         let mut s = vec![0x55u8; 300];
         s.extend(smb2_message(command::ECHO, true, 1, 4));
-        let mut f = Framer::new(SmbFraming);
+        let mut f = MessageFramer::new(SmbFraming);
         let mut n = 0;
         let mut resync = 0;
         f.segment(

@@ -1,8 +1,8 @@
 //! ARP (RFC 826) and RARP for Ethernet/IPv4, the only pairing that carries addresses lmcap
 //! tracks. Other hardware/protocol sizes are recognised and reported, not decoded.
 
+use super::StopReason;
 use super::{be16, need, Stop};
-use crate::decode::StopReason;
 
 pub const OP_REQUEST: u16 = 1;
 pub const OP_REPLY: u16 = 2;

@@ -1,7 +1,7 @@
 //! Ethernet II with any number of 802.1Q / 802.1ad tags.
 
+use super::StopReason;
 use super::{be16, need, Stop};
-use crate::decode::StopReason;
 
 pub const ETHERTYPE_IPV4: u16 = 0x0800;
 pub const ETHERTYPE_ARP: u16 = 0x0806;

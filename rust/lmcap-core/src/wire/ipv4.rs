@@ -1,7 +1,7 @@
 //! IPv4 header (RFC 791), options included.
 
+use super::StopReason;
 use super::{be16, need, Stop};
-use crate::decode::StopReason;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Ipv4<'a> {

@@ -1,7 +1,7 @@
 //! IPv6 header (RFC 8200) and its extension-header chain, fragment header included.
 
+use super::StopReason;
 use super::{be16, be32, need, Stop};
-use crate::decode::StopReason;
 
 pub const NEXT_HOP_BY_HOP: u8 = 0;
 pub const NEXT_ROUTING: u8 = 43;

@@ -22,7 +22,7 @@
 //! were not captured the CRC setting is unknown; like Wireshark, assume it is present (every
 //! implementation we know of negotiates it).
 
-use super::{be16, be32, need, Stop};
+use super::{be16, be32, be64, need, Stop};
 
 /// "MPA ID Req Frame" (RFC 5044 §7.1).
 pub const MPA_REQUEST_KEY: &[u8; 16] = b"MPA ID Req Frame";
@@ -196,10 +196,6 @@ pub struct ReadRequest {
     pub size: u32,
     pub source_stag: u32,
     pub source_to: u64,
-}
-
-fn be64(b: &[u8], o: usize) -> u64 {
-    ((be32(b, o) as u64) << 32) | be32(b, o + 4) as u64
 }
 
 impl<'a> Fpdu<'a> {

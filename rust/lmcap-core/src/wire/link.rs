@@ -1,8 +1,8 @@
 //! Link-layer headers other than Ethernet: Linux cooked captures (SLL, SLL2), BSD loopback
 //! (NULL, LOOP) and raw IP. Each yields the ethertype of what follows and its offset.
 
+use super::StopReason;
 use super::{be16, need, Stop};
-use crate::decode::StopReason;
 use crate::wire::ethernet::{ETHERTYPE_IPV4, ETHERTYPE_IPV6};
 
 pub const LINKTYPE_NULL: u16 = 0;

@@ -18,17 +18,11 @@ pub mod nlb;
 pub mod roce;
 pub mod smb2;
 pub mod smbdirect;
+pub mod stop;
 pub mod tcp;
 pub mod udp;
 
-/// Why a header could not be read from the bytes at hand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
-    /// The captured bytes end inside the header (snaplen or a short frame).
-    Truncated,
-    /// A length or version field contradicts the bytes around it.
-    Malformed(crate::decode::StopReason),
-}
+pub use stop::{Stop, StopReason};
 
 #[inline(always)]
 pub(crate) fn be16(b: &[u8], o: usize) -> u16 {
@@ -38,6 +32,26 @@ pub(crate) fn be16(b: &[u8], o: usize) -> u16 {
 #[inline(always)]
 pub(crate) fn be32(b: &[u8], o: usize) -> u32 {
     u32::from_be_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]])
+}
+
+#[inline(always)]
+pub(crate) fn be64(b: &[u8], o: usize) -> u64 {
+    ((be32(b, o) as u64) << 32) | be32(b, o + 4) as u64
+}
+
+#[inline(always)]
+pub(crate) fn le16(b: &[u8], o: usize) -> u16 {
+    u16::from_le_bytes([b[o], b[o + 1]])
+}
+
+#[inline(always)]
+pub(crate) fn le32(b: &[u8], o: usize) -> u32 {
+    u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]])
+}
+
+#[inline(always)]
+pub(crate) fn le64(b: &[u8], o: usize) -> u64 {
+    ((le32(b, o + 4) as u64) << 32) | le32(b, o) as u64
 }
 
 /// Check that `b` holds at least `n` bytes.

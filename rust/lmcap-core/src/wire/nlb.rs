@@ -13,7 +13,7 @@
 //! 26 number of port rules u16 LE, 28 unique host code u32 LE, 32 packets handled u32 LE
 //! ```
 
-use super::{need, Stop};
+use super::{le16, le32, need, Stop};
 
 pub const SIGNATURE_MEMBERSHIP: u32 = 0xC0DE_01BF;
 pub const SIGNATURE_EXTENDED: u32 = 0xC0DE_01C0;
@@ -30,14 +30,6 @@ pub struct Heartbeat {
     /// Membership heartbeats: (my host id, default host id, convergence state, port rules,
     /// packets handled), when captured.
     pub membership: Option<(u16, u16, u16, u16, u32)>,
-}
-
-fn le16(b: &[u8], o: usize) -> u16 {
-    u16::from_le_bytes([b[o], b[o + 1]])
-}
-
-fn le32(b: &[u8], o: usize) -> u32 {
-    u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]])
 }
 
 impl Heartbeat {

@@ -22,8 +22,8 @@
 //! then the payload, PadCnt pad bytes, and the ICRC.
 //! ```
 
-use super::{be16, be32, need, Stop};
-use crate::decode::StopReason;
+use super::StopReason;
+use super::{be16, be32, be64, need, Stop};
 
 pub use super::ethernet::ETHERTYPE_ROCE_V1;
 
@@ -352,10 +352,6 @@ pub struct Bth<'a> {
 
 fn be24(b: &[u8], o: usize) -> u32 {
     u32::from_be_bytes([0, b[o], b[o + 1], b[o + 2]])
-}
-
-fn be64(b: &[u8], o: usize) -> u64 {
-    ((be32(b, o) as u64) << 32) | be32(b, o + 4) as u64
 }
 
 impl<'a> Bth<'a> {

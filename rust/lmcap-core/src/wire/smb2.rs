@@ -10,7 +10,7 @@
 //! `stream/smb.rs` finds where messages start). SMB2 fields are little-endian. Like every
 //! `wire` module: checked constructors, accessors that cannot panic, no allocation.
 
-use super::{need, Stop};
+use super::{le16, le32, le64, need, Stop};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Length of the Direct TCP / NetBIOS session header.
@@ -25,28 +25,6 @@ pub const TRANSFORM_HEADER_LEN: usize = 52;
 pub const COMPRESSION_HEADER_LEN: usize = 16;
 /// Length of the SMB1 header ([MS-CIFS] 2.2.3.1).
 pub const SMB1_HEADER_LEN: usize = 32;
-
-#[inline(always)]
-fn le16(b: &[u8], o: usize) -> u16 {
-    u16::from_le_bytes([b[o], b[o + 1]])
-}
-#[inline(always)]
-fn le32(b: &[u8], o: usize) -> u32 {
-    u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]])
-}
-#[inline(always)]
-fn le64(b: &[u8], o: usize) -> u64 {
-    u64::from_le_bytes([
-        b[o],
-        b[o + 1],
-        b[o + 2],
-        b[o + 3],
-        b[o + 4],
-        b[o + 5],
-        b[o + 6],
-        b[o + 7],
-    ])
-}
 
 /// What a message is, from its first four bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,7 +26,7 @@
 //! MaxFragmentedSize >= 131072, MS-SMBD 3.1.5.6/3.1.5.7): a Data Transfer's Reserved field,
 //! where the request has CreditsRequested, is 0, so the two do not pass for each other.
 
-use super::{need, Stop};
+use super::{le16, le32, le64, need, Stop};
 
 pub const VERSION_1_0: u16 = 0x0100;
 pub const NEGOTIATE_REQUEST_LEN: usize = 20;
@@ -43,18 +43,6 @@ pub const BUFFER_DESCRIPTOR_V1_LEN: usize = 16;
 /// Stand-in until decode.rs has `bad_smbd_data_offset` (see the report): a Data Transfer whose
 /// DataOffset points into its own header or whose data runs past the message.
 pub const BAD_SMBD_DATA_OFFSET: Stop = Stop::Truncated;
-
-fn le16(b: &[u8], o: usize) -> u16 {
-    u16::from_le_bytes([b[o], b[o + 1]])
-}
-
-fn le32(b: &[u8], o: usize) -> u32 {
-    u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]])
-}
-
-fn le64(b: &[u8], o: usize) -> u64 {
-    ((le32(b, o + 4) as u64) << 32) | le32(b, o) as u64
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NegotiateRequest {

@@ -1,8 +1,8 @@
 //! TCP header (RFC 9293) with the options a transfer's health depends on: MSS, window scale,
 //! SACK permitted, SACK blocks and timestamps.
 
+use super::StopReason;
 use super::{be16, be32, need, Stop};
-use crate::decode::StopReason;
 
 pub const FIN: u16 = 0x001;
 pub const SYN: u16 = 0x002;

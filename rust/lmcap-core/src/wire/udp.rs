@@ -1,7 +1,7 @@
 //! UDP header (RFC 768).
 
+use super::StopReason;
 use super::{be16, need, Stop};
-use crate::decode::StopReason;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Udp {
