@@ -104,6 +104,33 @@ def test_link_underused_depends_on_the_link_speed() -> None:
     assert "link-underused" not in ids("jumbo/iperf-9000.pcap")  # no link speed: no verdict
 
 
+@pytest.mark.skipif(not (PUBLIC / "zeek" / "smb3_multichannel.pcap").is_file(),
+                    reason="public corpus absent")  # fmt: skip
+def test_a_slow_conversation_is_not_a_bulk_transfer() -> None:
+    # zeek/smb3_multichannel.pcap: one channel carries 1.1 MB over 151 s (62 kbit/s, 8 busy
+    # seconds): no transfer trying to fill a link, so neither link-underused nor
+    # throughput-unstable ("varies by 1209%") at a 10G link speed
+    path = PUBLIC / "zeek" / "smb3_multichannel.pcap"
+    judged = {"link-underused", "throughput-unstable", "jumbo-unused"}
+    assert not judged & set(ids(path, link_speed_bps=10_000_000_000))
+    # ...and it is the rate rule that keeps them quiet
+    assert {"link-underused", "throughput-unstable"} <= set(
+        ids(path, link_speed_bps=10_000_000_000, bulk_min_bps=0)
+    )
+
+
+def test_link_underused_advice_fits_the_class() -> None:
+    def advice(rel: str) -> str:
+        found = [f for f in analyze(rel, link_speed_bps=100_000_000_000)["findings"]
+                 if f["id"] == "link-underused"]  # fmt: skip
+        return found[0]["advice"]
+
+    migration = advice("jumbo/iperf-9000.pcap")
+    smb = advice("smb/multichannel-transfer.pcapng")
+    assert "live-migration performance option" in migration and "migration" in migration
+    assert "SMB Direct" in smb and "migration" not in smb
+
+
 def test_throughput_section_shape_and_concurrency() -> None:
     t = analyze("jumbo/iperf-9000.pcap")["throughput"]
     assert t["bucket_s"] == 1.0

@@ -99,7 +99,7 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         "link-underused",
         "a bulk transfer well below the link speed",
         "warning",
-        ("bulk_min_bytes", "link_speed_bps", "underused_ratio"),
+        ("bulk_min_bytes", "bulk_min_bps", "link_speed_bps", "underused_ratio"),
         "throughput",
     ),
     FindingKind(
@@ -109,6 +109,7 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         (
             "bulk_min_segments",
             "bulk_min_bytes",
+            "bulk_min_bps",
             "standard_mtu",
             "mtu_limited_min_l3_len",
             "link_speed_bps",
@@ -120,7 +121,7 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         "throughput-unstable",
         "a bulk transfer whose rate is jagged rather than flat",
         "warning",
-        ("bulk_min_bytes", "bucket_ns", "unstable_cov", "unstable_min_buckets"),
+        ("bulk_min_bytes", "bulk_min_bps", "bucket_ns", "unstable_cov", "unstable_min_buckets"),
         "throughput",
     ),
     FindingKind(

@@ -37,6 +37,10 @@ class Params:
     link_speed_bps: int = 0
     #: A bulk transfer carries at least this many payload bytes in one direction.
     bulk_min_bytes: int = 1_000_000
+    #: ... at a mean rate over its own span of at least this many bits/s: it tries to fill the
+    #: link (`link-underused`, `throughput-unstable`, `jumbo-unused`); a megabyte of SSH or HTTP
+    #: over ten minutes (13 kbit/s) is a conversation, not a bulk transfer.
+    bulk_min_bps: float = 1_000_000.0
     #: Connections of one host pair whose payload runs are at most this many seconds apart
     #: belong to one live migration (`throughput.live_migrations.migrations`).
     migration_gap_s: float = 5.0

@@ -122,7 +122,7 @@ def run(ctx: Context) -> None:
 
     for fid, s in data_dir.items():
         f = by_id[fid]
-        if s["payload_bytes"] < p.bulk_min_bytes:
+        if not _is_bulk(s, p):
             continue
         rate = {k: s[k] for k in ("mean_bps", "peak_bps", "p5_bps", "p95_bps", "cov", "buckets")}
         ev = {
@@ -144,12 +144,7 @@ def run(ctx: Context) -> None:
                     f"{100 * s['mean_bps'] / p.link_speed_bps:.0f}% of the "
                     f"{human_bps(p.link_speed_bps)} link.",
                     {**ev, "link_speed_bps": p.link_speed_bps, "utilization": s["utilization"]},
-                    "The transfer did not fill the pipe. Look at what limits it: a single TCP "
-                    "stream (enable SMB for live migration to spread it over several "
-                    "connections and RSS queues; use SMB multichannel across all migration "
-                    "NICs), no jumbo frames (15-20% less), the sender's CPU or compression, "
-                    "retransmissions or zero windows in this capture, or a lower real link "
-                    "speed than configured.",
+                    _UNDERUSED_ADVICE.get(f["class"], _UNDERUSED_ADVICE["other"]),
                 )
             )
         if (s["buckets"] >= p.unstable_min_buckets and s["cov"] is not None
@@ -172,7 +167,8 @@ def run(ctx: Context) -> None:
             )
 
     for j in ctx.run("throughput_jumbo_unused"):
-        ctx.add(_jumbo_unused_finding(j, data_dir.get(j["flow_id"]), p))
+        if j["flow_id"] in data_dir and _is_bulk(data_dir[j["flow_id"]], p):
+            ctx.add(_jumbo_unused_finding(j, data_dir[j["flow_id"]], p))
 
     for f in tcp:
         sent = f["payload_bytes_c2s"] + f["payload_bytes_s2c"]
@@ -232,6 +228,37 @@ def run(ctx: Context) -> None:
                     "during the transfer and its receive-side scaling and buffer settings.",
                 )
             )
+
+
+def _is_bulk(s: dict[str, Any], p) -> bool:
+    """A bulk transfer tries to fill the link: at least ``Params.bulk_min_bytes`` of payload
+    at a mean rate over its own span of at least ``Params.bulk_min_bps``. A megabyte of
+    NTP, SSH or HTTP spread over ten minutes is a conversation, not a transfer to judge
+    against the link (``s``: a ``throughput_flow_stats`` row, the data direction)."""
+    return s["payload_bytes"] >= p.bulk_min_bytes and (s["mean_bps"] or 0) >= p.bulk_min_bps
+
+
+_UNDERUSED_ADVICE = {
+    "live-migration-tcp": "The migration did not fill the pipe. Look at what limits it: a "
+    "single TCP stream (set the live-migration performance option to SMB to spread it over "
+    "several connections and RSS queues, with SMB multichannel across all migration NICs), no "
+    "jumbo frames (15-20% less), the source host's CPU or compression, retransmissions or zero "
+    "windows in this capture, or a lower real link speed than configured.",
+    "smb": "The SMB transfer did not fill the pipe. Look at what limits it: a single channel "
+    "(SMB multichannel over several NICs or RSS queues), no jumbo frames, SMB signing or "
+    "encryption on the CPU, the storage behind the server, retransmissions or zero windows in "
+    "this capture, or a lower real link speed than configured; SMB Direct (RDMA) removes most "
+    "of the CPU cost.",
+    "smb-direct-iwarp": "The SMB Direct transfer did not fill the pipe: check that every "
+    "RDMA-capable NIC is used (SMB multichannel), the iWARP offload's TCP retransmissions, and "
+    "the storage behind the server.",
+    "roce-v2": "The RDMA transfer did not fill the pipe: check PFC/ECN (congestion pauses the "
+    "sender), that every RDMA NIC carries traffic, and the storage behind it.",
+    "other": "The transfer did not fill the pipe. Look at what limits it: the application's "
+    "own pace, a single TCP stream with a small window (window scaling, receive buffers), the "
+    "sender's CPU, retransmissions or zero windows in this capture, or a lower real link speed "
+    "than configured.",
+}
 
 
 def _migrations(
