@@ -161,6 +161,42 @@ def test_incomplete_datagrams_are_matched_to_reassembly_timeouts() -> None:
         assert {f["severity"] for f in findings(rel, "ip-fragmentation")} == {"warning"}
 
 
+@pytest.mark.parametrize("family", ["ipv4", "ipv6"])
+def test_datagrams_lost_past_the_capture_point(family: str) -> None:
+    # per spec (make_synth.py gen_frag_lost): ids 0x1001 and 0x1002 pass here whole, 0x1003
+    # lacks its 2nd fragment; 30 s later the receiver reports 0x1001 and 0x1003 never
+    # reassembled. 0x1001 died between the capture point and the receiver, 0x1003 before it.
+    rel = f"frag/lost-after-capture-{family}.pcap"
+    rep = analyze(rel)
+    by_id = {t["ip_id"]: t for t in rep["fragmentation"]["reassembly_timeouts"]}
+    assert set(by_id) == {0x1001, 0x1003}
+    assert by_id[0x1001]["loss_side"] == "downstream" and by_id[0x1001]["datagram_complete_here"]
+    assert by_id[0x1003]["loss_side"] == "upstream"
+    assert by_id[0x1003]["matches_incomplete_datagram"]
+    (f,) = findings(rel, "ip-fragmentation")
+    receiver = by_id[0x1001]["reporter"]
+    assert f["severity"] == "warning" and receiver == f["evidence"]["dst"]
+    assert (f["evidence"]["lost_downstream"], f["evidence"]["lost_upstream"]) == (1, 1)
+    assert f"lost between the capture point and {receiver}" in f["summary"]
+    assert str(0x1001) in f["summary"] and str(0x1002) not in f["summary"]
+    assert f"between here and {receiver}" in f["advice"]
+
+
+def test_a_loss_before_the_capture_point_is_not_placed_after_it() -> None:
+    # incomplete-*.pcap: the router dropped a fragment before the capture point; the
+    # reassembly timeouts are upstream losses, and each flow lists only its own timeouts
+    for rel in ("frag/incomplete-ipv4.pcap", "frag/incomplete-ipv6.pcap"):
+        sec = analyze(rel)["fragmentation"]
+        assert {t["loss_side"] for t in sec["reassembly_timeouts"]} == {"upstream"}
+        fs = findings(rel, "ip-fragmentation")
+        assert sum(len(f["evidence"]["reassembly_timeouts"]) for f in fs) == 3
+        assert all("between the capture point" not in f["summary"] for f in fs)
+    # complete datagrams without a report stay info (ipv4-fragments: all reassembled)
+    assert {f["severity"] for f in findings("frag/ipv4-fragments.pcap", "ip-fragmentation")} == {
+        "info"
+    }
+
+
 def test_fragment_counts_agree_with_tshark_flags() -> None:
     # ipv4-fragments.pcap: every frame is a fragment (README-net.md: 39 frames, all fragments).
     t = lmcap.read(CAPTURES / "frag" / "ipv4-fragments.pcap")

@@ -914,6 +914,70 @@ def gen_arp():
                   router_mac, gw_ip, secondary_ip), spec)
 
 
+def gen_frag_lost():
+    """Fragmented datagrams that pass the capture point whole and still die: the receiver
+    reports fragment reassembly time exceeded about one reassembly timeout later (Linux
+    ipfrag_time, 30 s), so the loss is between the capture point and the receiver; beside
+    them one datagram that lacks a fragment here too (lost before the capture point) and one
+    that was reassembled (no report)."""
+    spec = ("RFC 791 (fragmentation), RFC 792 and RFC 1122 3.2.2.4 (ICMP time exceeded code 1, "
+            "sent only when fragment zero arrived; it quotes that fragment's IP header and 8 "
+            "bytes), RFC 8200 4.5 and RFC 4443 3.3 (IPv6 fragment header, ICMPv6 time exceeded "
+            "code 1)")
+    data = bytes(range(256)) * 16  # 4096 bytes of UDP payload
+    for fam, src, dst, gw in (("ipv4", "198.51.100.2", "203.0.113.3", "02:00:00:00:f0:01"),
+                              ("ipv6", "2001:db8:5100::2", "2001:db8:7100::3",
+                               "02:00:00:00:f0:02")):
+        host_mac = "02:00:00:00:f0:10"
+        v6 = fam == "ipv6"
+        ethertype = ETH_IPV6 if v6 else ETH_IPV4
+        step = 1448 if v6 else 1480
+        pk = []
+
+        def fragments(ident, t, skip=()):
+            dgram = udp(src, dst, 40000 + ident % 1000, 5001, data)
+            out = []
+            for i, off in enumerate(range(0, len(dgram), step)):
+                chunk = dgram[off:off + step]
+                more = off + step < len(dgram)
+                if v6:
+                    fh = struct.pack("!BBHI", 17, 0, (off & ~7) | int(more), ident)
+                    pkt = ipv6(src, dst, 44, fh + chunk)
+                else:
+                    pkt = ipv4(src, dst, 17, chunk, ident=ident, df=False,
+                               frag=(0x2000 if more else 0) | (off // 8))
+                if i not in skip:
+                    out.append((t + i * 20000, ether(gw, host_mac, ethertype, pkt)))
+                if i == 0:
+                    first = pkt
+            return out, first
+
+        def reassembly_timeout(first, t):
+            if v6:
+                quoted = first[:40 + 8 + 8]  # IPv6 header, fragment header, UDP header
+                msg = struct.pack("!BBH", 3, 1, 0) + b"\0" * 4 + quoted
+                c = csum(pw._pseudo(ip6(dst), ip6(src), 58, len(msg)) + msg)
+                msg = msg[:2] + struct.pack("!H", c) + msg[4:]
+                pkt = ipv6(dst, src, 58, msg)
+            else:
+                pkt = ipv4(dst, src, 1, icmp(11, 1, payload=first[:20 + 8]), ident=7)
+            return (t, ether(host_mac, gw, ethertype, pkt))
+
+        t = T0
+        lost_here, first_a = fragments(0x1001, t)  # whole here, never reassembled
+        fine, _ = fragments(0x1002, t + 10**8)  # whole here, reassembled
+        missing, first_c = fragments(0x1003, t + 2 * 10**8, skip=(1,))  # lost before here
+        pk += lost_here + fine + missing
+        pk.append(reassembly_timeout(first_a, t + 30 * 10**9))
+        pk.append(reassembly_timeout(first_c, t + 30 * 10**9 + 2 * 10**8))
+        pk.sort(key=lambda p: p[0])
+        emit_pcap("frag/lost-after-capture-%s.pcap" % fam, pk,
+                  "%s: 3 fragmented UDP datagrams %s -> %s: ids 0x1001 and 0x1002 pass whole, "
+                  "0x1003 lacks its 2nd fragment; 30 s later %s reports reassembly time exceeded "
+                  "for 0x1001 (lost between the capture point and the receiver) and 0x1003 "
+                  "(lost before the capture point)" % (fam, src, dst, dst), spec)
+
+
 def tshark_verify():
     ts = shutil.which("tshark")
     if not ts:
@@ -948,6 +1012,7 @@ def main():
     gen_vlan()
     gen_nlb()
     gen_arp()
+    gen_frag_lost()
     gen_malformed()
     if "--table" in sys.argv:
         print("| file | what it exercises | spec |\n|---|---|---|")

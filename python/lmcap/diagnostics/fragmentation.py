@@ -1,5 +1,13 @@
 """IP fragmentation: datagrams seen whole or not, per flow, and the reassembly timeouts that
-report the incomplete ones. Fills ``fragmentation`` and emits ``ip-fragmentation``."""
+report the incomplete ones. Fills ``fragmentation`` and emits ``ip-fragmentation``.
+
+A reassembly timeout (ICMP 11/1, ICMPv6 3/1) names the datagram the receiver gave up on; the
+capture tells where its fragment was lost (``loss_side`` of each timeout): ``downstream``
+when every fragment passed the capture point (the loss is between here and the receiver),
+``upstream`` when a fragment is missing here too (lost before the capture point, or by the
+capture itself), null when the datagram is not in the capture. Any timeout makes the flow's
+``ip-fragmentation`` a warning: a datagram was lost.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +31,10 @@ def _empty() -> dict:
     }
 
 
+def _reporters(timeouts: list[dict]) -> str:
+    return ", ".join(sorted({t["reporter"] for t in timeouts}))
+
+
 def run(ctx: Context) -> None:
     datagrams = ctx.run("frag_datagrams")
     timeouts = ctx.run("frag_reassembly_timeouts")
@@ -30,7 +42,7 @@ def run(ctx: Context) -> None:
 
     flows: dict[tuple, dict] = {}
     sizes: dict[tuple, set] = defaultdict(set)
-    incomplete_ids: dict[tuple, list] = defaultdict(list)
+    by_id: dict[tuple, list] = defaultdict(list)
     for d in datagrams:
         fam = section["ipv4" if d["ip_version"] == 4 else "ipv6"]
         fam["fragments"] += d["fragments"]
@@ -65,11 +77,16 @@ def run(ctx: Context) -> None:
         if d["datagram_len"] is not None:
             sizes[key].add(d["datagram_len"])
             f["max_datagram_len"] = max(f["max_datagram_len"] or 0, d["datagram_len"])
-        if not d["complete"]:
-            incomplete_ids[(d["src_ip"], d["dst_ip"], d["ip_id"])].append(d)
+        by_id[(d["src_ip"], d["dst_ip"], d["ip_id"])].append(d)
 
     for t in timeouts:
-        matched = incomplete_ids.get((t["src_ip"], t["dst_ip"], t["ip_id"]), [])
+        # the latest datagram with that id sent before the report (ids wrap around)
+        seen = [
+            d
+            for d in by_id.get((t["src_ip"], t["dst_ip"], t["ip_id"]), [])
+            if t["at_ns"] is None or d["first_ns"] is None or d["first_ns"] <= t["at_ns"]
+        ]
+        d = seen[-1] if seen else None
         section["reassembly_timeouts"].append(
             {
                 "frame": t["frame_number"],
@@ -77,9 +94,12 @@ def run(ctx: Context) -> None:
                 "reporter": t["reporter"],
                 "src": t["src_ip"],
                 "dst": t["dst_ip"],
+                "ip_proto": t["ip_proto"],
                 "ip_id": t["ip_id"],
-                "matches_incomplete_datagram": bool(matched),
-                "datagram_first_frame": matched[0]["first_frame"] if matched else None,
+                "matches_incomplete_datagram": bool(d and not d["complete"]),
+                "datagram_first_frame": d["first_frame"] if d else None,
+                "datagram_complete_here": None if d is None else bool(d["complete"]),
+                "loss_side": None if d is None else ("downstream" if d["complete"] else "upstream"),
             }
         )
 
@@ -90,19 +110,34 @@ def run(ctx: Context) -> None:
 
     for key, f in flows.items():
         proto = PROTO_NAMES.get(f["ip_proto"], f"protocol {f['ip_proto']}")
-        bad = f["incomplete"] or f["overlapping"]
         timeouts_here = [
             t
             for t in section["reassembly_timeouts"]
-            if (t["src"], t["dst"]) == (f["src"], f["dst"])
+            if (t["src"], t["dst"], t["ip_proto"]) == (f["src"], f["dst"], f["ip_proto"])
         ]
+        bad = f["incomplete"] or f["overlapping"] or timeouts_here
+        downstream = [t for t in timeouts_here if t["loss_side"] == "downstream"]
         detail = []
         if f["incomplete"]:
             detail.append(f"{f['incomplete']} never completed")
         if f["overlapping"]:
             detail.append(f"{f['overlapping']} with overlapping fragments")
-        if timeouts_here:
-            detail.append(f"{len(timeouts_here)} reassembly timeout(s) reported")
+        upstream = [t for t in timeouts_here if t["loss_side"] == "upstream"]
+        if downstream:
+            detail.append(
+                f"{len(downstream)} passed the capture point whole yet "
+                f"{_reporters(downstream)} reported them never reassembled (ip id "
+                + ", ".join(str(t["ip_id"]) for t in downstream[:5])
+                + f"): lost between the capture point and {f['dst']}"
+            )
+        if upstream:
+            detail.append(
+                f"{len(upstream)} lack a fragment here too and {_reporters(upstream)} reported "
+                "them never reassembled: lost before the capture point"
+            )
+        unseen = len(timeouts_here) - len(downstream) - len(upstream)
+        if unseen:
+            detail.append(f"{unseen} reassembly timeout(s) for datagrams not in the capture")
         sizes_text = ", ".join(map(str, f["datagram_sizes"][:5])) or "unknown"
         ctx.add(
             finding(
@@ -111,8 +146,22 @@ def run(ctx: Context) -> None:
                 f"{f['src']} -> {f['dst']} ({proto}, IPv{key[0]}) sent {f['datagrams']} "
                 f"fragmented datagram(s) in {f['fragments']} fragments (datagram sizes "
                 f"{sizes_text} bytes)" + (": " + "; ".join(detail) if detail else "") + ".",
-                {**f, "reassembly_timeouts": timeouts_here[: ctx.params.evidence_list_max]},
-                "Datagrams larger than the path MTU are split; losing one fragment loses the "
+                {
+                    **f,
+                    "reassembly_timeouts": timeouts_here[: ctx.params.evidence_list_max],
+                    "lost_downstream": len(downstream),
+                    "lost_upstream": len(upstream),
+                },
+                (
+                    f"The fragments reached the capture point and died after it: look between "
+                    f"here and {f['dst']} (interface discards on the hops after the capture "
+                    "point and on the receiver, a firewall or ACL dropping non-first fragments, "
+                    "the receiver's reassembly memory: Linux ipfrag_high_thresh, Windows "
+                    "'netsh int ipv4 set global reassemblylimit'). "
+                    if downstream
+                    else ""
+                )
+                + "Datagrams larger than the path MTU are split; losing one fragment loses the "
                 "whole datagram and reassembly costs CPU on the receiver. Raise the MTU end to "
                 "end (jumbo frames on every hop) or make the sender use smaller datagrams; for "
                 "TCP make sure ICMP fragmentation-needed is not filtered so PMTU discovery "
