@@ -56,6 +56,7 @@ class Scanner:
         until_offset_ns: int | None = None,
         vlans: Sequence[int] = ...,
         hosts: Sequence[str] = ...,
+        packets_only: bool = False,
     ) -> Scanner: ...
     def filtered_frames(self) -> int:
         """Frames read but dropped by the filter so far."""

@@ -124,7 +124,7 @@ def scan(
     after the last batch (everything readable has been yielded by then); with ``strict=False``
     a :class:`CaptureWarning` is issued instead.
     """
-    scanner = _scanner(paths, filter, batch_rows=batch_rows)
+    scanner = _scanner(paths, filter, batch_rows=batch_rows, packets_only=True)
 
     def batches() -> Iterator[pa.RecordBatch]:
         while (batch := scanner.next_batch()) is not None:
@@ -170,9 +170,14 @@ def read(paths: PathArg, *, strict: bool = True, filter: Filter | None = None) -
     >>> t = lmcap.read("captures/arp/gratuitous.pcap")  # doctest: +SKIP
     >>> t.group_by("decode_status").aggregate([([], "count_all")])  # doctest: +SKIP
     """
-    scanner, tables = _read_all(paths, filter)
-    _report_errors(scanner, strict, tables["packets"])
-    return tables["packets"]
+    # packets only: the event tables, evidence and flows would be built and thrown away
+    scanner = _scanner(paths, filter, packets_only=True)
+    batches = []
+    while (batch := scanner.next_batch()) is not None:
+        batches.append(pa.record_batch(batch))
+    packets = pa.Table.from_batches(batches, schema("packets"))
+    _report_errors(scanner, strict, packets)
+    return packets
 
 
 def read_tables(

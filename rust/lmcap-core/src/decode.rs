@@ -471,7 +471,13 @@ fn transport<'a>(
                         && m.msg_type == crate::wire::igmp::MEMBERSHIP_QUERY
                         && m.query_sources().count() < m.count as usize)
                 {
-                    return StopReason::BadIgmpRecordCount;
+                    // Fewer records or sources than announced: the snaplen's doing when the
+                    // IP length says more was sent than captured, else the count lies.
+                    return if b.len() < len {
+                        StopReason::TruncatedIgmp
+                    } else {
+                        StopReason::BadIgmpRecordCount
+                    };
                 }
                 StopReason::Ok
             }

@@ -91,6 +91,9 @@ struct Chunk {
     frame_bytes: usize,
     /// How the `traffic` evidence is cut (the scan's parameters).
     traffic: TrafficParams,
+    /// Build `packets` only: no event tables, evidence or `flows` (see
+    /// [`Scanner::packets_only`]).
+    packets_only: bool,
     /// Which frames to keep; None keeps all.
     filter: Option<Arc<ResolvedFilter>>,
 }
@@ -146,6 +149,9 @@ impl Chunk {
                 }
             }
             packets.append(meta, &d);
+            if self.packets_only {
+                continue;
+            }
             events.append(meta, &d);
             rdma.append_roce(meta, &d, frame);
             flows.extend(FlowFrame::new(meta, &d));
@@ -205,6 +211,7 @@ struct RecordMerger {
     /// Chunks framed so far (the next chunk's sequence number).
     chunks: u64,
     traffic: TrafficParams,
+    packets_only: bool,
     filter: FrameFilter,
     /// The filter with absolute times, once the first timestamp is known (None: no filter).
     resolved: Option<Arc<ResolvedFilter>>,
@@ -255,6 +262,7 @@ impl RecordMerger {
             // again (capped, for callers that ask for huge batches).
             jobs: Vec::with_capacity(self.batch_rows.min(DEFAULT_BATCH_ROWS)),
             traffic: self.traffic,
+            packets_only: self.packets_only,
             ..Chunk::default()
         };
         if self.start_ns.is_none() && !self.filter.is_empty() {
@@ -622,6 +630,7 @@ impl Scanner {
                 next_frame: 1,
                 chunks: 0,
                 traffic: TrafficParams::default(),
+                packets_only: false,
                 filter: FrameFilter::default(),
                 resolved: None,
                 start_ns: None,
@@ -654,6 +663,15 @@ impl Scanner {
         let mut s = self;
         s.in_order.traffic = TrafficTracker::new(params);
         s
+    }
+
+    /// Build the `packets` table only: no event tables, no `traffic` evidence, no `flows`, no
+    /// SMB/iWARP stream stage. For readers that want the frames and nothing else
+    /// (`lmcap.scan`, `lmcap.read`): the per-frame work of the other tables is skipped. Takes
+    /// effect when called before the first batch.
+    pub fn packets_only(self) -> Scanner {
+        lock(&self.merger).packets_only = true;
+        self
     }
 
     /// Keep only the frames `filter` keeps (time range, VLANs, hosts), in every table. Takes

@@ -1,7 +1,7 @@
 //! Inputs the fuzz targets (rust/lmcap-core/fuzz, docs/fuzzing.md) found, kept as captures in
 //! captures/malformed/ and replayed here. An `#[ignore]`d test is an open finding: it fails
 //! today and passes once the bug is fixed; the fix removes the `#[ignore]` (and the matching
-//! exception in the fuzz target, named in each test).
+//! exception in the fuzz target, named in each test). Fixed findings stay as regressions.
 
 use std::path::{Path, PathBuf};
 
@@ -35,7 +35,6 @@ fn first_frame(path: &Path) -> (Vec<u8>, Option<u16>, u32) {
 /// Fuzz target exception to remove with the fix: `truncation_is_allowed` in
 /// fuzz/fuzz_targets/decode_frame.rs.
 #[test]
-#[ignore = "open finding: an IGMPv3 report cut by the snaplen reads as bad_igmp_record_count"]
 fn igmpv3_report_cut_by_snaplen_reads_as_truncated() {
     let (frame, link_type, wire_len) = first_frame(&malformed("igmpv3-report-snaplen-cut.bin"));
     assert_eq!(

@@ -133,11 +133,13 @@ impl Scanner {
     /// parameters of the same names). The filter keeps frames stamped in [since, until)
     /// (`*_ns`: nanoseconds since the epoch; `*_offset_ns`: after the first timestamped
     /// frame), carrying one of `vlans`, or from or to one of `hosts` (IP or MAC addresses).
+    /// `packets_only` builds the `packets` table and nothing else (no event tables, evidence
+    /// or `flows`): what `lmcap.scan` and `lmcap.read` return.
     #[new]
     #[pyo3(signature = (
         paths, batch_rows=65536, bucket_ns=1_000_000_000, switch_max_frame=9216, *,
         since_ns=None, until_ns=None, since_offset_ns=None, until_offset_ns=None,
-        vlans=Vec::new(), hosts=Vec::new()
+        vlans=Vec::new(), hosts=Vec::new(), packets_only=false
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -152,6 +154,7 @@ impl Scanner {
         until_offset_ns: Option<i64>,
         vlans: Vec<u16>,
         hosts: Vec<String>,
+        packets_only: bool,
     ) -> PyResult<Self> {
         if bucket_ns <= 0 {
             return Err(PyValueError::new_err(format!(
@@ -193,6 +196,11 @@ impl Scanner {
                 switch_max_frame,
             })
             .with_filter(filter);
+        let scanner = if packets_only {
+            scanner.packets_only()
+        } else {
+            scanner
+        };
         Ok(Scanner {
             inner: Arc::new(Mutex::new(scanner)),
             events: Arc::new(Mutex::new(Vec::new())),

@@ -65,12 +65,6 @@ fn check_inside(d: &Decoded<'_>, frame: &[u8]) {
 
 fn truncation_is_allowed(s: StopReason) -> bool {
     matches!(s, StopReason::Ok | StopReason::EmptyFrame) || s.name().starts_with("truncated_")
-        // Known finding, open: an IGMPv3 report or query cut by the snaplen inside its records
-        // or sources reads as `bad_igmp_record_count` (a lying count) instead of
-        // `truncated_igmp`. Regression: tests/fuzz_regressions.rs
-        // (igmpv3_report_cut_by_snaplen_reads_as_truncated, ignored until fixed). Delete this
-        // exception with the fix, so that the target checks IGMP cuts again.
-        || s == StopReason::BadIgmpRecordCount
 }
 
 fuzz_target!(|data: &[u8]| {
