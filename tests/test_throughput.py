@@ -97,6 +97,44 @@ def test_retransmissions_fire_on_loss_and_not_on_clean_transfers() -> None:
         assert "tcp-retransmissions" not in ids(clean), clean
 
 
+def test_retransmissions_say_which_side_of_the_capture_point_lost_them() -> None:
+    # per spec (make_synth.py gen_tcp_loss_sides): segments 11 and 12 pass here and are sent
+    # again (lost downstream), segment 31 is missing here and comes only after 34 (upstream)
+    path = CAPTURES / "tcp" / "loss-sides.pcap"
+    (f,) = [f for f in analyze(path)["findings"] if f["id"] == "tcp-retransmissions"]
+    (side,) = f["evidence"]["loss_sides"]
+    assert (side["sender"], side["receiver"]) == ("192.0.2.10:40000", "192.0.2.20:6600")
+    assert side["downstream"]["segments"] == 2 and side["downstream"]["bytes"] == 2000
+    assert side["upstream"]["segments"] == 1 and side["upstream"]["bytes"] == 1000
+    assert "lost between here and 192.0.2.20:6600" in f["summary"]
+    assert "lost between 192.0.2.10:40000 and here" in f["summary"]
+    if TSHARK:
+        rows = subprocess.run(
+            [TSHARK, "-n", "-r", str(path), "-Y", "tcp.len > 0 && tcp.srcport == 40000",
+             "-T", "fields", "-e", "frame.number", "-e", "tcp.seq_raw",
+             "-e", "tcp.analysis.lost_segment"],
+            capture_output=True, text=True, check=True,
+        ).stdout.splitlines()  # fmt: skip
+        seen, repeats, gaps = set(), [], []
+        for line in rows:
+            frame, seq, lost = (line.split("\t") + ["", ""])[:3]
+            if seq in seen:
+                repeats.append(int(frame))
+            seen.add(seq)
+            if lost:
+                gaps.append(int(frame))
+        # tshark: the repeats are the downstream losses; one gap ("previous segment not
+        # captured"), filled later by the upstream retransmission
+        assert side["downstream"]["first_frame"] == repeats[0]
+        assert len(repeats) == side["downstream"]["segments"] and len(gaps) == 1
+        assert side["upstream"]["first_frame"] > gaps[0]
+    # a black hole loses its large segments after the capture point, none before it
+    (b,) = [f for f in analyze("mtu/blackhole.pcap")["findings"]
+            if f["id"] == "tcp-retransmissions"]  # fmt: skip
+    assert all(s["upstream"]["segments"] == 0 for s in b["evidence"]["loss_sides"])
+    assert sum(s["downstream"]["segments"] for s in b["evidence"]["loss_sides"]) > 0
+
+
 def test_link_underused_depends_on_the_link_speed() -> None:
     # iperf3 over a veth moved 2 MB at about 2-3 Gbit/s on average.
     assert "link-underused" in ids("jumbo/iperf-9000.pcap", link_speed_bps=100_000_000_000)

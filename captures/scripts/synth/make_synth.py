@@ -978,6 +978,65 @@ def gen_frag_lost():
                   "(lost before the capture point)" % (fam, src, dst, dst), spec)
 
 
+def gen_tcp_loss_sides():
+    """A live-migration connection losing segments on both sides of the capture point: two
+    segments pass here and are sent again later (lost between here and the receiver), one
+    never passes here and arrives only as a retransmission after the following ones (lost
+    between the sender and here)."""
+    spec = ("RFC 9293 (TCP sequence numbers, retransmission), RFC 5681 3.2 (fast retransmit "
+            "on duplicate ACKs); Wireshark's tcp.analysis.retransmission (a segment already "
+            "seen) and tcp.analysis.lost_segment (a gap in sequence space)")
+    c_mac, s_mac = "02:00:00:00:e0:10", "02:00:00:00:e0:20"
+    c, sv, cp, sp = "192.0.2.10", "192.0.2.20", 40000, 6600
+    isn, isn_s, size = 1000, 5000, 1000
+    mss = b"\x02\x04\x05\xb4"  # MSS 1460
+
+    def seg(src_is_client, seq, ack, flags, payload=b"", options=b""):
+        if src_is_client:
+            pkt = tcp(c, sv, cp, sp, seq, ack, flags, payload, options=options)
+            return ether(s_mac, c_mac, ETH_IPV4, ipv4(c, sv, 6, pkt))
+        pkt = tcp(sv, c, sp, cp, seq, ack, flags, payload, options=options)
+        return ether(c_mac, s_mac, ETH_IPV4, ipv4(sv, c, 6, pkt))
+
+    pk = []
+    t = T0
+    step = 100000  # 100 us between frames
+    pk.append((t, seg(True, isn, 0, 0x02, options=mss)))
+    pk.append((t + step, seg(False, isn_s, isn + 1, 0x12, options=mss)))
+    pk.append((t + 2 * step, seg(True, isn + 1, isn_s + 1, 0x10)))
+    t += 3 * step
+    n, lost_upstream, lost_downstream = 60, 30, (10, 11)
+    data = bytes(range(250)) * 4
+
+    def ack(upto):
+        return seg(False, isn_s + 1, upto, 0x10)
+
+    for i in range(n):
+        if i != lost_upstream:
+            pk.append((t, seg(True, isn + 1 + i * size, isn_s + 1, 0x18, data)))
+        t += step
+        if i == lost_downstream[-1] + 3:
+            for j in lost_downstream:  # passed here, died after: sent again
+                pk.append((t, seg(True, isn + 1 + j * size, isn_s + 1, 0x18, data)))
+                t += step
+            pk.append((t, ack(isn + 1 + (i + 1) * size)))
+        if i == lost_upstream + 3:  # the hole: the original never passed here
+            pk.append((t, seg(True, isn + 1 + lost_upstream * size, isn_s + 1, 0x18, data)))
+            t += step
+            pk.append((t, ack(isn + 1 + (i + 1) * size)))
+        t += step
+    end = isn + 1 + n * size
+    pk.append((t, ack(end)))
+    pk.append((t + step, seg(True, end, isn_s + 1, 0x11)))
+    pk.append((t + 2 * step, seg(False, isn_s + 1, end + 1, 0x11)))
+    pk.append((t + 3 * step, seg(True, end + 1, isn_s + 2, 0x10)))
+    emit_pcap("tcp/loss-sides.pcap", pk,
+              "TCP %s:%d -> %s:%d, 60 x 1000-byte segments: segments 11 and 12 pass here and "
+              "are retransmitted (lost after the capture point), segment 31 is missing here and "
+              "comes only as a retransmission after segment 34 (lost before it)" % (c, cp, sv, sp),
+              spec)
+
+
 def tshark_verify():
     ts = shutil.which("tshark")
     if not ts:
@@ -1013,6 +1072,7 @@ def main():
     gen_nlb()
     gen_arp()
     gen_frag_lost()
+    gen_tcp_loss_sides()
     gen_malformed()
     if "--table" in sys.argv:
         print("| file | what it exercises | spec |\n|---|---|---|")

@@ -170,6 +170,7 @@ def run(ctx: Context) -> None:
         if j["flow_id"] in data_dir and _is_bulk(data_dir[j["flow_id"]], p):
             ctx.add(_jumbo_unused_finding(j, data_dir[j["flow_id"]], p))
 
+    loss_sides: dict[int, list[dict[str, Any]]] | None = None  # queried when needed
     for f in tcp:
         sent = f["payload_bytes_c2s"] + f["payload_bytes_s2c"]
         resets = f["resets_by_client"] + f["resets_by_server"]
@@ -198,13 +199,24 @@ def run(ctx: Context) -> None:
             )
         retrans = f["retrans_bytes_c2s"] + f["retrans_bytes_s2c"]
         if sent and retrans / sent > p.retrans_ratio:
+            if loss_sides is None:
+                loss_sides = {}
+                for r in ctx.run("tcp_loss_sides"):
+                    loss_sides.setdefault(r["flow_id"], []).append(r)
+            sides = loss_sides.get(f["flow_id"], [])
             ctx.add(
                 finding(
                     "tcp-retransmissions",
                     "warning",
                     f"{f['client']} -> {f['server']} ({f['class']}) retransmitted "
-                    f"{retrans} of {sent} payload bytes ({100 * retrans / sent:.1f}%).",
-                    {**_flow_row(f), "retransmitted_share": round(retrans / sent, 4)},
+                    f"{retrans} of {sent} payload bytes ({100 * retrans / sent:.1f}%)"
+                    + "".join(_loss_side_text(r) for r in sides)
+                    + ".",
+                    {
+                        **_flow_row(f),
+                        "retransmitted_share": round(retrans / sent, 4),
+                        "loss_sides": [_loss_side(r) for r in sides],
+                    },
                     "Retransmissions mean loss: check interface error and discard counters on "
                     "both hosts and the switch ports between them, MTU consistency (large "
                     "segments lost, small ones not), and congestion on shared uplinks.",
@@ -228,6 +240,43 @@ def run(ctx: Context) -> None:
                     "during the transfer and its receive-side scaling and buffer settings.",
                 )
             )
+
+
+def _loss_side(r: dict[str, Any]) -> dict[str, Any]:
+    """Where a direction's retransmitted segments were lost (query ``tcp_loss_sides``):
+    ``downstream`` the original passed the capture point (lost between here and the receiver),
+    ``upstream`` it never did (lost between the sender and here)."""
+    return {
+        "sender": r["src"],
+        "receiver": r["dst"],
+        "retransmitted_segments": r["retransmitted_segments"],
+        "downstream": {
+            "segments": r["downstream_segments"],
+            "bytes": r["downstream_bytes"],
+            "first_frame": r["first_downstream_frame"],
+        },
+        "upstream": {
+            "segments": r["upstream_segments"],
+            "bytes": r["upstream_bytes"],
+            "first_frame": r["first_upstream_frame"],
+        },
+    }
+
+
+def _loss_side_text(r: dict[str, Any]) -> str:
+    parts = []
+    if r["downstream_segments"]:
+        parts.append(
+            f"{r['downstream_segments']} segment(s) from {r['src']} passed the capture point and "
+            f"were sent again (lost between here and {r['dst']}, first frame "
+            f"{r['first_downstream_frame']})"
+        )
+    if r["upstream_segments"]:
+        parts.append(
+            f"{r['upstream_segments']} from {r['src']} arrived here only as a retransmission "
+            f"(lost between {r['src']} and here, first frame {r['first_upstream_frame']})"
+        )
+    return "; " + "; ".join(parts) if parts else ""
 
 
 def _is_bulk(s: dict[str, Any], p) -> bool:
