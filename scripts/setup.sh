@@ -34,6 +34,17 @@ if ! command -v chromium >/dev/null 2>&1; then
     fi
 fi
 
+if ! command -v java >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing Java 17 (runs pyspark in tests/test_spark.py) with apt-get"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null \
+            || log "warning: Java could not be installed: tests/test_spark.py will be skipped"
+    else
+        log "warning: java is missing: tests/test_spark.py will be skipped"
+    fi
+fi
+
 command -v cargo >/dev/null 2>&1 || { log "error: cargo not found: install Rust (https://rustup.rs)"; exit 1; }
 
 if [ ! -x .venv/bin/python ]; then
