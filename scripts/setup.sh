@@ -12,38 +12,25 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
-if ! command -v tshark >/dev/null 2>&1; then
+# Install a Debian package when its command is missing (as root), else say which tests will
+# be skipped without it.
+install_missing() {
+    local cmd=$1 package=$2 needed_by=$3
+    command -v "$cmd" >/dev/null 2>&1 && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        log "installing tshark (test oracle) with apt-get"
+        log "installing $package ($needed_by) with apt-get"
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
     else
-        log "warning: tshark is missing: tests that compare with tshark will be skipped"
-        log "         (install it with: sudo apt-get install tshark)"
+        log "warning: $cmd is missing: $needed_by will be skipped"
+        log "         (install it with: sudo apt-get install $package)"
     fi
-fi
+}
 
-if ! command -v chromium >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        log "installing chromium (opens the HTML reports in tests) with apt-get"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    else
-        log "warning: chromium is missing: the HTML report browser tests will be skipped"
-        log "         (install it with: sudo apt-get install chromium)"
-    fi
-fi
-
-if ! command -v java >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        log "installing Java 17 (runs pyspark in tests/test_spark.py) with apt-get"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null \
-            || log "warning: Java could not be installed: tests/test_spark.py will be skipped"
-    else
-        log "warning: java is missing: tests/test_spark.py will be skipped"
-    fi
-fi
+install_missing tshark tshark "the tests that compare with tshark, the oracle"
+install_missing chromium chromium "the browser tests of the HTML report"
+install_missing java openjdk-17-jre-headless "tests/test_spark.py (pyspark)" \
+    || log "warning: Java could not be installed: tests/test_spark.py will be skipped"
 
 command -v cargo >/dev/null 2>&1 || { log "error: cargo not found: install Rust (https://rustup.rs)"; exit 1; }
 

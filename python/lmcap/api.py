@@ -127,12 +127,17 @@ def scan(
     scanner = _scanner(paths, filter, batch_rows=batch_rows, packets_only=True)
 
     def batches() -> Iterator[pa.RecordBatch]:
-        while (batch := scanner.next_batch()) is not None:
-            scanner.take_events()  # scan() streams packets only; drop the event batches
-            yield pa.record_batch(batch)
+        yield from _packets_only(scanner)
         _report_errors(scanner, strict)
 
     return pa.RecordBatchReader.from_batches(schema("packets"), batches())
+
+
+def _packets_only(scanner: _core.Scanner) -> Iterator[pa.RecordBatch]:
+    """The ``packets`` batches of a ``packets_only`` scanner."""
+    while (batch := scanner.next_batch()) is not None:
+        scanner.take_events()  # whatever the scan still queues is not wanted here
+        yield pa.record_batch(batch)
 
 
 def _packet_batches(
@@ -172,10 +177,7 @@ def read(paths: PathArg, *, strict: bool = True, filter: Filter | None = None) -
     """
     # packets only: the event tables, evidence and flows would be built and thrown away
     scanner = _scanner(paths, filter, packets_only=True)
-    batches = []
-    while (batch := scanner.next_batch()) is not None:
-        batches.append(pa.record_batch(batch))
-    packets = pa.Table.from_batches(batches, schema("packets"))
+    packets = pa.Table.from_batches(list(_packets_only(scanner)), schema("packets"))
     _report_errors(scanner, strict, packets)
     return packets
 

@@ -58,9 +58,7 @@ impl FrameFilter {
             // A relative bound before any timestamp: nothing can be placed in time yet.
             since: since.map(|s| s.unwrap_or(i64::MAX)),
             until: until.map(|u| u.unwrap_or(i64::MIN)),
-            has_time: self.since.is_some() || self.until.is_some(),
             vlans: self.vlans.clone(),
-            hosts: !self.ips.is_empty() || !self.macs.is_empty(),
             ips: self.ips.clone(),
             macs: self.macs.clone(),
         }
@@ -72,9 +70,7 @@ impl FrameFilter {
 pub struct ResolvedFilter {
     since: Option<i64>,
     until: Option<i64>,
-    has_time: bool,
     vlans: Vec<u16>,
-    hosts: bool,
     ips: Vec<IpAddr>,
     macs: Vec<[u8; 6]>,
 }
@@ -85,7 +81,7 @@ impl ResolvedFilter {
     /// placed in a time range and is dropped when there is one.
     #[inline]
     pub fn keeps_time(&self, timestamp_ns: Option<i64>) -> bool {
-        if !self.has_time {
+        if self.since.is_none() && self.until.is_none() {
             return true;
         }
         let Some(ns) = timestamp_ns else {
@@ -103,7 +99,7 @@ impl ResolvedFilter {
                 return false;
             }
         }
-        if self.hosts {
+        if !self.ips.is_empty() || !self.macs.is_empty() {
             let ip_match =
                 d.ip.is_some_and(|ip| self.ips.contains(&ip.src) || self.ips.contains(&ip.dst))
                     || d.arp.is_some_and(|a| {

@@ -257,25 +257,23 @@ impl RecordMerger {
 
     fn frame_chunk(&mut self) -> Chunk {
         self.prime();
-        let mut chunk = Chunk {
+        let had_start = self.start_ns.is_some();
+        let mut chunk = self.fill_chunk(Chunk {
             // Room for a full chunk up front: growing by doubling would copy the jobs again and
             // again (capped, for callers that ask for huge batches).
             jobs: Vec::with_capacity(self.batch_rows.min(DEFAULT_BATCH_ROWS)),
             traffic: self.traffic,
             packets_only: self.packets_only,
             ..Chunk::default()
-        };
-        if self.start_ns.is_none() && !self.filter.is_empty() {
-            // The first timestamped frame sets the start of a relative time range: frame this
-            // chunk first, then resolve (frames before it have no timestamp and are dropped
-            // by any time range).
-            let mut chunk = self.fill_chunk(chunk);
+        });
+        // The first timestamped frame sets where a relative time range starts. The filter is
+        // applied when the chunk is decoded, so it can be resolved after framing (frames before
+        // that one have no timestamp and are dropped by any time range).
+        if !had_start && self.start_ns.is_some() && !self.filter.is_empty() {
             self.resolved = Some(Arc::new(self.filter.resolve(self.start_ns)));
-            chunk.filter = self.resolved.clone();
-            return chunk;
         }
         chunk.filter = self.resolved.clone();
-        self.fill_chunk(chunk)
+        chunk
     }
 
     fn fill_chunk(&mut self, mut chunk: Chunk) -> Chunk {

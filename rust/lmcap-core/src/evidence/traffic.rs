@@ -245,10 +245,6 @@ impl TrafficTracker {
         }
     }
 
-    pub fn params(&self) -> &TrafficParams {
-        &self.params
-    }
-
     /// Merge one chunk (chunks in frame order) and close the rows it proves over.
     pub fn chunk(&mut self, chunk: TrafficChunk) {
         for (key, sums) in chunk.rows {
