@@ -62,6 +62,9 @@ class Scanner:
         """Frames read but dropped by the filter so far."""
     def traffic_cap_flushes(self) -> int:
         """Times the ``traffic`` evidence wrote its open rows out early (bounded memory)."""
+    def tcp_evictions(self) -> dict[str, int]:
+        """What the bounds of the TCP loss evidence dropped: ``open_evicted``,
+        ``cover_evicted``, ``resets_dropped``."""
     def next_batch(self) -> ArrowBatch | None:
         """The next ``packets`` batch, or None at the end (event batches are queued)."""
     def take_events(self) -> list[tuple[str, ArrowBatch]]:

@@ -30,6 +30,8 @@ EVENT_TABLES = (
     "rdma_segments",
     "flows",
     "traffic",
+    "tcp_resends",
+    "tcp_unacked_resends",
 )
 
 #: Tables :func:`connect` derives in SQL from the others (the query of the same name in
@@ -226,7 +228,8 @@ def connect(
     (:class:`lmcap.Filter`) keeps only the frames of a time range, VLANs or hosts, in every
     table. The one-row table ``scan_settings`` records how the scan was cut and filtered:
     ``bucket_ns``, ``switch_max_frame``, the filter, ``frames_filtered`` (read but dropped)
-    and ``traffic_cap_flushes``.
+    ``traffic_cap_flushes``, and what the bounds of the TCP loss evidence dropped
+    (``tcp_open_evicted``, ``tcp_cover_evicted``, ``tcp_resets_dropped``).
     """
     import duckdb
 
@@ -271,6 +274,9 @@ _SCAN_SETTINGS = pa.schema(
         ("hosts", pa.list_(pa.string())),
         ("frames_filtered", pa.int64()),
         ("traffic_cap_flushes", pa.int64()),
+        ("tcp_open_evicted", pa.int64()),
+        ("tcp_cover_evicted", pa.int64()),
+        ("tcp_resets_dropped", pa.int64()),
     ]
 )
 
@@ -285,6 +291,7 @@ def scan_settings(
         **(filter or Filter()).describe(),
         "frames_filtered": scanner.filtered_frames(),
         "traffic_cap_flushes": scanner.traffic_cap_flushes(),
+        **{f"tcp_{k}": v for k, v in scanner.tcp_evictions().items()},
     }
     return pa.Table.from_pylist([settings], schema=_SCAN_SETTINGS)
 

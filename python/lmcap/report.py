@@ -129,6 +129,11 @@ def scan_settings_section(con) -> dict[str, Any]:
             "bucket_ns": s["bucket_ns"],
             "switch_max_frame": s["switch_max_frame"],
             "traffic_cap_flushes": s["traffic_cap_flushes"],
+            "tcp_evictions": {
+                "open_evicted": s["tcp_open_evicted"],
+                "cover_evicted": s["tcp_cover_evicted"],
+                "resets_dropped": s["tcp_resets_dropped"],
+            },
         },
     }
 

@@ -22,6 +22,7 @@ use arrow_array::{
 };
 
 use crate::decode::{Decoded, IPPROTO_TCP, IPPROTO_UDP};
+use crate::evidence::tcp::{DirLoss, Reset, Segment, TcpEvidence, MAX_RESETS};
 use crate::tables::builders::FrameMeta;
 use crate::tables::schema;
 use crate::tables::smb::arr;
@@ -61,6 +62,11 @@ pub struct FlowFrame {
     pub tcp: Option<TcpBits>,
     pub payload_len: u32,
     pub wire_len: u32,
+    /// For the TCP loss evidence: the frame, its network-layer size, and whether it is an
+    /// IP fragment.
+    pub frame_number: u64,
+    pub l3_len: Option<u32>,
+    pub fragment: bool,
 }
 
 impl FlowFrame {
@@ -91,6 +97,9 @@ impl FlowFrame {
             tcp,
             payload_len: d.payload_len.unwrap_or(0),
             wire_len: meta.wire_len,
+            frame_number: meta.frame_number,
+            l3_len: d.l3_offset.map(|o| meta.wire_len.saturating_sub(o as u32)),
+            fragment: ip.is_fragment,
         })
     }
 }
@@ -233,6 +242,8 @@ struct Dir {
     synack_seen: bool,
     /// Earliest pure ACK (ACK without SYN) sent after the other side's first SYN-ACK.
     hs_ack_ts: Option<i64>,
+    /// What the TCP loss evidence keeps of the direction.
+    loss: DirLoss,
 }
 
 impl Dir {
@@ -274,6 +285,8 @@ struct Flow {
     start: Option<i64>,
     end: Option<i64>,
     dirs: [Dir; 2],
+    /// The first resets (for the TCP loss evidence).
+    resets: Vec<Reset>,
 }
 
 fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
@@ -294,6 +307,8 @@ type Key = (u8, Ep, Ep);
 #[derive(Default)]
 pub struct FlowTracker {
     flows: HashMap<Key, Flow>,
+    /// The TCP loss evidence, built from the same per-direction state.
+    pub tcp: TcpEvidence,
 }
 
 impl FlowTracker {
@@ -315,6 +330,7 @@ impl FlowTracker {
             start: None,
             end: None,
             dirs: Default::default(),
+            resets: Vec::new(),
         });
         if flow.vlan.is_none() {
             flow.vlan = f.vlan;
@@ -339,6 +355,11 @@ impl FlowTracker {
         }
         if t.flags & RST != 0 {
             me.resets += 1;
+            if flow.resets.len() < MAX_RESETS {
+                flow.resets.push((f.timestamp_ns, f.frame_number, f.src.0));
+            } else {
+                self.tcp.counters.resets_dropped += 1;
+            }
         }
         if t.flags & FIN != 0 {
             me.fins += 1;
@@ -365,16 +386,48 @@ impl FlowTracker {
         if f.payload_len > 0 {
             me.data_start = min_opt(me.data_start, Some(aseq));
             me.data_end = max_opt(me.data_end, Some(aseq + i64::from(f.payload_len)));
+            let seg = Segment {
+                frame_number: f.frame_number,
+                timestamp_ns: f.timestamp_ns,
+                vlan: f.vlan,
+                src: f.src,
+                dst: f.dst,
+                seq: t.seq,
+                rel: aseq,
+                len: f.payload_len,
+                l3_len: f.l3_len,
+                fragment: f.fragment,
+            };
+            let acked = me.ack_end();
+            if let Some(r) = me.loss.data(&seg, acked, &mut self.tcp.counters) {
+                self.tcp.resend(&seg, r);
+            }
+        } else {
+            me.loss.control(f.l3_len);
         }
         if t.flags & ACK != 0 {
             other.ack(t.ack);
+            if let Some(a) = other.ack_end() {
+                other.loss.acked(a);
+            }
         }
     }
 
     /// The `flows` table, ordered and numbered as flows.sql does (start time, then the
     /// endpoints as text, then the protocol); the tracker is empty afterwards.
     pub fn finish(&mut self) -> Vec<RecordBatch> {
-        let flows = std::mem::take(&mut self.flows);
+        let mut flows = std::mem::take(&mut self.flows);
+        for ((proto, lo, hi), flow) in flows.iter_mut() {
+            if *proto != IPPROTO_TCP {
+                continue;
+            }
+            for (d, (src, dst)) in [(*lo, *hi), (*hi, *lo)].into_iter().enumerate() {
+                let dir = &mut flow.dirs[d];
+                let loss = std::mem::take(&mut dir.loss);
+                self.tcp
+                    .finish_direction(src, dst, loss, dir.ack_end(), &flow.resets);
+            }
+        }
         let mut ip = String::new();
         let mut texts = |ep: &Ep| {
             text::ip_into(&ep.0, &mut ip);

@@ -395,6 +395,10 @@ impl InOrder {
             self.flows.frame(f);
         }
         batch.events.extend(self.streams.take_batches());
+        let resends = self.flows.tcp.take_resend_batches();
+        batch
+            .events
+            .extend(resends.into_iter().map(|b| ("tcp_resends", b)));
         self.traffic.chunk(traffic);
         let closed = self.traffic.take_batches(false);
         batch
@@ -414,6 +418,17 @@ impl InOrder {
         self.streams.finish();
         let mut tail = self.streams.take_batches();
         tail.extend(self.flows.finish().into_iter().map(|b| ("flows", b)));
+        let tcp = &mut self.flows.tcp;
+        tail.extend(
+            tcp.take_resend_batches()
+                .into_iter()
+                .map(|b| ("tcp_resends", b)),
+        );
+        tail.extend(
+            tcp.take_unacked_batches()
+                .into_iter()
+                .map(|b| ("tcp_unacked_resends", b)),
+        );
         tail.extend(self.traffic.finish().into_iter().map(|b| ("traffic", b)));
         tail
     }
@@ -686,6 +701,11 @@ impl Scanner {
     /// Frames read but dropped by the filter so far.
     pub fn filtered_frames(&self) -> u64 {
         self.in_order.filtered_frames
+    }
+
+    /// What the bounds of the TCP loss evidence dropped (see `evidence::tcp`).
+    pub fn tcp_counters(&self) -> crate::evidence::tcp::TcpCounters {
+        self.in_order.flows.tcp.counters
     }
 
     /// Times the `traffic` evidence had more rows open than it keeps and wrote them all out

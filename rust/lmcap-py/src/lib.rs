@@ -213,6 +213,17 @@ impl Scanner {
         lock(&self.inner).traffic_cap_flushes()
     }
 
+    /// What the bounds of the TCP loss evidence dropped so far: `open_evicted` (unacknowledged
+    /// segments), `cover_evicted` (sequence ranges), `resets_dropped`.
+    fn tcp_evictions(&self) -> std::collections::HashMap<&'static str, u64> {
+        let c = lock(&self.inner).tcp_counters();
+        std::collections::HashMap::from([
+            ("open_evicted", c.open_evicted),
+            ("cover_evicted", c.cover_evicted),
+            ("resets_dropped", c.resets_dropped),
+        ])
+    }
+
     /// Frames read but dropped by the filter so far.
     fn filtered_frames(&self) -> u64 {
         lock(&self.inner).filtered_frames()

@@ -3,4 +3,5 @@
 //! specified by a SQL query over `packets` (in `python/lmcap/queries`) that a test proves it
 //! equal to, and each bounds the state it keeps open (see each module).
 
+pub mod tcp;
 pub mod traffic;

@@ -530,6 +530,55 @@ pub fn traffic() -> TableDef {
     }
 }
 
+pub fn tcp_resends() -> TableDef {
+    use DataType::*;
+    TableDef {
+        name: "tcp_resends",
+        meaning: "Evidence built in the scan: one row per TCP data segment that sends sequence space its direction had already sent (a retransmission, or a segment reordered before the capture point), in frame order. Whether an earlier segment seen here covered its first byte says where the original was lost: after the capture point (downstream) or before it (upstream). Grows with retransmissions, not frames. IP fragments are left out. `python/lmcap/queries/spec/tcp_loss_sides.sql` is the packet-level specification of what is read from it; a test compares the answers on every capture.",
+        columns: vec![
+            col("src_ip", Utf8, "sender address"),
+            col("src_port", UInt16, "sender port"),
+            col("dst_ip", Utf8, "receiver address"),
+            col("dst_port", UInt16, "receiver port"),
+            opt("vlan_id", UInt16, "outermost VLAN id", "untagged"),
+            col("frame_number", UInt64, "the re-sent segment's frame"),
+            opt("timestamp_ns", Int64, "its time, nanoseconds since the epoch", "the frame has no timestamp"),
+            col("tcp_seq", UInt32, "raw sequence number"),
+            col("rel_seq", Int64, "sequence offset from the direction's first segment, unwrapped (beyond 4 GB it keeps counting)"),
+            col("payload_len", UInt32, "TCP payload bytes"),
+            opt("l3_len", UInt32, "bytes of the network-layer packet", "no network layer located"),
+            col("original_seen", Boolean, "an earlier segment seen here covered this one's first byte: the original passed the capture point and was lost after it (downstream); false: it never passed here (lost upstream, or the capture dropped it)"),
+        ],
+    }
+}
+
+pub fn tcp_unacked_resends() -> TableDef {
+    use DataType::*;
+    TableDef {
+        name: "tcp_unacked_resends",
+        meaning: "Evidence built in the scan: one row per TCP data segment (direction and sequence offset) that was sent at least twice and that no acknowledgement covered by the end of the capture, with the largest frame of its direction that demonstrably got through (frames without data, and data the receiver acknowledged) and the first reset of the connection after it. How an MTU black hole looks from the sender: small frames pass, a big one is sent again and again. Grows with such segments, not frames. `python/lmcap/queries/spec/mtu_blackhole.sql` is the packet-level specification of what is read from it; a test compares the answers on every capture.",
+        columns: vec![
+            col("src_ip", Utf8, "sender address"),
+            col("src_port", UInt16, "sender port"),
+            col("dst_ip", Utf8, "receiver address"),
+            col("dst_port", UInt16, "receiver port"),
+            opt("vlan_id", UInt16, "outermost VLAN id of the first send", "untagged"),
+            col("tcp_seq", UInt32, "raw sequence number"),
+            col("rel_seq", Int64, "sequence offset from the direction's first segment, unwrapped"),
+            col("payload_len", UInt32, "largest TCP payload among the sends"),
+            opt("l3_len", UInt32, "largest network-layer packet among the sends", "no network layer located"),
+            col("sends", Int64, "times the segment was sent (seen here)"),
+            col("first_frame", UInt64, "frame of the first send"),
+            col("last_frame", UInt64, "frame of the last send"),
+            opt("first_ns", Int64, "time of the first send, nanoseconds since the epoch", "no timestamp"),
+            opt("last_ns", Int64, "time of the last send", "no timestamp"),
+            opt("largest_passed_l3_len", UInt32, "largest network-layer packet of the direction that got through (no data, or acknowledged data)", "nothing of the direction demonstrably got through"),
+            opt("rst_by", Utf8, "address that sent the connection's first reset at or after the first send", "no reset followed"),
+            opt("rst_frame", UInt64, "frame of that reset", "no reset followed"),
+        ],
+    }
+}
+
 /// Every table, in the order the documentation lists them.
 pub fn all_tables() -> Vec<TableDef> {
     vec![
@@ -543,6 +592,8 @@ pub fn all_tables() -> Vec<TableDef> {
         rdma_segments(),
         flows(),
         traffic(),
+        tcp_resends(),
+        tcp_unacked_resends(),
         capture_files(),
     ]
 }
@@ -569,7 +620,7 @@ pub fn markdown() -> String {
         }
     }
     s.push_str(
-        "\n## Derived tables\n\n`lmcap.connect()` also builds, in SQL over the tables above: `flooded_frames` (every frame a switch floods, with its kind; `python/lmcap/queries/flooded_frames.sql`) and `analysis_window` (the stretch of time rates are measured over, outlying timestamps left out; `python/lmcap/queries/analysis_window.sql`); and it writes `scan_settings`, one row saying how the scan was cut and filtered (`bucket_ns`, `switch_max_frame`, the filter's `since_ns`, `until_ns`, `since_offset_s`, `until_offset_s`, `vlans`, `hosts`, `frames_filtered`, `traffic_cap_flushes`). (`flows` and `traffic` are built in the scan; `python/lmcap/queries/flows.sql` and `traffic.sql` are their specifications in SQL.)\n",
+        "\n## Derived tables\n\n`lmcap.connect()` also builds, in SQL over the tables above: `flooded_frames` (every frame a switch floods, with its kind; `python/lmcap/queries/flooded_frames.sql`) and `analysis_window` (the stretch of time rates are measured over, outlying timestamps left out; `python/lmcap/queries/analysis_window.sql`); and it writes `scan_settings`, one row saying how the scan was cut and filtered (`bucket_ns`, `switch_max_frame`, the filter's `since_ns`, `until_ns`, `since_offset_s`, `until_offset_s`, `vlans`, `hosts`, `frames_filtered`, `traffic_cap_flushes`, and what the bounds of the TCP loss evidence dropped: `tcp_open_evicted`, `tcp_cover_evicted`, `tcp_resets_dropped`). (`flows` and `traffic` are built in the scan; `python/lmcap/queries/flows.sql` and `traffic.sql` are their specifications in SQL; `tcp_resends` and `tcp_unacked_resends` answer `python/lmcap/queries/spec/tcp_loss_sides.sql` and `mtu_blackhole.sql`.)\n",
     );
     s.push_str("\n## `decode_status` values\n\n| value | meaning |\n|---|---|\n");
     for r in StopReason::ALL {
