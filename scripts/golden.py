@@ -98,7 +98,7 @@ def report_of(corpus: str, rel: str) -> dict[str, Any]:
     # entry says why), so an exception is a bug to see, never a golden answer.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", lmcap.CaptureWarning)
-        con = lmcap.connect(str(root / rel), strict=False)
+        con = lmcap.connect(str(root / rel), strict=False, packets="detail")
     try:
         report = rep.build(con, Params())
     finally:

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install lmcap (see setup.sh) and run every check: formatting and lints (cargo fmt, clippy,
-# ruff), the Rust tests of the core crate, and the Python test suite against the built wheel.
+# ruff), the Rust tests of the core crate, a short fuzzing smoke run of every fuzz target
+# (FUZZ_SMOKE_SECONDS each, default 10; 0 skips it), and the Python test suite against the
+# built wheel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -17,5 +19,9 @@ step "type stubs (mypy stubtest lmcap._core)"
 .venv/bin/python -m mypy.stubtest lmcap._core --ignore-disjoint-bases
 step "cargo test (lmcap-core)"
 cargo test -p lmcap-core --quiet
+if [[ "${FUZZ_SMOKE_SECONDS:-10}" != 0 ]]; then
+    step "fuzz smoke (docs/fuzzing.md)"
+    bash scripts/fuzz.sh "${FUZZ_SMOKE_SECONDS:-10}"
+fi
 step "pytest"
 .venv/bin/python -m pytest -q "$@"

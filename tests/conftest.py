@@ -125,7 +125,8 @@ def _analyze(path: str, strict: bool, params: tuple) -> dict:
     from lmcap.diagnostics import Params
     from lmcap.report import build
 
-    return build(lmcap.connect(path, strict=strict), Params(**dict(params)))
+    # the way `lmcap analyze` loads a capture: the detail frames, not all of packets
+    return build(lmcap.connect(path, strict=strict, packets="detail"), Params(**dict(params)))
 
 
 # --------------------------------------------------------------------------------------------

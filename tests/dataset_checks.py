@@ -33,6 +33,10 @@ DATASET_CAPTURES = [
         "nlb/nlb-multicast.pcap",
         "vlan/net-trunk-100-200.pcap",
         "jumbo/partial.pcap",
+        # rows for the TCP evidence tables: a black hole (tcp_unacked_resends) and a capture
+        # taken on a host with segmentation offload (tcp_oversize_segments)
+        "mtu/blackhole.pcap",
+        "offload/tso-gso-on.pcap",
     )
 ]
 

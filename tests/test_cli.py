@@ -11,6 +11,7 @@ import pytest
 from conftest import CAPTURES_DIR as CAPTURES
 from conftest import REPO_ROOT as ROOT
 
+import lmcap
 from lmcap import _core, queries
 from lmcap.cli import main
 from lmcap.report import SECTIONS
@@ -133,7 +134,23 @@ def test_sql_builds_derived_tables_only_when_named(capsys) -> None:
     assert json.loads(capsys.readouterr().out)[0]["n"] == 2
     assert main(["sql", src, "--format", "json", "-e", "SHOW TABLES"]) == 0
     names = {r["name"] for r in json.loads(capsys.readouterr().out)}
-    assert {"packets", "flows"} <= names and "flooded_frames" not in names
+    assert {"detail_frames", "flows"} <= names and "flooded_frames" not in names
+
+
+def test_sql_loads_every_frame_only_when_it_reads_packets(capsys) -> None:
+    # packets costs memory per frame: built when the SQL names it, else only the detail frames
+    src = str(CAPTURES / "jumbo" / "iperf-9000.pcap")
+    assert main(["sql", src, "--format", "json", "-e", "SHOW TABLES"]) == 0
+    assert "packets" not in {r["name"] for r in json.loads(capsys.readouterr().out)}
+    sql = "SELECT (SELECT count(*) FROM packets) AS p, (SELECT count(*) FROM detail_frames) AS d"
+    assert main(["sql", src, "--format", "json", "-e", sql]) == 0
+    both = json.loads(capsys.readouterr().out)[0]
+    total = lmcap.read(src).num_rows
+    assert both == {"p": total, "d": total}  # with packets loaded, detail_frames is all of it
+    sql = "SELECT count(*) AS d FROM detail_frames"
+    assert main(["sql", src, "--format", "json", "-e", sql]) == 0
+    detail = json.loads(capsys.readouterr().out)[0]["d"]
+    assert 0 < detail < total / 10  # a bulk TCP transfer: handshakes and a sample, not the data
 
 
 def test_sql_query_flows_reads_the_scanned_table(capsys) -> None:
@@ -142,3 +159,16 @@ def test_sql_query_flows_reads_the_scanned_table(capsys) -> None:
     by_query = json.loads(capsys.readouterr().out)
     assert main(["sql", src, "--format", "json", "-e", "SELECT * FROM flows"]) == 0
     assert by_query == json.loads(capsys.readouterr().out) and len(by_query) == 2
+
+
+def test_analyze_profile_times_each_phase(capsys) -> None:
+    src = str(CAPTURES / "mtu" / "blackhole.pcap")
+    assert main(["analyze", src, "--profile", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    json.loads(captured.out)  # the report is untouched
+    lines = captured.err.splitlines()
+    assert lines[0] == "lmcap: profile"
+    phases = [line.split("  ")[1].strip() for line in lines[1:] if " s " in line]
+    assert phases[0] == "read and load the capture" and phases[-2] == "render"
+    assert "diagnostic mtu" in phases and "diagnostic arp" in phases
+    assert lines[-1].startswith("  peak memory (RSS): ")

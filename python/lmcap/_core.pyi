@@ -57,14 +57,16 @@ class Scanner:
         vlans: Sequence[int] = ...,
         hosts: Sequence[str] = ...,
         packets_only: bool = False,
+        detail_only: bool = False,
     ) -> Scanner: ...
     def filtered_frames(self) -> int:
         """Frames read but dropped by the filter so far."""
+    def out_of_order(self) -> tuple[int, int | None]:
+        """Frames stamped earlier than the frame before them in their file, and the first."""
     def traffic_cap_flushes(self) -> int:
         """Times the ``traffic`` evidence wrote its open rows out early (bounded memory)."""
-    def tcp_evictions(self) -> dict[str, int]:
-        """What the bounds of the TCP loss evidence dropped: ``open_evicted``,
-        ``cover_evicted``, ``resets_dropped``."""
+    def evidence_bounds(self) -> dict[str, int]:
+        """What the bounds of the evidence tables dropped, by ``scan_settings`` column."""
     def next_batch(self) -> ArrowBatch | None:
         """The next ``packets`` batch, or None at the end (event batches are queued)."""
     def take_events(self) -> list[tuple[str, ArrowBatch]]:

@@ -32,6 +32,8 @@ EVENT_TABLES = (
     "traffic",
     "tcp_resends",
     "tcp_unacked_resends",
+    "tcp_oversize_segments",
+    "ipv4_claim_runs",
 )
 
 #: Tables :func:`connect` derives in SQL from the others (the query of the same name in
@@ -210,6 +212,7 @@ def connect(
     switch_max_frame: int = 9216,
     progress: Callable[[list[dict]], None] | None = None,
     filter: Filter | None = None,
+    packets: str = "all",
 ):
     """A DuckDB connection with every table loaded (and ``DERIVED_TABLES`` derived), ready for SQL.
 
@@ -228,8 +231,18 @@ def connect(
     (:class:`lmcap.Filter`) keeps only the frames of a time range, VLANs or hosts, in every
     table. The one-row table ``scan_settings`` records how the scan was cut and filtered:
     ``bucket_ns``, ``switch_max_frame``, the filter, ``frames_filtered`` (read but dropped)
-    ``traffic_cap_flushes``, and what the bounds of the TCP loss evidence dropped
-    (``tcp_open_evicted``, ``tcp_cover_evicted``, ``tcp_resets_dropped``).
+    ``traffic_cap_flushes``, ``out_of_order_frames`` and ``first_out_of_order_frame``
+    (frames stamped earlier than the one before them in their file), and what the bounds of
+    the evidence tables dropped (``tcp_open_evicted``, ``tcp_cover_evicted``,
+    ``tcp_resets_dropped``, ``claim_runs_dropped``, ``claims_untracked``).
+
+    ``packets="detail"`` skips the ``packets`` table: the scan keeps only the detail frames
+    (``detail_frames``: ARP, IGMP, ICMP, fragments, flooded frames, TCP handshakes and
+    resets, offload super-segments, frames a decoder stopped on or without a timestamp, and a
+    sample of each hour's first frames) and builds every other table from all frames, so
+    memory grows with hosts, flows and time, not with frames. It is what ``lmcap analyze``
+    uses. With ``packets="all"`` (the default) ``detail_frames`` is a view of all of
+    ``packets``: the diagnostics give the same answers either way.
     """
     import duckdb
 
@@ -240,14 +253,26 @@ def connect(
 
         con.execute("SET memory_limit = ?", [memory_limit])
         con.execute("SET temp_directory = ?", [temp_directory or tempfile.mkdtemp(prefix="lmcap-")])
-    scanner = _scanner(paths, filter, bucket_ns=bucket_ns, switch_max_frame=switch_max_frame)
+    if packets not in ("all", "detail"):
+        raise ValueError(f"packets must be 'all' or 'detail', not {packets!r}")
+    detail = packets == "detail"
+    scanner = _scanner(
+        paths,
+        filter,
+        bucket_ns=bucket_ns,
+        switch_max_frame=switch_max_frame,
+        detail_only=detail,
+    )
     events: dict[str, list[pa.RecordBatch]] = {name: [] for name in EVENT_TABLES}
     packets_stream = pa.RecordBatchReader.from_batches(
         schema("packets"), _packet_batches(scanner, events, progress)
     )
     con.register("_lmcap_packets_stream", packets_stream)
-    con.execute("CREATE OR REPLACE TABLE packets AS SELECT * FROM _lmcap_packets_stream")
+    loaded = "detail_frames" if detail else "packets"
+    con.execute(f"CREATE OR REPLACE TABLE {loaded} AS SELECT * FROM _lmcap_packets_stream")
     con.unregister("_lmcap_packets_stream")
+    if not detail:
+        con.execute("CREATE OR REPLACE VIEW detail_frames AS SELECT * FROM packets")
     for name, bs in events.items():
         _load(con, name, pa.Table.from_batches(bs, schema(name)))
     _load(con, "capture_files", pa.Table.from_batches([pa.record_batch(scanner.files())]))
@@ -274,9 +299,13 @@ _SCAN_SETTINGS = pa.schema(
         ("hosts", pa.list_(pa.string())),
         ("frames_filtered", pa.int64()),
         ("traffic_cap_flushes", pa.int64()),
+        ("out_of_order_frames", pa.int64()),
+        ("first_out_of_order_frame", pa.int64()),
         ("tcp_open_evicted", pa.int64()),
         ("tcp_cover_evicted", pa.int64()),
         ("tcp_resets_dropped", pa.int64()),
+        ("claim_runs_dropped", pa.int64()),
+        ("claims_untracked", pa.int64()),
     ]
 )
 
@@ -291,7 +320,9 @@ def scan_settings(
         **(filter or Filter()).describe(),
         "frames_filtered": scanner.filtered_frames(),
         "traffic_cap_flushes": scanner.traffic_cap_flushes(),
-        **{f"tcp_{k}": v for k, v in scanner.tcp_evictions().items()},
+        "out_of_order_frames": scanner.out_of_order()[0],
+        "first_out_of_order_frame": scanner.out_of_order()[1],
+        **scanner.evidence_bounds(),
     }
     return pa.Table.from_pylist([settings], schema=_SCAN_SETTINGS)
 
@@ -356,6 +387,7 @@ def analyze(
         switch_max_frame=p.switch_max_frame,
         progress=progress,
         filter=filter,
+        packets="detail",
     )
     try:
         # Through JSON and back: exactly the values `--format json` writes (no Decimal,

@@ -891,7 +891,22 @@ def new_findings_result(
 # running
 
 
-def _open_capture(path: str, memory_limit: str | None) -> tuple[Any, list[str]]:
+def _reads_packets(rules: list[Rule]) -> bool:
+    """Whether an SQL rule reads the ``packets`` table (else only the detail frames are
+    loaded, as ``lmcap analyze`` does)."""
+    from lmcap import queries
+
+    for rule in rules:
+        if rule.kind == "sql":
+            sql = queries.get(rule.spec["query"]).sql if "query" in rule.spec else rule.spec["sql"]
+            if re.search(r"\bpackets\b", sql):
+                return True
+    return False
+
+
+def _open_capture(
+    path: str, memory_limit: str | None, packets: str = "detail"
+) -> tuple[Any, list[str]]:
     """A connection with the capture loaded, and the warnings of a capture read only in part.
 
     A capture of which nothing could be read (standard input or a pipe that turned out empty
@@ -901,7 +916,7 @@ def _open_capture(path: str, memory_limit: str | None) -> tuple[Any, list[str]]:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", lmcap.CaptureWarning)
-        con = lmcap.connect(path, strict=False, memory_limit=memory_limit)
+        con = lmcap.connect(path, strict=False, memory_limit=memory_limit, packets=packets)
     messages = [str(w.message) for w in caught if issubclass(w.category, lmcap.CaptureWarning)]
     files = con.table("capture_files")
     unreadable = unreadable_after_scan(dict(zip(files.columns, r)) for r in files.fetchall())
@@ -924,7 +939,9 @@ def check_capture(
     from lmcap.diagnostics import Params
 
     params = params or Params()
-    con, problems = _open_capture(path, memory_limit)
+    con, problems = _open_capture(
+        path, memory_limit, "all" if _reads_packets(rules) else "detail"
+    )
     for message in problems:
         if on_warning:
             on_warning(message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -45,12 +46,14 @@ def _connect(
     params=None,
     progress=None,
     filter=None,
+    packets="all",
 ):
     """Load the captures; raise UnreadableInput for any input of which nothing can be read
     (checked before the scan, and after it for standard input and pipes), else print the
     warnings of files read only in part. ``params`` (analysis Params) set what the scan cuts
     by (bucket, switch frame limit); ``progress`` follows the scan; ``filter`` (lmcap.Filter)
-    keeps the frames of a time range, VLANs or hosts."""
+    keeps the frames of a time range, VLANs or hosts; ``packets`` ("all" or "detail") says
+    whether to load every frame or only the detail frames (lmcap.connect)."""
     import lmcap
     from lmcap.diagnostics import Params
 
@@ -67,6 +70,7 @@ def _connect(
             switch_max_frame=params.switch_max_frame,
             progress=progress.update if progress else None,
             filter=filter,
+            packets=packets,
         )
     if progress:
         progress.close()
@@ -288,6 +292,24 @@ def _unknown_name(what: str, name: str, known: list[str], listing: str) -> UserE
     return UserError(f"no {what} named {name!r}{hint}; {listing} lists them")
 
 
+def _print_profile(timings: list[tuple[str, float]], con) -> None:
+    """``--profile``: seconds per phase, the frames read and the peak memory, on stderr."""
+    import resource
+
+    frames = con.execute("SELECT coalesce(sum(frames), 0) FROM traffic").fetchone()[0]
+    total = sum(t for _, t in timings)
+    width = max(len(name) for name, _ in timings)
+    print("lmcap: profile", file=sys.stderr)
+    for name, secs in timings:
+        share = secs / total if total else 0.0
+        print(f"  {name:<{width}}  {secs:8.3f} s  {share:6.1%}", file=sys.stderr)
+    rate = f", {frames / total:,.0f} frames/s" if total else ""
+    print(f"  {'total':<{width}}  {total:8.3f} s  ({frames:,} frames{rate})", file=sys.stderr)
+    # ru_maxrss: kilobytes on Linux
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(f"  peak memory (RSS): {peak / 2**20:,.0f} MiB", file=sys.stderr)
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     import lmcap
     from lmcap import report as rep
@@ -301,6 +323,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             raise UserError(f"{args.html}: --html and -o name the same file: give two paths")
     params = _params(args)
     progress = _progress(args)
+    timings: list[tuple[str, float]] | None = [] if args.profile else None
+    started = time.perf_counter()
     try:
         con, had_errors = _connect(
             args.files,
@@ -309,10 +333,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             params=params,
             filter=_filter(args),
             progress=progress,
+            # the diagnostics read evidence and detail frames; the HTML report's frame-size
+            # plot still reads every frame
+            packets="all" if args.html else "detail",
         )
+        if timings is not None:
+            timings.append(("read and load the capture", time.perf_counter() - started))
         if progress:
             progress.phase("analysing the tables")
-        report = rep.build(con, params)
+        report = rep.build(con, params, timings=timings)
     except lmcap.CaptureError as e:  # pragma: no cover - strict=False never raises
         print(f"lmcap: error: {e}", file=sys.stderr)
         return EXIT_CAPTURE_ERROR
@@ -333,6 +362,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         _write_report(args.output, text)
     else:
         sys.stdout.write(text)
+    if timings is not None:
+        timings.append(("render", time.perf_counter() - started - sum(t for _, t in timings)))
+        _print_profile(timings, con)
     if had_errors and args.strict:
         return EXIT_CAPTURE_ERROR
     if args.fail_on:
@@ -369,6 +401,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
         params=analysis,
         filter=_filter(args),
         progress=_progress(args),
+        # every frame only when the SQL reads them
+        packets="all" if re.search(r"\bpackets\b", text) else "detail",
     )
     # The analysis parameters the SQL uses: a shipped query's `-- params:` line, or the
     # $names written in --execute SQL (e.g. `... / $bucket_ns`).
@@ -628,6 +662,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on",
         choices=("info", "warning", "error"),
         help="exit 4 when a finding of this severity or worse is present (for CI checks)",
+    )
+    a.add_argument(
+        "--profile",
+        action="store_true",
+        help="print on stderr how long each phase took (reading and loading the capture, each "
+        "diagnostic, rendering) and the peak memory, to see where a slow run spends its time",
     )
     a.set_defaults(func=cmd_analyze)
 

@@ -228,6 +228,8 @@ def _derive(work: Path, metadata: dict, writers: dict[str, _TableWriter]) -> Non
         for t in ("packets", "igmp_records", "traffic"):
             path = str(work / t / PART_FILE).replace("'", "''")
             con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{path}')")
+        # the export keeps every frame: the detail frames the shipped queries read are all of them
+        con.execute("CREATE VIEW detail_frames AS SELECT * FROM packets")
         for name in DERIVED_EXPORTS:
             if name in writers:  # scan_settings: from the scanner, not SQL
                 continue
@@ -423,6 +425,9 @@ def connect(root: str | os.PathLike[str], con=None):
         extra = ', epoch_ns("timestamp") AS timestamp_ns' if "timestamp" in cols else ""
         con.execute(f"CREATE OR REPLACE VIEW {t} AS SELECT *{extra} FROM {source}")
         found.append(t)
+    if "packets" in found:
+        # as lmcap.connect does: the shipped queries read the detail frames, here every frame
+        con.execute("CREATE OR REPLACE VIEW detail_frames AS SELECT * FROM packets")
     if not found:
         raise FileNotFoundError(
             f"no lmcap dataset at {root}: no <table>/{PARTITION_KEY}=<name>/*.parquet "

@@ -11,6 +11,7 @@ the renderers (``lmcap.textreport``) only read the finished dict.
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
 from lmcap import queries as q
@@ -129,10 +130,15 @@ def scan_settings_section(con) -> dict[str, Any]:
             "bucket_ns": s["bucket_ns"],
             "switch_max_frame": s["switch_max_frame"],
             "traffic_cap_flushes": s["traffic_cap_flushes"],
-            "tcp_evictions": {
-                "open_evicted": s["tcp_open_evicted"],
-                "cover_evicted": s["tcp_cover_evicted"],
-                "resets_dropped": s["tcp_resets_dropped"],
+            "bounds": {
+                k: s[k]
+                for k in (
+                    "tcp_open_evicted",
+                    "tcp_cover_evicted",
+                    "tcp_resets_dropped",
+                    "claim_runs_dropped",
+                    "claims_untracked",
+                )
             },
         },
     }
@@ -163,20 +169,33 @@ def timestamps_section(con) -> dict[str, Any]:
     }
 
 
-def build(con, params=None) -> dict[str, Any]:
+def build(con, params=None, timings: list[tuple[str, float]] | None = None) -> dict[str, Any]:
     """The whole report for a connection made by :func:`lmcap.connect`.
 
     ``params`` is a :class:`lmcap.diagnostics.Params` (thresholds); defaults when None.
     ``frame_sizes`` and the sections after ``vlans`` are written by their diagnostic.
+    ``timings``, when a list, gets (phase, seconds) for the capture section and each
+    diagnostic (``lmcap analyze --profile``).
     """
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        if timings is not None:
+            timings.append((name, now - clock))
+        clock = now
+
     report: dict[str, Any] = {"lmcap_version": __version__}
     for key in SECTIONS:
         report[key] = [] if key in ("findings", "vlans") else {}
     report["capture"] = capture_section(con)
     report["vlans"] = q.run(con, "vlan_summary")
+    lap("capture and vlans sections")
     params = params or Params()
     ctx = Context(con, report, params)
     for diagnostic in DIAGNOSTICS:
         diagnostic(ctx)
+        lap(f"diagnostic {diagnostic.__module__.rsplit('.', 1)[-1]}")
     report["findings"] = fold(report["findings"], params.findings_per_id, params.report_list_max)
     return report

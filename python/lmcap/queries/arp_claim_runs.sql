@@ -1,5 +1,5 @@
 -- answers: Who claimed each IPv4 address over time, as runs: consecutive claims by the same MAC on the same VLAN. A claim is an ARP packet sent with that sender IP (probes from 0.0.0.0 excluded), or an IP packet sent from that address by a MAC that also claimed it in ARP. NLB cluster MACs (02:bf, 03:bf, 01:00:5e:7f) and the IPs they answer for are left out (reported under nlb).
--- reads: arp, packets, nlb_heartbeats
+-- reads: ipv4_claim_runs, arp, nlb_heartbeats (its specification over packets: queries/spec/arp_claim_runs.sql)
 -- columns: ip, mac, vlan, run, start_ns, end_ns, claims, arp_claims, first_frame, last_frame, garp_frame, garp_ns, arp_frames
 WITH nlb_ips AS (
     SELECT sender_ip AS ip FROM arp
@@ -8,56 +8,41 @@ WITH nlb_ips AS (
     UNION
     SELECT cluster_ip FROM nlb_heartbeats
 ),
-arp_claims AS (
-    SELECT
-        sender_ip AS ip, sender_mac AS mac, vlan_id AS vlan,
-        epoch_ns("timestamp") AS ns, frame_number, true AS is_arp, gratuitous
-    FROM arp
-    WHERE opcode IN (1, 2)
-      AND sender_ip <> '0.0.0.0'
-      AND sender_mac NOT IN ('00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff')
-      AND NOT (starts_with(sender_mac, '02:bf:') OR starts_with(sender_mac, '03:bf:')
-               OR starts_with(sender_mac, '01:00:5e:7f:'))
-      AND sender_ip NOT IN (SELECT ip FROM nlb_ips WHERE ip IS NOT NULL)
-      AND "timestamp" IS NOT NULL
-),
 claimants AS (
-    SELECT DISTINCT ip, mac, vlan FROM arp_claims
+    -- a MAC claims an address by ARP; its IP frames count only then
+    SELECT DISTINCT ip, mac, vlan FROM ipv4_claim_runs WHERE arp_claims > 0
 ),
-ip_claims AS (
-    SELECT
-        p.src_ip AS ip, p.src_mac AS mac, p.vlan_id AS vlan,
-        epoch_ns(p."timestamp") AS ns, p.frame_number, false AS is_arp, false AS gratuitous
-    FROM packets p
-    JOIN claimants c
-      ON c.ip = p.src_ip AND c.mac = p.src_mac AND c.vlan IS NOT DISTINCT FROM p.vlan_id
-    WHERE p.ip_version = 4 AND p."timestamp" IS NOT NULL
-),
-claims AS (
-    SELECT * FROM arp_claims UNION ALL SELECT * FROM ip_claims
+kept AS (
+    -- the scan's runs of claimants, NLB cluster MACs and the addresses they answer for left out
+    SELECT r.*
+    FROM ipv4_claim_runs r
+    JOIN claimants c ON c.ip = r.ip AND c.mac = r.mac AND c.vlan IS NOT DISTINCT FROM r.vlan
+    WHERE NOT (starts_with(r.mac, '02:bf:') OR starts_with(r.mac, '03:bf:')
+               OR starts_with(r.mac, '01:00:5e:7f:'))
+      AND r.ip NOT IN (SELECT ip FROM nlb_ips WHERE ip IS NOT NULL)
 ),
 marked AS (
-    SELECT
-        *,
+    -- runs the dropped ones separated join up again
+    SELECT *,
         CASE WHEN lag(mac) OVER w IS NOT DISTINCT FROM mac
               AND lag(vlan) OVER w IS NOT DISTINCT FROM vlan THEN 0 ELSE 1 END AS new_run
-    FROM claims
-    WINDOW w AS (PARTITION BY ip ORDER BY ns, frame_number)
+    FROM kept
+    WINDOW w AS (PARTITION BY ip ORDER BY run)
 ),
 runs AS (
-    SELECT *, sum(new_run) OVER (PARTITION BY ip ORDER BY ns, frame_number) AS run FROM marked
+    SELECT * EXCLUDE (run), sum(new_run) OVER (PARTITION BY ip ORDER BY run) AS run FROM marked
 )
 SELECT
     ip, mac, vlan, run,
-    min(ns)                                                   AS start_ns,
-    max(ns)                                                   AS end_ns,
-    count(*)                                                  AS claims,
-    count(*) FILTER (WHERE is_arp)                            AS arp_claims,
-    min(frame_number)                                         AS first_frame,
-    max(frame_number)                                         AS last_frame,
-    min(frame_number) FILTER (WHERE gratuitous)               AS garp_frame,
-    min(ns) FILTER (WHERE gratuitous)                         AS garp_ns,
-    coalesce(list(frame_number ORDER BY frame_number) FILTER (WHERE is_arp), [])[1:10] AS arp_frames
+    min(start_ns)                                             AS start_ns,
+    max(end_ns)                                               AS end_ns,
+    sum(claims)::BIGINT                                       AS claims,
+    sum(arp_claims)::BIGINT                                   AS arp_claims,
+    min(first_frame)                                          AS first_frame,
+    max(last_frame)                                           AS last_frame,
+    min(garp_frame)                                           AS garp_frame,
+    min(garp_ns)                                              AS garp_ns,
+    list_sort(flatten(list(arp_frames)))[1:10]                AS arp_frames
 FROM runs
 GROUP BY ip, mac, vlan, run
 ORDER BY ip, run;

@@ -1,5 +1,5 @@
 -- answers: Which link types do the frames use, and how many frames each?
--- reads: packets
+-- reads: traffic (its specification over packets: queries/spec/capture_link_types.sql)
 -- columns: link_type, name, frames
 SELECT
     link_type,
@@ -15,7 +15,7 @@ SELECT
         WHEN link_type = 276 THEN 'linux-sll2'
         ELSE 'unsupported'
     END AS name,
-    count(*) AS frames
-FROM packets
+    sum(frames)::BIGINT AS frames
+FROM traffic
 GROUP BY ALL
 ORDER BY frames DESC, link_type;

@@ -1,5 +1,5 @@
 -- answers: Which frames does a switch flood to every port, and why: broadcast, multicast to an IPv4 group nobody joined (on that VLAN), link-local multicast 224.0.0.0/24, or traffic to a Windows NLB cluster MAC? One row per flooded frame.
--- reads: packets, igmp_records (lmcap.connect materialises this query as the table `flooded_frames`)
+-- reads: detail_frames (every flooded frame is one), igmp_records (lmcap.connect materialises this query as the table `flooded_frames`)
 -- columns: frame_number, time_ns, kind, src_mac, src_ip, vlan, wire_len
 WITH joined AS (
     SELECT DISTINCT "group", vlan_id FROM igmp_records WHERE action = 'join' AND "group" IS NOT NULL
@@ -24,7 +24,7 @@ classified AS (
         p.src_ip,
         p.vlan_id                 AS vlan,
         p.wire_len
-    FROM packets p,
+    FROM detail_frames p,
          LATERAL (SELECT coalesce(p.ip_version = 4
                       AND TRY_CAST(split_part(p.dst_ip, '.', 1) AS INTEGER) BETWEEN 224 AND 239,
                       false) AS is_ip_mcast) m

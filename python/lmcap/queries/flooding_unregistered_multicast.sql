@@ -1,12 +1,12 @@
 -- answers: IPv4 multicast data sent to a group no host joined (no IGMP join for it in the capture, on the same VLAN; link-local 224.0.0.0/24 excluded): a switch floods it to every port. Per group and VLAN: senders, frames, bytes, rate over the group's active span (at least 1 s).
--- reads: packets, igmp_records
+-- reads: detail_frames (IP multicast frames are), igmp_records
 -- columns: group, vlan, senders, sender_macs, frames, bytes, first_ns, last_ns, first_frame, duration_s, pps, bps
 WITH joined AS (
     SELECT DISTINCT "group", vlan_id FROM igmp_records WHERE action = 'join' AND "group" IS NOT NULL
 ),
 mcast AS (
     SELECT *
-    FROM packets
+    FROM detail_frames
     WHERE ip_version = 4
       AND ip_proto IS DISTINCT FROM 2
       AND TRY_CAST(split_part(dst_ip, '.', 1) AS INTEGER) BETWEEN 224 AND 239

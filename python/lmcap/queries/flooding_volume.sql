@@ -1,11 +1,11 @@
 -- answers: Flooded traffic by kind (broadcast, multicast to IPv4 groups nobody joined, link-local multicast 224.0.0.0/24, traffic to Windows NLB unicast/multicast/IGMP cluster MACs): frames, bytes, average rate over the analysis window and peak rate (busiest calendar second), and share of all frames and bytes of the capture.
--- reads: flooded_frames (derived from packets and igmp_records), packets, analysis_window
+-- reads: flooded_frames (derived from detail_frames and igmp_records), traffic, analysis_window (its specification over packets: queries/spec/flooding_volume.sql)
 -- columns: kind, frames, bytes, senders, fps, bps, peak_fps, peak_second_ns, share_frames, share_bytes, first_frame
 WITH classified AS (SELECT * FROM flooded_frames),
 totals AS (
-    SELECT count(*) AS frames, sum(wire_len) AS bytes,
+    SELECT sum(t.frames) AS frames, sum(t.wire_bytes) AS bytes,
            greatest(any_value(w.duration_s), 1.0) AS dur
-    FROM packets, analysis_window w
+    FROM traffic t, analysis_window w
 ),
 per_second AS (
     SELECT kind, time_ns // 1000000000 AS sec, count(*) AS n

@@ -1,5 +1,5 @@
 -- answers: Which fragmented IP datagrams does the capture hold, and was each seen whole (first and last fragment, no gap), or with overlapping fragments?
--- reads: packets (rows with is_fragment; fragment data = IP length minus IP header; identical repeats of one fragment count once)
+-- reads: detail_frames (fragments are detail frames; rows with is_fragment; fragment data = IP length minus IP header; identical repeats of one fragment count once)
 -- columns: ip_version, src_ip, dst_ip, ip_proto, ip_id, fragments, first_frame, last_frame, first_ns, last_ns, datagram_len, has_first, has_last, gaps, overlaps, complete, overlapping
 WITH frags AS (
     SELECT DISTINCT ON (ip_version, src_ip, dst_ip, ip_proto, ip_id, frag_offset, ip_len)
@@ -7,7 +7,7 @@ WITH frags AS (
         coalesce(ip_len, l3_len) - ip_header_len AS data_len,
         frag_offset + coalesce(ip_len, l3_len) - ip_header_len AS frag_end,
         ip_header_len - CASE WHEN ip_version = 6 THEN 8 ELSE 0 END AS base_header_len
-    FROM packets
+    FROM detail_frames
     WHERE is_fragment
     ORDER BY frame_number
 ),

@@ -1,5 +1,5 @@
 -- answers: Which ICMP "fragment reassembly time exceeded" messages (ICMP 11/1, ICMPv6 3/1) were sent, by whom, about which datagram?
--- reads: packets
+-- reads: detail_frames (ICMP messages are detail frames)
 -- columns: frame_number, at_ns, reporter, ip_version, src_ip, dst_ip, ip_proto, ip_id
 SELECT
     frame_number,
@@ -10,7 +10,7 @@ SELECT
     icmp_quoted_dst_ip   AS dst_ip,
     icmp_quoted_proto    AS ip_proto,
     icmp_quoted_ip_id    AS ip_id
-FROM packets
+FROM detail_frames
 WHERE icmp_code = 1
   AND ((ip_proto = 1 AND icmp_type = 11) OR (ip_proto = 58 AND icmp_type = 3))
 ORDER BY frame_number;

@@ -1,15 +1,15 @@
 -- answers: For echo requests that may not be fragmented (IPv4 with DF; every IPv6 echo), per host pair: how many sizes were tried, the largest size answered and the smallest left unanswered (the `ping -f -l` / `ping -M do -s` sweep)?
--- reads: packets (request and reply matched on addresses, identifier and sequence; size = IP packet length of the request)
+-- reads: detail_frames (ICMP messages are detail frames; request and reply matched on addresses, identifier and sequence; size = IP packet length of the request)
 -- columns: src_ip, dst_ip, ip_version, requests, answered, largest_answered, smallest_unanswered, largest_unanswered, first_unanswered_frame, first_ns, last_ns
 WITH req AS (
     SELECT frame_number, timestamp, src_ip, dst_ip, ip_version, icmp_id, icmp_seq,
            coalesce(ip_len, l3_len) AS size
-    FROM packets
+    FROM detail_frames
     WHERE ((ip_proto = 1 AND icmp_type = 8 AND df) OR (ip_proto = 58 AND icmp_type = 128))
 ),
 rep AS (
     SELECT DISTINCT src_ip, dst_ip, icmp_id, icmp_seq
-    FROM packets
+    FROM detail_frames
     WHERE (ip_proto = 1 AND icmp_type = 0) OR (ip_proto = 58 AND icmp_type = 129)
 ),
 matched AS (

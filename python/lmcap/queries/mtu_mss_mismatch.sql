@@ -1,11 +1,11 @@
 -- answers: Which TCP peers advertise MSS values from different MTU worlds (one above $standard_mtu - 40 = 1460 by default: a jumbo MTU; the other at most that: standard), and what sizes did each side actually send?
--- reads: packets (SYN and SYN-ACK MSS options; sizes of every frame between the two hosts)
+-- reads: detail_frames (SYN and SYN-ACK MSS options), traffic (sizes of every frame between the two hosts) (its specification over packets: queries/spec/mtu_mss_mismatch.sql)
 -- params: standard_mtu
 -- columns: jumbo_host, standard_host, jumbo_mss, standard_mss, connections, first_frame, jumbo_host_max_l3_len, standard_host_max_l3_len
 WITH syn AS (
     SELECT src_ip, dst_ip, src_port, dst_port, tcp_mss, frame_number,
            (tcp_flags & 18) = 18 AS is_synack
-    FROM packets
+    FROM detail_frames
     WHERE ip_proto = 6 AND (tcp_flags & 2) = 2 AND tcp_mss IS NOT NULL
 ),
 conn AS (
@@ -29,7 +29,7 @@ split AS (
     WHERE (client_mss > $standard_mtu - 40) <> (server_mss > $standard_mtu - 40)
 ),
 sizes AS (
-    SELECT src_ip, dst_ip, max(l3_len) AS max_l3_len FROM packets WHERE src_ip IS NOT NULL GROUP BY ALL
+    SELECT src_ip, dst_ip, max(max_l3_len) AS max_l3_len FROM traffic WHERE src_ip IS NOT NULL GROUP BY ALL
 )
 SELECT
     jumbo_host, standard_host, max(jumbo_mss) AS jumbo_mss, min(standard_mss) AS standard_mss,

@@ -1,17 +1,17 @@
 -- answers: Traffic to Windows NLB cluster MACs (02:bf:VIP unicast, 03:bf:VIP multicast, 01:00:5e:7f:x:y IGMP multicast; to the last only frames that are not IP multicast, since 239.255.x.y groups share those MACs): per cluster MAC and VLAN, all frames and the client traffic among them (IP, not heartbeats, not IGMP), with the IPs it was sent to, the clients, rate and share of the capture.
--- reads: packets
+-- reads: detail_frames (frames to cluster MACs are), traffic (the totals) (its specification over packets: queries/spec/nlb_cluster_mac_traffic.sql)
 -- columns: cluster_mac, kind, vlan, frames, bytes, client_frames, client_bytes, dst_ips, clients, client_macs, first_ns, last_ns, first_client_frame, client_fps, client_bps, share_frames, share_bytes
 WITH totals AS (
-    SELECT count(*) AS frames, sum(wire_len) AS bytes,
-           greatest((max(epoch_ns("timestamp")) - min(epoch_ns("timestamp"))) / 1e9, 1.0) AS dur
-    FROM packets
+    SELECT sum(frames) AS frames, sum(wire_bytes) AS bytes,
+           greatest((max(last_ns) - min(first_ns)) / 1e9, 1.0) AS dur
+    FROM traffic
 ),
 cm AS (
     SELECT
         *,
         ip_version IS NOT NULL AND ip_proto IS DISTINCT FROM 2 AND ethertype IS DISTINCT FROM 34927
             AS is_client
-    FROM packets
+    FROM detail_frames
     WHERE dst_mac_kind IN ('nlb_unicast', 'nlb_multicast')
        OR (dst_mac_kind = 'nlb_igmp_multicast'
            AND NOT coalesce(ip_version = 4

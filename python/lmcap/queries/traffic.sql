@@ -1,7 +1,7 @@
--- answers: The `traffic` evidence table computed from `packets`: frames and bytes summed per time bucket ($bucket_ns), outer VLAN, MAC pair, IP direction (addresses, protocol, ports) and MTU size class of the network-layer packet. The scan builds the same table while the frames pass; this query is its specification (a test proves the two equal on every capture) and runs only when `packets` is loaded.
+-- answers: The `traffic` evidence table computed from `packets`: frames and bytes summed per time bucket ($bucket_ns), outer VLAN, MAC pair, IP direction (addresses, protocol, ports), MTU size class of the network-layer packet and link type. The scan builds the same table while the frames pass; this query is its specification (a test proves the two equal on every capture) and runs only when `packets` is loaded.
 -- reads: packets
 -- params: bucket_ns, switch_max_frame
--- columns: bucket_start_ns, vlan_id, src_mac, dst_mac, src_ip, dst_ip, ip_proto, src_port, dst_port, size_class, frames, wire_bytes, captured_bytes, truncated_frames, payload_bytes, payload_frames, payload_wire_bytes, over_switch_max, max_wire_len, max_l3_len, max_tcp_mss, first_ns, last_ns, first_frame
+-- columns: bucket_start_ns, vlan_id, src_mac, dst_mac, src_ip, dst_ip, ip_proto, src_port, dst_port, size_class, frames, wire_bytes, captured_bytes, truncated_frames, payload_bytes, payload_frames, payload_wire_bytes, over_switch_max, max_wire_len, max_l3_len, max_tcp_mss, first_ns, last_ns, first_frame, link_type, fit_payload_frames, fit_payload_wire_bytes, fit_payload_max_l3_len, truncated_max_wire_len, truncated_max_cap_len, truncated_first_frame
 WITH p AS (
     SELECT *, epoch_ns("timestamp") AS ns FROM packets
 )
@@ -25,7 +25,15 @@ SELECT
     max(tcp_mss)                                                AS max_tcp_mss,
     min(ns)                                                     AS first_ns,
     max(ns)                                                     AS last_ns,
-    min(frame_number)                                           AS first_frame
+    min(frame_number)                                           AS first_frame,
+    link_type,
+    count(*) FILTER (WHERE payload_len > 0 AND l3_len <= $switch_max_frame) AS fit_payload_frames,
+    coalesce(sum(wire_len) FILTER (WHERE payload_len > 0 AND l3_len <= $switch_max_frame), 0)::BIGINT
+                                                                AS fit_payload_wire_bytes,
+    max(l3_len) FILTER (WHERE payload_len > 0 AND l3_len <= $switch_max_frame) AS fit_payload_max_l3_len,
+    max(wire_len) FILTER (WHERE truncated)                      AS truncated_max_wire_len,
+    max(cap_len) FILTER (WHERE truncated)                       AS truncated_max_cap_len,
+    min(frame_number) FILTER (WHERE truncated)                  AS truncated_first_frame
 FROM p
 GROUP BY ALL
 ORDER BY first_frame;

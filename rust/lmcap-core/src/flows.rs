@@ -22,7 +22,7 @@ use arrow_array::{
 };
 
 use crate::decode::{Decoded, IPPROTO_TCP, IPPROTO_UDP};
-use crate::evidence::tcp::{DirLoss, Reset, Segment, TcpEvidence, MAX_RESETS};
+use crate::evidence::tcp::{DirLoss, Oversize, Reset, Segment, TcpEvidence, MAX_RESETS};
 use crate::tables::builders::FrameMeta;
 use crate::tables::schema;
 use crate::tables::smb::arr;
@@ -67,6 +67,8 @@ pub struct FlowFrame {
     pub frame_number: u64,
     pub l3_len: Option<u32>,
     pub fragment: bool,
+    /// IPv4 with total length 0 (an offload super-segment seen on the sending host).
+    pub ip_len_missing: bool,
 }
 
 impl FlowFrame {
@@ -100,6 +102,7 @@ impl FlowFrame {
             frame_number: meta.frame_number,
             l3_len: d.l3_offset.map(|o| meta.wire_len.saturating_sub(o as u32)),
             fragment: ip.is_fragment,
+            ip_len_missing: ip.version == 4 && ip.ip_len.is_none(),
         })
     }
 }
@@ -244,6 +247,8 @@ struct Dir {
     hs_ack_ts: Option<i64>,
     /// What the TCP loss evidence keeps of the direction.
     loss: DirLoss,
+    /// Data segments larger than the wire could carry (see [`Oversize`]).
+    oversize: Oversize,
 }
 
 impl Dir {
@@ -307,13 +312,23 @@ type Key = (u8, Ep, Ep);
 #[derive(Default)]
 pub struct FlowTracker {
     flows: HashMap<Key, Flow>,
+    /// Segments with a network-layer packet above this are oversize (the scan's
+    /// `switch_max_frame`).
+    switch_max_frame: u32,
+    /// The highest MSS announced to each host so far (on SYN or SYN-ACK segments sent to
+    /// it): what its segments must not exceed on the wire. Per host, not per connection, so a
+    /// connection whose handshake the capture missed is judged too.
+    host_mss: HashMap<IpAddr, u16>,
     /// The TCP loss evidence, built from the same per-direction state.
     pub tcp: TcpEvidence,
 }
 
 impl FlowTracker {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(switch_max_frame: u32) -> Self {
+        FlowTracker {
+            switch_max_frame,
+            ..Self::default()
+        }
     }
 
     pub fn frame(&mut self, f: &FlowFrame) {
@@ -367,6 +382,10 @@ impl FlowTracker {
         if t.flags & SYN != 0 {
             me.mss = me.mss.max(t.mss);
             me.wscale = me.wscale.max(t.wscale);
+            if let Some(m) = t.mss {
+                let host = self.host_mss.entry(f.dst.0).or_insert(m);
+                *host = (*host).max(m);
+            }
         }
         if t.window == 0 && t.flags & (FIN | SYN | RST) == 0 {
             me.zero_windows += 1;
@@ -402,6 +421,16 @@ impl FlowTracker {
             if let Some(r) = me.loss.data(&seg, acked, &mut self.tcp.counters) {
                 self.tcp.resend(&seg, r);
             }
+            // larger than a switch passes, no IPv4 length, or more than any peer's MSS allows
+            if f.l3_len.is_some_and(|l| l > self.switch_max_frame)
+                || f.ip_len_missing
+                || self
+                    .host_mss
+                    .get(&f.src.0)
+                    .is_some_and(|m| f.payload_len > u32::from(*m))
+            {
+                me.oversize.add(&seg);
+            }
         } else {
             me.loss.control(f.l3_len);
         }
@@ -422,10 +451,12 @@ impl FlowTracker {
                 continue;
             }
             for (d, (src, dst)) in [(*lo, *hi), (*hi, *lo)].into_iter().enumerate() {
+                let peer_mss = self.host_mss.get(&src.0).copied();
                 let dir = &mut flow.dirs[d];
                 let loss = std::mem::take(&mut dir.loss);
                 self.tcp
                     .finish_direction(src, dst, loss, dir.ack_end(), &flow.resets);
+                self.tcp.oversize(src, dst, &dir.oversize, peer_mss);
             }
         }
         let mut ip = String::new();

@@ -36,6 +36,9 @@ use crate::capture::source::Window;
 use crate::capture::{FileInfo, FileReader};
 use crate::decode::{decode_into, Decoded};
 use crate::error::CaptureError;
+use crate::evidence::claims::{Claim, ClaimTracker};
+use crate::evidence::detail::{is_detail, HourSample};
+use crate::evidence::timestamps::{OrderChunk, TimestampOrder};
 use crate::evidence::traffic::{TrafficChunk, TrafficParams, TrafficTracker};
 use crate::filter::{FrameFilter, ResolvedFilter};
 use crate::flows::{FlowFrame, FlowTracker};
@@ -94,6 +97,8 @@ struct Chunk {
     /// Build `packets` only: no event tables, evidence or `flows` (see
     /// [`Scanner::packets_only`]).
     packets_only: bool,
+    /// Put only the detail frames in `packets` (see [`Scanner::detail_only`]).
+    detail_only: bool,
     /// Which frames to keep; None keeps all.
     filter: Option<Arc<ResolvedFilter>>,
 }
@@ -112,25 +117,17 @@ impl Chunk {
         }
     }
 
-    /// Decode every frame: the batch, the frames the in-order stream stage must see (index
-    /// into `jobs`), and the TCP/UDP frames `flows` counts, in frame order.
-    #[allow(clippy::type_complexity)]
-    fn decode(
-        &self,
-        batch_rows: usize,
-    ) -> (
-        ScanBatch,
-        Vec<(usize, StreamFrame)>,
-        Vec<FlowFrame>,
-        TrafficChunk,
-        u64,
-    ) {
+    /// Decode every frame into the batch and what the in-order pass needs.
+    fn decode(&self, batch_rows: usize) -> ChunkOutput {
         let mut packets = PacketsBuilder::new(batch_rows.min(self.jobs.len()));
         let mut events = EventsBuilder::new();
         let mut rdma = RdmaRows::new();
         let mut streams = Vec::new();
         let mut flows = Vec::with_capacity(self.jobs.len());
+        let mut claims = Vec::new();
         let mut traffic = TrafficChunk::default();
+        let mut order = OrderChunk::default();
+        let mut hours = HourSample::default();
         let mut filtered = 0;
         let mut d = Decoded::default();
         for (i, (meta, job)) in self.jobs.iter().enumerate() {
@@ -148,14 +145,21 @@ impl Chunk {
                     continue;
                 }
             }
-            packets.append(meta, &d);
+            if !self.detail_only
+                || is_detail(meta, &d, self.traffic.switch_max_frame)
+                || hours.keeps(meta.timestamp_ns)
+            {
+                packets.append(meta, &d);
+            }
             if self.packets_only {
                 continue;
             }
             events.append(meta, &d);
             rdma.append_roce(meta, &d, frame);
             flows.extend(FlowFrame::new(meta, &d));
+            claims.extend(Claim::new(meta, &d));
             traffic.add(&self.traffic, meta, &d);
+            order.add(meta.file_index, meta.frame_number, meta.timestamp_ns);
             if stream::wants(&d) {
                 let at = At {
                     frame_number: meta.frame_number,
@@ -166,37 +170,47 @@ impl Chunk {
         }
         let mut events = events.finish();
         events.extend(rdma.finish());
-        let batch = ScanBatch {
-            packets: packets.finish(),
-            events,
-        };
-        (batch, streams, flows, traffic, filtered)
+        ChunkOutput {
+            batch: ScanBatch {
+                packets: packets.finish(),
+                events,
+            },
+            stream_frames: streams,
+            flow_frames: flows,
+            claims,
+            traffic,
+            order,
+            filtered,
+        }
     }
+}
+
+/// What decoding a chunk gives the in-order pass: the batch, the frames the stream stage must
+/// see (index into the chunk's jobs), the TCP/UDP frames `flows` counts (in frame order), and
+/// the chunk's share of the evidence.
+struct ChunkOutput {
+    batch: ScanBatch,
+    stream_frames: Vec<(usize, StreamFrame)>,
+    flow_frames: Vec<FlowFrame>,
+    /// The IPv4 address claims `ipv4_claim_runs` follows, in frame order.
+    claims: Vec<Claim>,
+    traffic: TrafficChunk,
+    order: OrderChunk,
+    /// Frames the filter dropped.
+    filtered: u64,
 }
 
 /// A chunk after decoding, on its way to the in-order pass: the chunk still holds the frame
 /// bytes that pass reads.
 struct DecodedChunk {
     chunk: Chunk,
-    batch: ScanBatch,
-    stream_frames: Vec<(usize, StreamFrame)>,
-    flow_frames: Vec<FlowFrame>,
-    traffic: TrafficChunk,
-    /// Frames the filter dropped.
-    filtered: u64,
+    out: ChunkOutput,
 }
 
 impl DecodedChunk {
     fn new(chunk: Chunk, batch_rows: usize) -> DecodedChunk {
-        let (batch, stream_frames, flow_frames, traffic, filtered) = chunk.decode(batch_rows);
-        DecodedChunk {
-            chunk,
-            batch,
-            stream_frames,
-            flow_frames,
-            traffic,
-            filtered,
-        }
+        let out = chunk.decode(batch_rows);
+        DecodedChunk { chunk, out }
     }
 }
 
@@ -212,6 +226,7 @@ struct RecordMerger {
     chunks: u64,
     traffic: TrafficParams,
     packets_only: bool,
+    detail_only: bool,
     filter: FrameFilter,
     /// The filter with absolute times, once the first timestamp is known (None: no filter).
     resolved: Option<Arc<ResolvedFilter>>,
@@ -264,6 +279,7 @@ impl RecordMerger {
             jobs: Vec::with_capacity(self.batch_rows.min(DEFAULT_BATCH_ROWS)),
             traffic: self.traffic,
             packets_only: self.packets_only,
+            detail_only: self.detail_only,
             ..Chunk::default()
         });
         // The first timestamped frame sets where a relative time range starts. The filter is
@@ -360,8 +376,12 @@ struct InOrder {
     flows: FlowTracker,
     /// The `traffic` evidence, emitted as its buckets close.
     traffic: TrafficTracker,
+    /// The `ipv4_claim_runs` evidence, emitted with the last batch.
+    claims: ClaimTracker,
     /// Frames the scan's filter dropped so far.
     filtered_frames: u64,
+    /// Frames stamped earlier than the one before them in their file.
+    timestamp_order: TimestampOrder,
     finished: bool,
 }
 
@@ -369,9 +389,11 @@ impl InOrder {
     fn new() -> InOrder {
         InOrder {
             streams: StreamTracker::new(),
-            flows: FlowTracker::new(),
+            flows: FlowTracker::new(TrafficParams::default().switch_max_frame),
             traffic: TrafficTracker::new(TrafficParams::default()),
+            claims: ClaimTracker::default(),
             filtered_frames: 0,
+            timestamp_order: TimestampOrder::default(),
             finished: false,
         }
     }
@@ -381,18 +403,27 @@ impl InOrder {
     fn pass(&mut self, decoded: DecodedChunk, last: bool) -> ScanBatch {
         let DecodedChunk {
             chunk,
-            mut batch,
-            stream_frames,
-            flow_frames,
-            traffic,
-            filtered,
+            out:
+                ChunkOutput {
+                    mut batch,
+                    stream_frames,
+                    flow_frames,
+                    claims,
+                    traffic,
+                    order,
+                    filtered,
+                },
         } = decoded;
         self.filtered_frames += filtered;
+        self.timestamp_order.chunk(order);
         for (job, f) in &stream_frames {
             self.streams.frame(f, chunk.bytes(&chunk.jobs[*job].1));
         }
         for f in &flow_frames {
             self.flows.frame(f);
+        }
+        for c in &claims {
+            self.claims.claim(c);
         }
         batch.events.extend(self.streams.take_batches());
         let resends = self.flows.tcp.take_resend_batches();
@@ -429,7 +460,14 @@ impl InOrder {
                 .into_iter()
                 .map(|b| ("tcp_unacked_resends", b)),
         );
+        tail.extend(
+            tcp.take_oversize_batches()
+                .into_iter()
+                .map(|b| ("tcp_oversize_segments", b)),
+        );
         tail.extend(self.traffic.finish().into_iter().map(|b| ("traffic", b)));
+        let runs = self.claims.finish();
+        tail.extend(runs.into_iter().map(|b| ("ipv4_claim_runs", b)));
         tail
     }
 }
@@ -644,6 +682,7 @@ impl Scanner {
                 chunks: 0,
                 traffic: TrafficParams::default(),
                 packets_only: false,
+                detail_only: false,
                 filter: FrameFilter::default(),
                 resolved: None,
                 start_ns: None,
@@ -675,6 +714,7 @@ impl Scanner {
         lock(&self.merger).traffic = params;
         let mut s = self;
         s.in_order.traffic = TrafficTracker::new(params);
+        s.in_order.flows = FlowTracker::new(params.switch_max_frame);
         s
     }
 
@@ -684,6 +724,14 @@ impl Scanner {
     /// effect when called before the first batch.
     pub fn packets_only(self) -> Scanner {
         lock(&self.merger).packets_only = true;
+        self
+    }
+
+    /// Put only the detail frames in `packets` (see `evidence::detail`): the rows
+    /// `lmcap analyze` reads one by one; every other table is built from all frames as
+    /// usual. Takes effect when called before the first batch.
+    pub fn detail_only(self) -> Scanner {
+        lock(&self.merger).detail_only = true;
         self
     }
 
@@ -701,6 +749,18 @@ impl Scanner {
     /// Frames read but dropped by the filter so far.
     pub fn filtered_frames(&self) -> u64 {
         self.in_order.filtered_frames
+    }
+
+    /// Frames stamped earlier than the frame before them in their file, and the first of
+    /// them (frames the filter kept).
+    pub fn out_of_order(&self) -> (u64, Option<u64>) {
+        let o = &self.in_order.timestamp_order;
+        (o.out_of_order, o.first_out_of_order)
+    }
+
+    /// What the bounds of `ipv4_claim_runs` dropped (see `evidence::claims`).
+    pub fn claim_counters(&self) -> crate::evidence::claims::ClaimCounters {
+        self.in_order.claims.counters
     }
 
     /// What the bounds of the TCP loss evidence dropped (see `evidence::tcp`).

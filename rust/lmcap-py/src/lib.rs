@@ -134,12 +134,14 @@ impl Scanner {
     /// (`*_ns`: nanoseconds since the epoch; `*_offset_ns`: after the first timestamped
     /// frame), carrying one of `vlans`, or from or to one of `hosts` (IP or MAC addresses).
     /// `packets_only` builds the `packets` table and nothing else (no event tables, evidence
-    /// or `flows`): what `lmcap.scan` and `lmcap.read` return.
+    /// or `flows`): what `lmcap.scan` and `lmcap.read` return. `detail_only` puts only the
+    /// detail frames in the packets batches (what `lmcap analyze` reads frame by frame) and
+    /// builds every other table from all frames.
     #[new]
     #[pyo3(signature = (
         paths, batch_rows=65536, bucket_ns=1_000_000_000, switch_max_frame=9216, *,
         since_ns=None, until_ns=None, since_offset_ns=None, until_offset_ns=None,
-        vlans=Vec::new(), hosts=Vec::new(), packets_only=false
+        vlans=Vec::new(), hosts=Vec::new(), packets_only=false, detail_only=false
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -155,6 +157,7 @@ impl Scanner {
         vlans: Vec<u16>,
         hosts: Vec<String>,
         packets_only: bool,
+        detail_only: bool,
     ) -> PyResult<Self> {
         if bucket_ns <= 0 {
             return Err(PyValueError::new_err(format!(
@@ -201,6 +204,11 @@ impl Scanner {
         } else {
             scanner
         };
+        let scanner = if detail_only {
+            scanner.detail_only()
+        } else {
+            scanner
+        };
         Ok(Scanner {
             inner: Arc::new(Mutex::new(scanner)),
             events: Arc::new(Mutex::new(Vec::new())),
@@ -213,15 +221,24 @@ impl Scanner {
         lock(&self.inner).traffic_cap_flushes()
     }
 
-    /// What the bounds of the TCP loss evidence dropped so far: `open_evicted` (unacknowledged
-    /// segments), `cover_evicted` (sequence ranges), `resets_dropped`.
-    fn tcp_evictions(&self) -> std::collections::HashMap<&'static str, u64> {
-        let c = lock(&self.inner).tcp_counters();
+    /// What the bounds of the evidence tables dropped so far, by `scan_settings` column:
+    /// `tcp_open_evicted` (unacknowledged segments), `tcp_cover_evicted` (sequence ranges),
+    /// `tcp_resets_dropped`, `claim_runs_dropped`, `claims_untracked`.
+    fn evidence_bounds(&self) -> std::collections::HashMap<&'static str, u64> {
+        let scanner = lock(&self.inner);
+        let (t, c) = (scanner.tcp_counters(), scanner.claim_counters());
         std::collections::HashMap::from([
-            ("open_evicted", c.open_evicted),
-            ("cover_evicted", c.cover_evicted),
-            ("resets_dropped", c.resets_dropped),
+            ("tcp_open_evicted", t.open_evicted),
+            ("tcp_cover_evicted", t.cover_evicted),
+            ("tcp_resets_dropped", t.resets_dropped),
+            ("claim_runs_dropped", c.runs_dropped),
+            ("claims_untracked", c.claims_untracked),
         ])
+    }
+
+    /// Frames stamped earlier than the frame before them in their file so far, and the first.
+    fn out_of_order(&self) -> (u64, Option<u64>) {
+        lock(&self.inner).out_of_order()
     }
 
     /// Frames read but dropped by the filter so far.

@@ -151,6 +151,27 @@ pub struct DirLoss {
     largest_passed: Option<u32>,
 }
 
+/// The data segments of a direction larger than the wire could carry: above the switch's
+/// frame limit, with IPv4 total length 0, or with more payload than the highest MSS any peer
+/// announced to the sender before them. A capture taken on a host with segmentation offload (TSO/GSO/GRO)
+/// sees these; on the wire they do not exist.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Oversize {
+    segments: u64,
+    first_frame: Option<u64>,
+    max_l3_len: Option<u32>,
+    max_payload_len: u32,
+}
+
+impl Oversize {
+    pub fn add(&mut self, s: &Segment) {
+        self.segments += 1;
+        self.first_frame.get_or_insert(s.frame_number);
+        self.max_l3_len = self.max_l3_len.max(s.l3_len);
+        self.max_payload_len = self.max_payload_len.max(s.len);
+    }
+}
+
 /// A re-sent segment: whether an earlier copy passed the capture point.
 pub struct Resend {
     pub original_seen: bool,
@@ -290,6 +311,13 @@ struct UnackedRow {
     rst_frame: Option<u64>,
 }
 
+/// One `tcp_oversize_segments` row.
+struct OversizeRow {
+    dir: Direction,
+    o: Oversize,
+    peer_mss: Option<u16>,
+}
+
 /// A reset of a connection: when, which frame, sent by which address.
 pub type Reset = (Option<i64>, u64, IpAddr);
 
@@ -298,6 +326,7 @@ pub type Reset = (Option<i64>, u64, IpAddr);
 pub struct TcpEvidence {
     resends: Vec<ResendRow>,
     unacked: Vec<UnackedRow>,
+    oversize: Vec<OversizeRow>,
     pub counters: TcpCounters,
 }
 
@@ -368,6 +397,24 @@ impl TcpEvidence {
         }
     }
 
+    /// The end of a direction: a `tcp_oversize_segments` row if it sent any.
+    pub fn oversize(&mut self, src: Ep, dst: Ep, o: &Oversize, peer_mss: Option<u16>) {
+        if o.segments > 0 {
+            self.oversize.push(OversizeRow {
+                dir: Direction::new(src, dst),
+                o: *o,
+                peer_mss,
+            });
+        }
+    }
+
+    /// `tcp_oversize_segments` batches, in order of the first such segment.
+    pub fn take_oversize_batches(&mut self) -> Vec<RecordBatch> {
+        let mut rows = std::mem::take(&mut self.oversize);
+        rows.sort_unstable_by_key(|r| r.o.first_frame);
+        rows.chunks(BATCH_ROWS).map(oversize_batch).collect()
+    }
+
     /// `tcp_resends` batches of the rows made so far.
     pub fn take_resend_batches(&mut self) -> Vec<RecordBatch> {
         let rows = std::mem::take(&mut self.resends);
@@ -425,6 +472,24 @@ fn unacked_batch(rows: &[UnackedRow]) -> RecordBatch {
     ]);
     RecordBatch::try_new(schema::tcp_unacked_resends().schema(), columns)
         .expect("tcp_unacked_resends follows schema.rs")
+}
+
+fn oversize_batch(rows: &[OversizeRow]) -> RecordBatch {
+    let r = || rows.iter();
+    let mut columns = Direction::columns(r().map(|x| &x.dir));
+    columns.extend([
+        arr(Int64Array::from_iter_values(
+            r().map(|x| x.o.segments as i64),
+        )),
+        arr(UInt64Array::from_iter(r().map(|x| x.o.first_frame))),
+        arr(UInt32Array::from_iter(r().map(|x| x.o.max_l3_len))),
+        arr(UInt32Array::from_iter_values(
+            r().map(|x| x.o.max_payload_len),
+        )),
+        arr(UInt16Array::from_iter(r().map(|x| x.peer_mss))),
+    ]);
+    RecordBatch::try_new(schema::tcp_oversize_segments().schema(), columns)
+        .expect("tcp_oversize_segments follows schema.rs")
 }
 
 #[cfg(test)]

@@ -102,6 +102,7 @@ struct Key {
     src_port: Option<u16>,
     dst_port: Option<u16>,
     size_class: Option<SizeClass>,
+    link_type: Option<u16>,
 }
 
 /// The sums of one row.
@@ -115,6 +116,14 @@ struct Sums {
     payload_frames: i64,
     payload_wire_bytes: i64,
     over_switch_max: i64,
+    /// Payload frames whose network-layer packet fits the switch (<= switch_max_frame).
+    fit_payload_frames: i64,
+    fit_payload_wire_bytes: i64,
+    fit_payload_max_l3_len: Option<u32>,
+    /// Of the frames the snap length cut: the largest on the wire, the most kept, the first.
+    truncated_max_wire_len: Option<u32>,
+    truncated_max_cap_len: Option<u32>,
+    truncated_first_frame: Option<u64>,
     max_wire_len: u32,
     max_l3_len: Option<u32>,
     max_tcp_mss: Option<u16>,
@@ -134,6 +143,12 @@ impl Sums {
             payload_frames: 0,
             payload_wire_bytes: 0,
             over_switch_max: 0,
+            fit_payload_frames: 0,
+            fit_payload_wire_bytes: 0,
+            fit_payload_max_l3_len: None,
+            truncated_max_wire_len: None,
+            truncated_max_cap_len: None,
+            truncated_first_frame: None,
             max_wire_len: 0,
             max_l3_len: None,
             max_tcp_mss: None,
@@ -153,6 +168,15 @@ impl Sums {
         self.payload_frames += o.payload_frames;
         self.payload_wire_bytes += o.payload_wire_bytes;
         self.over_switch_max += o.over_switch_max;
+        self.fit_payload_frames += o.fit_payload_frames;
+        self.fit_payload_wire_bytes += o.fit_payload_wire_bytes;
+        self.fit_payload_max_l3_len = self.fit_payload_max_l3_len.max(o.fit_payload_max_l3_len);
+        self.truncated_max_wire_len = self.truncated_max_wire_len.max(o.truncated_max_wire_len);
+        self.truncated_max_cap_len = self.truncated_max_cap_len.max(o.truncated_max_cap_len);
+        self.truncated_first_frame = match (self.truncated_first_frame, o.truncated_first_frame) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         self.max_wire_len = self.max_wire_len.max(o.max_wire_len);
         self.max_l3_len = self.max_l3_len.max(o.max_l3_len);
         self.max_tcp_mss = self.max_tcp_mss.max(o.max_tcp_mss);
@@ -200,6 +224,7 @@ impl TrafficChunk {
             src_port,
             dst_port,
             size_class: l3_len.map(SizeClass::of),
+            link_type: meta.link_type,
         };
         let payload = d.payload_len.unwrap_or(0) as i64;
         let s = self
@@ -209,11 +234,22 @@ impl TrafficChunk {
         s.frames += 1;
         s.wire_bytes += meta.wire_len as i64;
         s.captured_bytes += meta.cap_len as i64;
-        s.truncated_frames += (meta.cap_len < meta.wire_len) as i64;
+        if meta.cap_len < meta.wire_len {
+            s.truncated_frames += 1;
+            s.truncated_max_wire_len = s.truncated_max_wire_len.max(Some(meta.wire_len));
+            s.truncated_max_cap_len = s.truncated_max_cap_len.max(Some(meta.cap_len));
+            // frames come in order within a chunk: the first stays the first
+            s.truncated_first_frame.get_or_insert(meta.frame_number);
+        }
         s.payload_bytes += payload;
         if payload > 0 {
             s.payload_frames += 1;
             s.payload_wire_bytes += meta.wire_len as i64;
+            if l3_len.is_some_and(|l| l <= params.switch_max_frame) {
+                s.fit_payload_frames += 1;
+                s.fit_payload_wire_bytes += meta.wire_len as i64;
+                s.fit_payload_max_l3_len = s.fit_payload_max_l3_len.max(l3_len);
+            }
         }
         if meta.wire_len > params.switch_max_frame {
             s.over_switch_max += 1;
@@ -357,6 +393,23 @@ fn batch(rows: &[(Key, Sums)], bucket_ns: i64) -> RecordBatch {
         Arc::new(Int64Array::from_iter(rows.iter().map(|(_, s)| s.max_ns))),
         Arc::new(arrow_array::UInt64Array::from_iter_values(
             rows.iter().map(|(_, s)| s.first_frame),
+        )),
+        Arc::new(UInt16Array::from_iter(
+            rows.iter().map(|(k, _)| k.link_type),
+        )),
+        Arc::new(i64s(&|s| s.fit_payload_frames)),
+        Arc::new(i64s(&|s| s.fit_payload_wire_bytes)),
+        Arc::new(arrow_array::UInt32Array::from_iter(
+            rows.iter().map(|(_, s)| s.fit_payload_max_l3_len),
+        )),
+        Arc::new(arrow_array::UInt32Array::from_iter(
+            rows.iter().map(|(_, s)| s.truncated_max_wire_len),
+        )),
+        Arc::new(arrow_array::UInt32Array::from_iter(
+            rows.iter().map(|(_, s)| s.truncated_max_cap_len),
+        )),
+        Arc::new(arrow_array::UInt64Array::from_iter(
+            rows.iter().map(|(_, s)| s.truncated_first_frame),
         )),
     ];
     RecordBatch::try_new(schema::traffic().schema(), columns).expect("traffic follows schema.rs")

@@ -526,6 +526,13 @@ pub fn traffic() -> TableDef {
             opt("first_ns", Int64, "earliest timestamp, nanoseconds since the epoch", "the frames have no timestamp"),
             opt("last_ns", Int64, "latest timestamp", "the frames have no timestamp"),
             col("first_frame", UInt64, "lowest frame_number"),
+            opt("link_type", UInt16, "link-layer header type of the frames' interface (part of the grain)", "the frames' interface was never described"),
+            col("fit_payload_frames", Int64, "frames with payload_len > 0 whose l3_len fits the switch (at most the scan's `switch_max_frame`)"),
+            col("fit_payload_wire_bytes", Int64, "wire_len summed over those frames"),
+            opt("fit_payload_max_l3_len", UInt32, "largest l3_len among those frames", "no such frame"),
+            opt("truncated_max_wire_len", UInt32, "largest wire_len among the frames the snap length cut", "no frame was cut"),
+            opt("truncated_max_cap_len", UInt32, "largest cap_len among them", "no frame was cut"),
+            opt("truncated_first_frame", UInt64, "the first of them", "no frame was cut"),
         ],
     }
 }
@@ -579,6 +586,48 @@ pub fn tcp_unacked_resends() -> TableDef {
     }
 }
 
+pub fn tcp_oversize_segments() -> TableDef {
+    use DataType::*;
+    TableDef {
+        name: "tcp_oversize_segments",
+        meaning: "Evidence built in the scan: per TCP direction that sent any, the data segments larger than the wire could carry: a network-layer packet above the scan's `switch_max_frame`, IPv4 total length 0, or more payload than the highest MSS any peer announced to the sender (on SYN or SYN-ACK segments before it; per host, so a connection whose handshake the capture missed is judged too). A capture taken on a host with segmentation offload (TSO/GSO, or GRO on the receiver) shows these; on the wire they were cut into MSS-sized segments. `python/lmcap/queries/spec/mtu_capture_offload.sql` is the packet-level specification of what is read from it.",
+        columns: vec![
+            col("src_ip", Utf8, "sender address"),
+            col("src_port", UInt16, "sender port"),
+            col("dst_ip", Utf8, "receiver address"),
+            col("dst_port", UInt16, "receiver port"),
+            col("segments", Int64, "oversize data segments"),
+            opt("first_frame", UInt64, "the first of them", "never"),
+            opt("max_l3_len", UInt32, "largest network-layer packet among them", "no network layer located"),
+            col("max_payload_len", UInt32, "largest TCP payload among them"),
+            opt("peer_mss", UInt16, "highest MSS any peer announced to the sender", "no SYN or SYN-ACK to the sender carried one"),
+        ],
+    }
+}
+
+pub fn ipv4_claim_runs() -> TableDef {
+    use DataType::*;
+    TableDef {
+        name: "ipv4_claim_runs",
+        meaning: "Evidence built in the scan: who claimed each IPv4 address over time, as runs of consecutive claims by one MAC on one VLAN. A claim is an ARP request or reply with that sender address (not 0.0.0.0; sender MAC not all zeros or broadcast) or an IPv4 frame sent from the address with that source MAC. One row per change of owner, not per frame. Past 4,096 runs of one address, the runs of MACs that have not claimed it in ARP are dropped and neighbours joined (then the oldest dropped, counted in `scan_settings.claim_runs_dropped`); past 1,048,576 addresses, further ones are counted, not followed (`claims_untracked`). `python/lmcap/queries/spec/arp_claim_runs.sql` is the packet-level specification of what is read from it.",
+        columns: vec![
+            col("ip", Utf8, "the claimed address"),
+            col("mac", Utf8, "the claiming MAC (ARP sender MAC, or the frame's source MAC)"),
+            opt("vlan", UInt16, "outermost VLAN id", "untagged"),
+            col("run", Int64, "1, 2, ... in time order per address"),
+            col("start_ns", Int64, "first claim of the run, nanoseconds since the epoch"),
+            col("end_ns", Int64, "last claim of the run"),
+            col("claims", Int64, "claims in the run (ARP and IPv4 frames)"),
+            col("arp_claims", Int64, "ARP claims in the run"),
+            col("first_frame", UInt64, "first frame of the run"),
+            col("last_frame", UInt64, "last frame of the run"),
+            opt("garp_frame", UInt64, "first gratuitous ARP of the run", "none"),
+            opt("garp_ns", Int64, "its time", "none"),
+            col("arp_frames", List(Arc::new(Field::new("item", UInt64, true))), "the first 10 ARP frames of the run"),
+        ],
+    }
+}
+
 /// Every table, in the order the documentation lists them.
 pub fn all_tables() -> Vec<TableDef> {
     vec![
@@ -594,6 +643,8 @@ pub fn all_tables() -> Vec<TableDef> {
         traffic(),
         tcp_resends(),
         tcp_unacked_resends(),
+        tcp_oversize_segments(),
+        ipv4_claim_runs(),
         capture_files(),
     ]
 }
@@ -620,7 +671,7 @@ pub fn markdown() -> String {
         }
     }
     s.push_str(
-        "\n## Derived tables\n\n`lmcap.connect()` also builds, in SQL over the tables above: `flooded_frames` (every frame a switch floods, with its kind; `python/lmcap/queries/flooded_frames.sql`) and `analysis_window` (the stretch of time rates are measured over, outlying timestamps left out; `python/lmcap/queries/analysis_window.sql`); and it writes `scan_settings`, one row saying how the scan was cut and filtered (`bucket_ns`, `switch_max_frame`, the filter's `since_ns`, `until_ns`, `since_offset_s`, `until_offset_s`, `vlans`, `hosts`, `frames_filtered`, `traffic_cap_flushes`, and what the bounds of the TCP loss evidence dropped: `tcp_open_evicted`, `tcp_cover_evicted`, `tcp_resets_dropped`). (`flows` and `traffic` are built in the scan; `python/lmcap/queries/flows.sql` and `traffic.sql` are their specifications in SQL; `tcp_resends` and `tcp_unacked_resends` answer `python/lmcap/queries/spec/tcp_loss_sides.sql` and `mtu_blackhole.sql`.)\n",
+        "\n## Derived tables\n\n`lmcap.connect()` also makes `detail_frames`, with the columns of `packets`: with `packets=\"detail\"` (what `lmcap analyze` uses) the only rows of `packets` loaded, the frames the diagnostics still read one by one (ARP, IGMP, ICMP, fragments, flooded frames, TCP handshakes and resets, offload super-segments, frames a decoder stopped on or without a timestamp, and the first 20 frames of each hour in each chunk of the scan; see docs/architecture.md), and otherwise a view of all of `packets`. It builds, in SQL over the tables above: `flooded_frames` (every frame a switch floods, with its kind; `python/lmcap/queries/flooded_frames.sql`) and `analysis_window` (the stretch of time rates are measured over, outlying timestamps left out; `python/lmcap/queries/analysis_window.sql`); and it writes `scan_settings`, one row saying how the scan was cut and filtered (`bucket_ns`, `switch_max_frame`, the filter's `since_ns`, `until_ns`, `since_offset_s`, `until_offset_s`, `vlans`, `hosts`, `frames_filtered`, `traffic_cap_flushes`, `out_of_order_frames` and `first_out_of_order_frame` (frames stamped earlier than the one before them in their file), and what the bounds of the evidence dropped: `tcp_open_evicted`, `tcp_cover_evicted`, `tcp_resets_dropped`, `claim_runs_dropped`, `claims_untracked`). (`flows` and `traffic` are built in the scan; `python/lmcap/queries/flows.sql` and `traffic.sql` are their specifications in SQL; the other evidence tables answer the packet-level queries kept in `python/lmcap/queries/spec/`.)\n",
     );
     s.push_str("\n## `decode_status` values\n\n| value | meaning |\n|---|---|\n");
     for r in StopReason::ALL {

@@ -1,0 +1,346 @@
+//! The `ipv4_claim_runs` evidence: who claimed each IPv4 address over time, as runs of
+//! consecutive claims by one MAC on one VLAN, built in the scan's in-order pass.
+//!
+//! A claim is an ARP request or reply with that sender address (not 0.0.0.0, sender MAC not
+//! all zeros or broadcast), or an IPv4 frame sent from the address. The ARP diagnostics
+//! (moves after a live migration, duplicates, poisoning) read the runs; the rule that only a
+//! MAC that also claimed the address in ARP counts, and the NLB exclusions, are applied in
+//! SQL over this table (`python/lmcap/queries/arp_claim_runs.sql`): dropping the runs of
+//! other MACs and joining the neighbours that become adjacent gives what the packet-level
+//! specification (`queries/spec/arp_claim_runs.sql`) computes, and a test compares the two
+//! on every capture.
+//!
+//! Bounds: a run is one row however many frames it holds, so an address costs one row per
+//! change of MAC or VLAN. An address that alternates without end (one capture point seeing a
+//! host on its own VLAN and routed on another) is compacted past [`MAX_RUNS_PER_IP`] runs:
+//! the runs of MACs that have not claimed it in ARP so far are dropped and neighbours joined;
+//! if that is not enough the oldest runs go, counted. At most [`MAX_ADDRESSES`] addresses are
+//! followed; claims of further addresses are counted, not kept.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+use arrow_array::{
+    builder::{ListBuilder, UInt64Builder},
+    ArrayRef, Int64Array, RecordBatch, StringArray, UInt16Array, UInt64Array,
+};
+
+use crate::decode::Decoded;
+use crate::tables::builders::FrameMeta;
+use crate::tables::schema;
+use crate::tables::smb::arr;
+use crate::tables::text;
+use crate::wire::arp::{OP_REPLY, OP_REQUEST};
+
+/// Runs kept per address before compaction.
+pub const MAX_RUNS_PER_IP: usize = 4096;
+/// Addresses followed.
+pub const MAX_ADDRESSES: usize = 1 << 20;
+/// ARP frames listed per run.
+const ARP_FRAMES_LISTED: usize = 10;
+
+/// Rows per emitted batch.
+const BATCH_ROWS: usize = 65_536;
+
+/// One claim, picked out of a frame on a decode thread.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim {
+    ip: Ipv4Addr,
+    mac: [u8; 6],
+    vlan: Option<u16>,
+    ns: i64,
+    frame: u64,
+    arp: bool,
+    gratuitous: bool,
+}
+
+impl Claim {
+    pub fn new(meta: &FrameMeta, d: &Decoded<'_>) -> Option<Claim> {
+        let ns = meta.timestamp_ns?;
+        let vlan = d.outer_vlan();
+        if let Some(a) = d.arp {
+            let mac = *a.sender_mac;
+            let usable = matches!(a.opcode, OP_REQUEST | OP_REPLY)
+                && a.sender_ip != [0, 0, 0, 0]
+                && mac != [0; 6]
+                && mac != [0xff; 6];
+            return usable.then_some(Claim {
+                ip: Ipv4Addr::from(a.sender_ip),
+                mac,
+                vlan,
+                ns,
+                frame: meta.frame_number,
+                arp: true,
+                gratuitous: a.is_gratuitous(),
+            });
+        }
+        match (d.ip, d.src_mac) {
+            (Some(ip), Some(mac)) if ip.version == 4 => match ip.src {
+                IpAddr::V4(v4) => Some(Claim {
+                    ip: v4,
+                    mac,
+                    vlan,
+                    ns,
+                    frame: meta.frame_number,
+                    arp: false,
+                    gratuitous: false,
+                }),
+                IpAddr::V6(_) => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Consecutive claims of one address by one (MAC, VLAN).
+#[derive(Debug, Clone)]
+struct Run {
+    mac: [u8; 6],
+    vlan: Option<u16>,
+    start_ns: i64,
+    end_ns: i64,
+    claims: i64,
+    arp_claims: i64,
+    first_frame: u64,
+    last_frame: u64,
+    garp: Option<(u64, i64)>,
+    arp_frames: Vec<u64>,
+}
+
+impl Run {
+    fn new(c: &Claim) -> Run {
+        let mut r = Run {
+            mac: c.mac,
+            vlan: c.vlan,
+            start_ns: c.ns,
+            end_ns: c.ns,
+            claims: 0,
+            arp_claims: 0,
+            first_frame: c.frame,
+            last_frame: c.frame,
+            garp: None,
+            arp_frames: Vec::new(),
+        };
+        r.add(c);
+        r
+    }
+
+    fn add(&mut self, c: &Claim) {
+        self.start_ns = self.start_ns.min(c.ns);
+        self.end_ns = self.end_ns.max(c.ns);
+        self.first_frame = self.first_frame.min(c.frame);
+        self.last_frame = self.last_frame.max(c.frame);
+        self.claims += 1;
+        if c.arp {
+            self.arp_claims += 1;
+            if self.arp_frames.len() < ARP_FRAMES_LISTED {
+                self.arp_frames.push(c.frame);
+            }
+            if c.gratuitous && self.garp.is_none() {
+                self.garp = Some((c.frame, c.ns));
+            }
+        }
+    }
+
+    /// Join the next run of the same (MAC, VLAN) into this one.
+    fn join(&mut self, o: Run) {
+        self.start_ns = self.start_ns.min(o.start_ns);
+        self.end_ns = self.end_ns.max(o.end_ns);
+        self.first_frame = self.first_frame.min(o.first_frame);
+        self.last_frame = self.last_frame.max(o.last_frame);
+        self.claims += o.claims;
+        self.arp_claims += o.arp_claims;
+        self.garp = self.garp.or(o.garp);
+        for f in o.arp_frames {
+            if self.arp_frames.len() < ARP_FRAMES_LISTED {
+                self.arp_frames.push(f);
+            }
+        }
+    }
+
+    fn same_owner(&self, c: &Claim) -> bool {
+        self.mac == c.mac && self.vlan == c.vlan
+    }
+}
+
+/// What the bounds of the claim runs dropped.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClaimCounters {
+    /// Runs dropped because an address had too many even after compaction.
+    pub runs_dropped: u64,
+    /// Claims of addresses beyond [`MAX_ADDRESSES`].
+    pub claims_untracked: u64,
+}
+
+/// The in-order stage that builds `ipv4_claim_runs`.
+#[derive(Default)]
+pub struct ClaimTracker {
+    runs: HashMap<Ipv4Addr, Vec<Run>>,
+    pub counters: ClaimCounters,
+}
+
+impl ClaimTracker {
+    pub fn claim(&mut self, c: &Claim) {
+        let tracked = self.runs.len();
+        let runs = match self.runs.get_mut(&c.ip) {
+            Some(r) => r,
+            None if tracked >= MAX_ADDRESSES => {
+                self.counters.claims_untracked += 1;
+                return;
+            }
+            None => self.runs.entry(c.ip).or_default(),
+        };
+        match runs.last_mut() {
+            Some(last) if last.same_owner(c) => last.add(c),
+            _ => {
+                runs.push(Run::new(c));
+                if runs.len() > MAX_RUNS_PER_IP {
+                    self.counters.runs_dropped += compact(runs);
+                }
+            }
+        }
+    }
+
+    /// The table, ordered by address and time; the tracker is empty afterwards.
+    pub fn finish(&mut self) -> Vec<RecordBatch> {
+        let mut all: Vec<(Ipv4Addr, Vec<Run>)> =
+            std::mem::take(&mut self.runs).into_iter().collect();
+        all.sort_unstable_by_key(|(ip, _)| *ip);
+        let rows: Vec<(Ipv4Addr, i64, Run)> = all
+            .into_iter()
+            .flat_map(|(ip, runs)| {
+                runs.into_iter()
+                    .enumerate()
+                    .map(move |(i, r)| (ip, i as i64 + 1, r))
+            })
+            .collect();
+        rows.chunks(BATCH_ROWS).map(batch).collect()
+    }
+}
+
+/// Drop the runs of MACs that have not claimed the address in ARP and join the neighbours
+/// that become adjacent; if still too many, drop the oldest. Returns the runs dropped beyond
+/// what joining kept.
+fn compact(runs: &mut Vec<Run>) -> u64 {
+    let claimants: Vec<([u8; 6], Option<u16>)> = runs
+        .iter()
+        .filter(|r| r.arp_claims > 0)
+        .map(|r| (r.mac, r.vlan))
+        .collect();
+    let mut kept: Vec<Run> = Vec::with_capacity(runs.len());
+    for r in runs.drain(..) {
+        if !claimants.contains(&(r.mac, r.vlan)) {
+            continue;
+        }
+        match kept.last_mut() {
+            Some(last) if last.mac == r.mac && last.vlan == r.vlan => last.join(r),
+            _ => kept.push(r),
+        }
+    }
+    let mut dropped = 0;
+    if kept.len() > MAX_RUNS_PER_IP / 2 {
+        let excess = kept.len() - MAX_RUNS_PER_IP / 2;
+        kept.drain(..excess);
+        dropped = excess as u64;
+    }
+    *runs = kept;
+    dropped
+}
+
+fn batch(rows: &[(Ipv4Addr, i64, Run)]) -> RecordBatch {
+    let r = || rows.iter();
+    let mut buf = String::new();
+    let ips: Vec<String> = r()
+        .map(|(ip, _, _)| {
+            text::ip_into(&IpAddr::V4(*ip), &mut buf);
+            buf.clone()
+        })
+        .collect();
+    let macs: Vec<String> = r()
+        .map(|(_, _, x)| {
+            let mut m = [0u8; text::MAC_BUF];
+            text::mac(&x.mac, &mut m);
+            String::from_utf8_lossy(&m[..text::MAC_LEN]).into_owned()
+        })
+        .collect();
+    let mut arp_frames = ListBuilder::new(UInt64Builder::new());
+    for (_, _, x) in r() {
+        arp_frames.values().append_slice(&x.arp_frames);
+        arp_frames.append(true);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        arr(StringArray::from_iter_values(ips.iter())),
+        arr(StringArray::from_iter_values(macs.iter())),
+        arr(UInt16Array::from_iter(r().map(|(_, _, x)| x.vlan))),
+        arr(Int64Array::from_iter_values(r().map(|(_, i, _)| *i))),
+        arr(Int64Array::from_iter_values(
+            r().map(|(_, _, x)| x.start_ns),
+        )),
+        arr(Int64Array::from_iter_values(r().map(|(_, _, x)| x.end_ns))),
+        arr(Int64Array::from_iter_values(r().map(|(_, _, x)| x.claims))),
+        arr(Int64Array::from_iter_values(
+            r().map(|(_, _, x)| x.arp_claims),
+        )),
+        arr(UInt64Array::from_iter_values(
+            r().map(|(_, _, x)| x.first_frame),
+        )),
+        arr(UInt64Array::from_iter_values(
+            r().map(|(_, _, x)| x.last_frame),
+        )),
+        arr(UInt64Array::from_iter(
+            r().map(|(_, _, x)| x.garp.map(|g| g.0)),
+        )),
+        arr(Int64Array::from_iter(
+            r().map(|(_, _, x)| x.garp.map(|g| g.1)),
+        )),
+        std::sync::Arc::new(arp_frames.finish()),
+    ];
+    RecordBatch::try_new(schema::ipv4_claim_runs().schema(), columns)
+        .expect("ipv4_claim_runs follows schema.rs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(mac: u8, frame: u64, arp: bool) -> Claim {
+        Claim {
+            ip: Ipv4Addr::new(192, 0, 2, 7),
+            mac: [2, 0, 0, 0, 0, mac],
+            vlan: None,
+            ns: frame as i64,
+            frame,
+            arp,
+            gratuitous: false,
+        }
+    }
+
+    #[test]
+    fn runs_change_with_the_mac() {
+        let mut t = ClaimTracker::default();
+        for (i, (mac, arp)) in [(1, true), (1, false), (2, false), (1, false), (2, true)]
+            .into_iter()
+            .enumerate()
+        {
+            t.claim(&claim(mac, i as u64 + 1, arp));
+        }
+        let runs = &t.runs[&Ipv4Addr::new(192, 0, 2, 7)];
+        let owners: Vec<(u8, i64)> = runs.iter().map(|r| (r.mac[5], r.claims)).collect();
+        assert_eq!(owners, vec![(1, 2), (2, 1), (1, 1), (2, 1)]);
+    }
+
+    #[test]
+    fn an_endless_alternation_stays_bounded() {
+        let mut t = ClaimTracker::default();
+        t.claim(&claim(1, 1, true));
+        // MAC 3 never claims the address in ARP: its runs go, MAC 1's join up
+        for i in 0..(3 * MAX_RUNS_PER_IP as u64) {
+            t.claim(&claim(if i % 2 == 0 { 3 } else { 1 }, i + 2, false));
+        }
+        let runs = &t.runs[&Ipv4Addr::new(192, 0, 2, 7)];
+        assert!(runs.len() <= MAX_RUNS_PER_IP);
+        assert_eq!(t.counters.runs_dropped, 0);
+        assert_eq!(runs[0].mac[5], 1);
+        assert!(runs[0].claims > MAX_RUNS_PER_IP as i64);
+    }
+}
