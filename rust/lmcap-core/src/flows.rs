@@ -14,7 +14,7 @@
 //! by exactly 2^31 while the direction it acknowledges has sent nothing yet (crafted input
 //! only).
 
-use std::collections::HashMap;
+use ahash::AHashMap as HashMap;
 use std::net::IpAddr;
 
 use arrow_array::{

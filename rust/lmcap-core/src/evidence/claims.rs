@@ -17,7 +17,7 @@
 //! if that is not enough the oldest runs go, counted. At most [`MAX_ADDRESSES`] addresses are
 //! followed; claims of further addresses are counted, not kept.
 
-use std::collections::HashMap;
+use ahash::AHashMap as HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use arrow_array::{

@@ -20,7 +20,7 @@
 //!   key met again afterwards (or a frame arriving after its bucket closed) starts a new row,
 //!   so a key can appear in more than one row; every consumer sums over its GROUP BY.
 
-use std::collections::HashMap;
+use ahash::AHashMap as HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
