@@ -121,3 +121,18 @@ def test_holes_stay_bounded(tmp_path: Path) -> None:
     # Forgotten: the first re-send reads as lost upstream (documented in the bound's note);
     # the packet-level specification, which keeps everything, says downstream for both.
     assert seen.fetchall() == [(1000, False), (1000 + (ranges - 1) * 200, True)]
+
+
+def test_a_bound_reached_is_a_finding(tmp_path: Path) -> None:
+    # the one-way capture again: the report says the TCP evidence dropped state
+    sent = MAX_OPEN_SEGMENTS + 10
+    path = tmp_path / "one-way.pcap"
+    _write_pcap(path, [_ipv4_tcp(1000 + i * 100, 1, ACK | PSH, 100) for i in range(sent)])
+    report = lmcap.analyze(str(path))
+    assert report["capture"]["evidence"]["bounds"]["tcp_open_evicted"] == 10
+    bounded = [f for f in report["findings"] if f["id"] == "evidence-bounded"]
+    assert len(bounded) == 1 and bounded[0]["evidence"]["bounds"] == {"tcp_open_evicted": 10}
+    assert "10 unacknowledged TCP segments forgotten" in bounded[0]["summary"]
+    # a capture within every bound says nothing
+    ok = lmcap.analyze(str(CAPTURES_DIR / "tcp" / "loss-sides.pcap"))
+    assert not [f for f in ok["findings"] if f["id"] == "evidence-bounded"]

@@ -219,22 +219,22 @@ def connect(
     >>> con = lmcap.connect("trace.pcapng")  # doctest: +SKIP
     >>> con.sql("SELECT vlan_id, count(*) FROM packets GROUP BY ALL").fetchall()  # doctest: +SKIP
 
-    ``packets`` streams into DuckDB batch by batch; the event tables are small and loaded
-    afterwards. ``memory_limit`` (e.g. ``"2GB"``) caps DuckDB's memory: past it, DuckDB spills
-    to ``temp_directory`` (a fresh temporary folder by default), which keeps memory flat on
-    captures larger than RAM at some cost in speed. ``derived`` names the derived tables to
-    build (default: all of ``DERIVED_TABLES``); pass ``()`` when only the scanned tables are
-    needed. ``bucket_ns`` and ``switch_max_frame`` cut the ``traffic`` evidence table (time
-    bucket width; the frame size counted as over the switch limit), as the analysis
+    ``packets`` streams into DuckDB batch by batch; with ``packets="detail"`` every table does,
+    as the scan makes it. ``memory_limit`` (e.g. ``"2GB"``) caps DuckDB's memory: past it,
+    DuckDB spills to ``temp_directory`` (a fresh temporary folder by default), which keeps
+    memory flat on captures larger than RAM at some cost in speed. ``derived`` names the derived
+    tables to build (default: all of ``DERIVED_TABLES``); pass ``()`` when only the scanned
+    tables are needed. ``bucket_ns`` and ``switch_max_frame`` cut the ``traffic`` evidence table
+    (time bucket width; the frame size counted as over the switch limit), as the analysis
     parameters of the same names do. ``progress`` is called as the scan goes with the
     ``capture_files`` rows so far (see :class:`lmcap.progress.Progress`). ``filter``
     (:class:`lmcap.Filter`) keeps only the frames of a time range, VLANs or hosts, in every
     table. The one-row table ``scan_settings`` records how the scan was cut and filtered:
     ``bucket_ns``, ``switch_max_frame``, the filter, ``frames_filtered`` (read but dropped)
-    ``traffic_cap_flushes``, ``out_of_order_frames`` and ``first_out_of_order_frame``
-    (frames stamped earlier than the one before them in their file), and what the bounds of
-    the evidence tables dropped (``tcp_open_evicted``, ``tcp_cover_evicted``,
-    ``tcp_resets_dropped``, ``claim_runs_dropped``, ``claims_untracked``).
+    ``traffic_cap_flushes``, ``out_of_order_frames`` and ``first_out_of_order_frame`` (frames
+    stamped earlier than the one before them in their file), and what the bounds of the evidence
+    tables dropped (``tcp_open_evicted``, ``tcp_cover_evicted``, ``tcp_resets_dropped``,
+    ``claim_runs_dropped``, ``claims_untracked``).
 
     ``packets="detail"`` skips the ``packets`` table: the scan keeps only the detail frames
     (``detail_frames``: ARP, IGMP, ICMP, fragments, flooded frames, TCP handshakes and
@@ -264,17 +264,33 @@ def connect(
         detail_only=detail,
     )
     events: dict[str, list[pa.RecordBatch]] = {name: [] for name in EVENT_TABLES}
-    packets_stream = pa.RecordBatchReader.from_batches(
-        schema("packets"), _packet_batches(scanner, events, progress)
-    )
-    con.register("_lmcap_packets_stream", packets_stream)
-    loaded = "detail_frames" if detail else "packets"
-    con.execute(f"CREATE OR REPLACE TABLE {loaded} AS SELECT * FROM _lmcap_packets_stream")
-    con.unregister("_lmcap_packets_stream")
-    if not detail:
+    if detail:
+        # Every table goes into DuckDB batch by batch as the scan makes it: nothing piles up
+        # in Python, and past memory_limit DuckDB spills to disk.
+        for name in ("detail_frames", *EVENT_TABLES):
+            _load(con, name, schema("packets" if name == "detail_frames" else name).empty_table())
+        for batch in _packet_batches(scanner, events, progress):
+            events["detail_frames"] = [*events.get("detail_frames", []), batch]
+            for name, bs in events.items():
+                # a few hundred thousand rows per INSERT: each costs milliseconds
+                if sum(b.num_rows for b in bs) >= _APPEND_ROWS:
+                    _append(con, name, pa.Table.from_batches(bs))
+                    bs.clear()
+    else:
+        # packets streams in through one statement (DuckDB's bulk path: an INSERT per batch of
+        # 59 columns costs several times more); the event batches wait for its end
+        packets_stream = pa.RecordBatchReader.from_batches(
+            schema("packets"), _packet_batches(scanner, events, progress)
+        )
+        con.register("_lmcap_packets_stream", packets_stream)
+        con.execute("CREATE OR REPLACE TABLE packets AS SELECT * FROM _lmcap_packets_stream")
+        con.unregister("_lmcap_packets_stream")
+        for name in EVENT_TABLES:
+            _load(con, name, schema(name).empty_table())
         con.execute("CREATE OR REPLACE VIEW detail_frames AS SELECT * FROM packets")
     for name, bs in events.items():
-        _load(con, name, pa.Table.from_batches(bs, schema(name)))
+        if bs:
+            _append(con, name, pa.Table.from_batches(bs))
     _load(con, "capture_files", pa.Table.from_batches([pa.record_batch(scanner.files())]))
     _load(con, "scan_settings", scan_settings(scanner, filter, bucket_ns, switch_max_frame))
     from lmcap import queries
@@ -325,6 +341,19 @@ def scan_settings(
         **scanner.evidence_bounds(),
     }
     return pa.Table.from_pylist([settings], schema=_SCAN_SETTINGS)
+
+
+#: Rows of a table gathered in Python before one INSERT into DuckDB (connect(packets="detail")).
+_APPEND_ROWS = 1 << 18
+
+
+def _append(con, name: str, batch: pa.RecordBatch | pa.Table) -> None:
+    if batch.num_rows == 0:
+        return
+    view = f"_lmcap_append_{name}"
+    con.register(view, batch)
+    con.execute(f"INSERT INTO {name} SELECT * FROM {view}")
+    con.unregister(view)
 
 
 def _load(con, name: str, table: pa.Table) -> None:

@@ -257,6 +257,13 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         "info",
         diagnostic="timestamps",
     ),
+    FindingKind(
+        "evidence-bounded",
+        "the scan reached a bound on the state it keeps per connection or address and dropped "
+        "some: the tables that state feeds may miss rows",
+        "info",
+        diagnostic="bounds",
+    ),
 )
 
 #: Every finding id with its one-line meaning (the registry's ``meaning``).

@@ -20,6 +20,7 @@ from lmcap.diagnostics import (
     Context,
     Params,
     arp,
+    bounds,
     flooding,
     fragmentation,
     icmp,
@@ -67,6 +68,7 @@ DIAGNOSTICS: tuple[Callable[[Context], None], ...] = (
     flooding.run,
     arp.run,
     timestamps.run,
+    bounds.run,
 )
 
 

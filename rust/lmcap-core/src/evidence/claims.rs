@@ -14,8 +14,13 @@
 //! change of MAC or VLAN. An address that alternates without end (one capture point seeing a
 //! host on its own VLAN and routed on another) is compacted past [`MAX_RUNS_PER_IP`] runs:
 //! the runs of MACs that have not claimed it in ARP so far are dropped and neighbours joined;
-//! if that is not enough the oldest runs go, counted. At most [`MAX_ADDRESSES`] addresses are
-//! followed; claims of further addresses are counted, not kept.
+//! if that is not enough the oldest runs go, counted. Past [`MAX_RUNS`] runs over all
+//! addresses, every address is compacted so (a capture point that sees hosts on several
+//! VLANs, or a benchmark that sends every address from several MACs, makes most runs belong
+//! to MACs that never claim the address in ARP); a MAC that claims an address in ARP only
+//! after such a compaction has lost the runs of its earlier IP frames (counted in
+//! `claim_runs_dropped`). At most [`MAX_ADDRESSES`] addresses are followed; claims of further
+//! addresses are counted, not kept.
 
 use ahash::AHashMap as HashMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -34,6 +39,8 @@ use crate::wire::arp::{OP_REPLY, OP_REQUEST};
 
 /// Runs kept per address before compaction.
 pub const MAX_RUNS_PER_IP: usize = 4096;
+/// Runs kept over all addresses (about 150 bytes each) before every address is compacted.
+pub const MAX_RUNS: usize = 1 << 20;
 /// Addresses followed.
 pub const MAX_ADDRESSES: usize = 1 << 20;
 /// ARP frames listed per run.
@@ -176,6 +183,8 @@ pub struct ClaimCounters {
 #[derive(Default)]
 pub struct ClaimTracker {
     runs: HashMap<Ipv4Addr, Vec<Run>>,
+    /// Runs held over all addresses.
+    held: usize,
     pub counters: ClaimCounters,
 }
 
@@ -194,15 +203,32 @@ impl ClaimTracker {
             Some(last) if last.same_owner(c) => last.add(c),
             _ => {
                 runs.push(Run::new(c));
+                self.held += 1;
                 if runs.len() > MAX_RUNS_PER_IP {
+                    let before = runs.len();
                     self.counters.runs_dropped += compact(runs);
+                    self.held -= before - runs.len();
+                }
+                if self.held > MAX_RUNS {
+                    self.compact_all();
                 }
             }
         }
     }
 
+    /// Compact every address (see the module documentation).
+    fn compact_all(&mut self) {
+        let mut held = 0;
+        for runs in self.runs.values_mut() {
+            self.counters.runs_dropped += compact(runs);
+            held += runs.len();
+        }
+        self.held = held;
+    }
+
     /// The table, ordered by address and time; the tracker is empty afterwards.
     pub fn finish(&mut self) -> Vec<RecordBatch> {
+        self.held = 0;
         let mut all: Vec<(Ipv4Addr, Vec<Run>)> =
             std::mem::take(&mut self.runs).into_iter().collect();
         all.sort_unstable_by_key(|(ip, _)| *ip);
@@ -218,9 +244,9 @@ impl ClaimTracker {
     }
 }
 
-/// Drop the runs of MACs that have not claimed the address in ARP and join the neighbours
-/// that become adjacent; if still too many, drop the oldest. Returns the runs dropped beyond
-/// what joining kept.
+/// Drop the runs of MACs that have not claimed the address in ARP (so far) and join the
+/// neighbours that become adjacent; if still too many, drop the oldest. Returns the runs
+/// dropped (not those joined into a neighbour).
 fn compact(runs: &mut Vec<Run>) -> u64 {
     let claimants: Vec<([u8; 6], Option<u16>)> = runs
         .iter()
@@ -228,8 +254,10 @@ fn compact(runs: &mut Vec<Run>) -> u64 {
         .map(|r| (r.mac, r.vlan))
         .collect();
     let mut kept: Vec<Run> = Vec::with_capacity(runs.len());
+    let mut dropped = 0;
     for r in runs.drain(..) {
         if !claimants.contains(&(r.mac, r.vlan)) {
+            dropped += 1;
             continue;
         }
         match kept.last_mut() {
@@ -237,11 +265,10 @@ fn compact(runs: &mut Vec<Run>) -> u64 {
             _ => kept.push(r),
         }
     }
-    let mut dropped = 0;
     if kept.len() > MAX_RUNS_PER_IP / 2 {
         let excess = kept.len() - MAX_RUNS_PER_IP / 2;
         kept.drain(..excess);
-        dropped = excess as u64;
+        dropped += excess as u64;
     }
     *runs = kept;
     dropped
@@ -339,7 +366,8 @@ mod tests {
         }
         let runs = &t.runs[&Ipv4Addr::new(192, 0, 2, 7)];
         assert!(runs.len() <= MAX_RUNS_PER_IP);
-        assert_eq!(t.counters.runs_dropped, 0);
+        // MAC 3's runs: dropped, counted
+        assert!(t.counters.runs_dropped as usize >= MAX_RUNS_PER_IP);
         assert_eq!(runs[0].mac[5], 1);
         assert!(runs[0].claims > MAX_RUNS_PER_IP as i64);
     }

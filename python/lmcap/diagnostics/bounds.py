@@ -1,0 +1,61 @@
+"""When the scan's evidence hit one of its bounds: `evidence-bounded`.
+
+Reads ``report["capture"]["evidence"]["bounds"]`` (written by
+:func:`lmcap.report.scan_settings_section` from the scan's counters). Every piece of state the
+scan keeps across frames has a bound (docs/architecture.md); a bound is met only by a huge or
+hostile capture, and then the tables it feeds may miss rows. The report must say so, or a
+verdict read from them would look complete when it is not.
+"""
+
+from __future__ import annotations
+
+from lmcap.diagnostics import Context
+from lmcap.findings import finding
+
+#: Each counter of ``capture.evidence.bounds``: what it dropped, and what may be missing then.
+WHAT_IT_MEANS = {
+    "tcp_open_evicted": (
+        "unacknowledged TCP segments forgotten (more than 65,536 open in one direction)",
+        "mtu-blackhole may miss segments sent again and again",
+    ),
+    "tcp_cover_evicted": (
+        "TCP sequence ranges forgotten (more than 1,024 holes in one direction)",
+        "tcp-retransmissions may count a segment lost downstream as lost upstream",
+    ),
+    "tcp_resets_dropped": (
+        "TCP resets beyond the first 32 of a connection not kept",
+        "mtu-blackhole may not name the reset that ended a black hole",
+    ),
+    "claim_runs_dropped": (
+        "runs of IPv4 address claims by MACs that had not claimed the address in ARP dropped "
+        "(an address with more than 4,096 owner changes, or 1,048,576 runs in all)",
+        "the ARP moves, duplicates and claim timelines may differ where such a MAC claimed the "
+        "address in ARP later",
+    ),
+    "claims_untracked": (
+        "claims of IPv4 addresses beyond the first 1,048,576 not followed",
+        "the ARP diagnostics do not see those addresses",
+    ),
+}
+
+
+def run(ctx: Context) -> None:
+    bounds = ctx.report["capture"]["evidence"]["bounds"]
+    hit = {k: v for k, v in bounds.items() if v}
+    if not hit:
+        return
+    lines = [f"{n:,} {WHAT_IT_MEANS[k][0]}" for k, n in hit.items()]
+    ctx.add(
+        finding(
+            "evidence-bounded",
+            "info",
+            "The scan kept its memory bounded on this capture and dropped state: "
+            + "; ".join(lines)
+            + ".",
+            {"bounds": hit, "may_be_incomplete": [WHAT_IT_MEANS[k][1] for k in hit]},
+            "Nothing is wrong with the network for this reason alone: the capture is larger or "
+            "stranger than the bounds lmcap keeps per connection and address. To get exact "
+            "answers for a part of it, analyse that part alone (--since/--until, --host, "
+            "--vlan).",
+        )
+    )
