@@ -204,3 +204,15 @@ def test_fragment_counts_agree_with_tshark_flags() -> None:
     assert all(t.column("is_fragment").to_pylist())
     sec = analyze("frag/ipv4-fragments.pcap")["fragmentation"]["ipv4"]
     assert sec["fragments"] == 39
+
+
+def test_fragmentation_summary_puts_the_unit_only_beside_sizes() -> None:
+    # zeek's fragmented-3.pcap has fragments whose datagram size cannot be told: the summary
+    # said "datagram sizes unknown bytes"
+    from conftest import PUBLIC_CORPUS
+
+    report = analyze(PUBLIC_CORPUS / "zeek" / "fragmented-3.pcap", strict=False)
+    summaries = [f["summary"] for f in report["findings"] if f["id"] == "ip-fragmentation"]
+    assert summaries, "the capture has fragmented datagrams"
+    assert not [s for s in summaries if "unknown bytes" in s]
+    assert any("datagram sizes unknown" in s for s in summaries)

@@ -138,14 +138,16 @@ def run(ctx: Context) -> None:
         unseen = len(timeouts_here) - len(downstream) - len(upstream)
         if unseen:
             detail.append(f"{unseen} reassembly timeout(s) for datagrams not in the capture")
-        sizes_text = ", ".join(map(str, f["datagram_sizes"][:5])) or "unknown"
+        sizes = f["datagram_sizes"][:5]
+        # "datagram sizes unknown bytes" read as a bug: the unit only beside numbers
+        sizes_text = f"{', '.join(map(str, sizes))} bytes" if sizes else "unknown"
         ctx.add(
             finding(
                 "ip-fragmentation",
                 "warning" if bad else "info",
                 f"{f['src']} -> {f['dst']} ({proto}, IPv{key[0]}) sent {f['datagrams']} "
                 f"fragmented datagram(s) in {f['fragments']} fragments (datagram sizes "
-                f"{sizes_text} bytes)" + (": " + "; ".join(detail) if detail else "") + ".",
+                f"{sizes_text})" + (": " + "; ".join(detail) if detail else "") + ".",
                 {
                     **f,
                     "reassembly_timeouts": timeouts_here[: ctx.params.evidence_list_max],
