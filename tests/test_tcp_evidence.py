@@ -14,12 +14,12 @@ from pathlib import Path
 from conftest import CAPTURES_DIR
 
 import lmcap
-from lmcap import queries
+from lmcap import _core, queries
 from lmcap.diagnostics import Params
 
 #: The bounds of rust/lmcap-core/src/evidence/tcp.rs.
-MAX_OPEN_SEGMENTS = 1 << 16
-MAX_COVER_RANGES = 1024
+MAX_OPEN_SEGMENTS = _core.evidence_limits()["tcp_max_open_segments"]
+MAX_COVER_RANGES = _core.evidence_limits()["tcp_max_cover_ranges"]
 
 ACK, PSH = 0x10, 0x08
 

@@ -14,6 +14,7 @@ __all__ = [
     "ArrowSchema",
     "Scanner",
     "__version__",
+    "evidence_limits",
     "schema_markdown",
     "table_names",
     "table_schema",
@@ -86,3 +87,6 @@ def table_names() -> list[str]:
 
 def schema_markdown() -> str:
     """docs/schema.md, generated from the Rust schema declaration."""
+
+def evidence_limits() -> dict[str, int]:
+    """The bounds of the state the scan keeps across frames, by name."""

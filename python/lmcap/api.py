@@ -267,14 +267,15 @@ def connect(
     if detail:
         # Every table goes into DuckDB batch by batch as the scan makes it: nothing piles up
         # in Python, and past memory_limit DuckDB spills to disk.
-        for name in ("detail_frames", *EVENT_TABLES):
+        events["detail_frames"] = []
+        for name in events:
             _load(con, name, schema("packets" if name == "detail_frames" else name).empty_table())
         for batch in _packet_batches(scanner, events, progress):
-            events["detail_frames"] = [*events.get("detail_frames", []), batch]
+            events["detail_frames"].append(batch)
             for name, bs in events.items():
                 # a few hundred thousand rows per INSERT: each costs milliseconds
                 if sum(b.num_rows for b in bs) >= _APPEND_ROWS:
-                    _append(con, name, pa.Table.from_batches(bs))
+                    _load(con, name, pa.Table.from_batches(bs), append=True)
                     bs.clear()
     else:
         # packets streams in through one statement (DuckDB's bulk path: an INSERT per batch of
@@ -290,7 +291,7 @@ def connect(
         con.execute("CREATE OR REPLACE VIEW detail_frames AS SELECT * FROM packets")
     for name, bs in events.items():
         if bs:
-            _append(con, name, pa.Table.from_batches(bs))
+            _load(con, name, pa.Table.from_batches(bs), append=True)
     _load(con, "capture_files", pa.Table.from_batches([pa.record_batch(scanner.files())]))
     _load(con, "scan_settings", scan_settings(scanner, filter, bucket_ns, switch_max_frame))
     from lmcap import queries
@@ -330,14 +331,15 @@ def scan_settings(
     scanner: _core.Scanner, filter: Filter | None, bucket_ns: int, switch_max_frame: int
 ) -> pa.Table:
     """The one-row ``scan_settings`` table of a finished scan (how it was cut and filtered)."""
+    out_of_order, first_out_of_order = scanner.out_of_order()
     settings = {
         "bucket_ns": bucket_ns,
         "switch_max_frame": switch_max_frame,
         **(filter or Filter()).describe(),
         "frames_filtered": scanner.filtered_frames(),
         "traffic_cap_flushes": scanner.traffic_cap_flushes(),
-        "out_of_order_frames": scanner.out_of_order()[0],
-        "first_out_of_order_frame": scanner.out_of_order()[1],
+        "out_of_order_frames": out_of_order,
+        "first_out_of_order_frame": first_out_of_order,
         **scanner.evidence_bounds(),
     }
     return pa.Table.from_pylist([settings], schema=_SCAN_SETTINGS)
@@ -347,19 +349,14 @@ def scan_settings(
 _APPEND_ROWS = 1 << 18
 
 
-def _append(con, name: str, batch: pa.RecordBatch | pa.Table) -> None:
-    if batch.num_rows == 0:
-        return
-    view = f"_lmcap_append_{name}"
-    con.register(view, batch)
-    con.execute(f"INSERT INTO {name} SELECT * FROM {view}")
-    con.unregister(view)
-
-
-def _load(con, name: str, table: pa.Table) -> None:
+def _load(con, name: str, table: pa.Table, *, append: bool = False) -> None:
+    """``table`` as the DuckDB table ``name``, or added to its rows with ``append``."""
     view = f"_lmcap_load_{name}"
     con.register(view, table)
-    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {view}")
+    if append:
+        con.execute(f"INSERT INTO {name} SELECT * FROM {view}")
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {view}")
     con.unregister(view)
 
 

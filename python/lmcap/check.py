@@ -899,7 +899,7 @@ def _reads_packets(rules: list[Rule]) -> bool:
     for rule in rules:
         if rule.kind == "sql":
             sql = queries.get(rule.spec["query"]).sql if "query" in rule.spec else rule.spec["sql"]
-            if re.search(r"\bpackets\b", sql):
+            if queries.names_table(sql, "packets"):
                 return True
     return False
 

@@ -391,7 +391,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         args.execute, args.query = f"SELECT * FROM {args.query}", None
     text = args.execute or queries.get(args.query).sql
     # Build only the derived tables the SQL names.
-    derived = [t for t in DERIVED_TABLES if re.search(rf"\b{t}\b", text)]
+    derived = [t for t in DERIVED_TABLES if queries.names_table(text, t)]
     analysis = _params(args)
     con, had_errors = _connect(
         args.files,
@@ -402,7 +402,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         filter=_filter(args),
         progress=_progress(args),
         # every frame only when the SQL reads them
-        packets="all" if re.search(r"\bpackets\b", text) else "detail",
+        packets="all" if queries.names_table(text, "packets") else "detail",
     )
     # The analysis parameters the SQL uses: a shipped query's `-- params:` line, or the
     # $names written in --execute SQL (e.g. `... / $bucket_ns`).

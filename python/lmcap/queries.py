@@ -7,6 +7,7 @@ Each file opens with a header of ``-- key: value`` lines: ``answers`` (the quest
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -86,6 +87,12 @@ def get(name: str) -> Query:
     if name not in queries:
         raise KeyError(f"no query named {name!r}; known: {', '.join(queries)}")
     return queries[name]
+
+
+def names_table(sql: str, table: str) -> bool:
+    """Whether SQL text names a table (as a whole word): what ``lmcap sql`` and ``lmcap check``
+    build only when asked, such as ``packets`` and the derived tables."""
+    return re.search(rf"\b{re.escape(table)}\b", sql) is not None
 
 
 def run(con, name: str, **params) -> list[dict]:

@@ -9,34 +9,42 @@ verdict read from them would look complete when it is not.
 
 from __future__ import annotations
 
+from lmcap import _core
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
 
-#: Each counter of ``capture.evidence.bounds``: what it dropped, and what may be missing then.
-WHAT_IT_MEANS = {
-    "tcp_open_evicted": (
-        "unacknowledged TCP segments forgotten (more than 65,536 open in one direction)",
-        "mtu-blackhole may miss segments sent again and again",
-    ),
-    "tcp_cover_evicted": (
-        "TCP sequence ranges forgotten (more than 1,024 holes in one direction)",
-        "tcp-retransmissions may count a segment lost downstream as lost upstream",
-    ),
-    "tcp_resets_dropped": (
-        "TCP resets beyond the first 32 of a connection not kept",
-        "mtu-blackhole may not name the reset that ended a black hole",
-    ),
-    "claim_runs_dropped": (
-        "runs of IPv4 address claims by MACs that had not claimed the address in ARP dropped "
-        "(an address with more than 4,096 owner changes, or 1,048,576 runs in all)",
-        "the ARP moves, duplicates and claim timelines may differ where such a MAC claimed the "
-        "address in ARP later",
-    ),
-    "claims_untracked": (
-        "claims of IPv4 addresses beyond the first 1,048,576 not followed",
-        "the ARP diagnostics do not see those addresses",
-    ),
-}
+
+def what_it_means(limits: dict[str, int]) -> dict[str, tuple[str, str]]:
+    """Each counter of ``capture.evidence.bounds``: what it dropped, and what may be missing
+    then; ``limits`` are the core's bounds (``lmcap._core.evidence_limits()``)."""
+    return {
+        "tcp_open_evicted": (
+            "unacknowledged TCP segments forgotten (more than "
+            f"{limits['tcp_max_open_segments']:,} open in one direction)",
+            "mtu-blackhole may miss segments sent again and again",
+        ),
+        "tcp_cover_evicted": (
+            f"TCP sequence ranges forgotten (more than {limits['tcp_max_cover_ranges']:,} holes "
+            "in one direction)",
+            "tcp-retransmissions may count a segment lost downstream as lost upstream",
+        ),
+        "tcp_resets_dropped": (
+            f"TCP resets beyond the first {limits['tcp_max_resets']:,} of a connection not kept",
+            "mtu-blackhole may not name the reset that ended a black hole",
+        ),
+        "claim_runs_dropped": (
+            "runs of IPv4 address claims by MACs that had not claimed the address in ARP dropped "
+            f"(an address with more than {limits['claims_max_runs_per_ip']:,} owner changes, or "
+            f"{limits['claims_max_runs']:,} runs in all)",
+            "the ARP moves, duplicates and claim timelines may differ where such a MAC claimed "
+            "the address in ARP later",
+        ),
+        "claims_untracked": (
+            "claims of IPv4 addresses beyond the first "
+            f"{limits['claims_max_addresses']:,} not followed",
+            "the ARP diagnostics do not see those addresses",
+        ),
+    }
 
 
 def run(ctx: Context) -> None:
@@ -44,7 +52,8 @@ def run(ctx: Context) -> None:
     hit = {k: v for k, v in bounds.items() if v}
     if not hit:
         return
-    lines = [f"{n:,} {WHAT_IT_MEANS[k][0]}" for k, n in hit.items()]
+    meaning = what_it_means(_core.evidence_limits())
+    lines = [f"{n:,} {meaning[k][0]}" for k, n in hit.items()]
     ctx.add(
         finding(
             "evidence-bounded",
@@ -52,7 +61,7 @@ def run(ctx: Context) -> None:
             "The scan kept its memory bounded on this capture and dropped state: "
             + "; ".join(lines)
             + ".",
-            {"bounds": hit, "may_be_incomplete": [WHAT_IT_MEANS[k][1] for k in hit]},
+            {"bounds": hit, "may_be_incomplete": [meaning[k][1] for k in hit]},
             "Nothing is wrong with the network for this reason alone: the capture is larger or "
             "stranger than the bounds lmcap keeps per connection and address. To get exact "
             "answers for a part of it, analyse that part alone (--since/--until, --host, "

@@ -83,6 +83,12 @@ impl<'a> Decoded<'a> {
     pub fn outer_vlan(&self) -> Option<u16> {
         (self.vlan_count > 0).then(|| self.vlan_tags[0].vid)
     }
+
+    /// Bytes of the network-layer packet on the wire: `wire_len` minus the link header and
+    /// VLAN tags (the size an MTU limits); None when no network layer was located.
+    pub fn l3_len(&self, wire_len: u32) -> Option<u32> {
+        self.l3_offset.map(|o| wire_len.saturating_sub(o as u32))
+    }
 }
 
 fn truncated_or(stop: Stop, truncated: StopReason) -> StopReason {

@@ -100,7 +100,7 @@ impl FlowFrame {
             payload_len: d.payload_len.unwrap_or(0),
             wire_len: meta.wire_len,
             frame_number: meta.frame_number,
-            l3_len: d.l3_offset.map(|o| meta.wire_len.saturating_sub(o as u32)),
+            l3_len: d.l3_len(meta.wire_len),
             fragment: ip.is_fragment,
             ip_len_missing: ip.version == 4 && ip.ip_len.is_none(),
         })

@@ -320,6 +320,22 @@ fn table_names() -> Vec<&'static str> {
     schema::all_tables().iter().map(|t| t.name).collect()
 }
 
+/// The bounds of the state the scan keeps across frames (`scan_settings` counts what each
+/// dropped): declared in the core, read here so the report's words and the tests use the
+/// same numbers.
+#[pyfunction]
+fn evidence_limits() -> std::collections::HashMap<&'static str, usize> {
+    use lmcap_core::evidence::{claims, tcp};
+    std::collections::HashMap::from([
+        ("tcp_max_cover_ranges", tcp::MAX_COVER_RANGES),
+        ("tcp_max_open_segments", tcp::MAX_OPEN_SEGMENTS),
+        ("tcp_max_resets", tcp::MAX_RESETS),
+        ("claims_max_runs_per_ip", claims::MAX_RUNS_PER_IP),
+        ("claims_max_runs", claims::MAX_RUNS),
+        ("claims_max_addresses", claims::MAX_ADDRESSES),
+    ])
+}
+
 /// `docs/schema.md`, generated from the schema declaration.
 #[pyfunction]
 fn schema_markdown() -> String {
@@ -334,6 +350,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(table_schema, m)?)?;
     m.add_function(wrap_pyfunction!(table_names, m)?)?;
     m.add_function(wrap_pyfunction!(schema_markdown, m)?)?;
+    m.add_function(wrap_pyfunction!(evidence_limits, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

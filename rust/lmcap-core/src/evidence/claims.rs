@@ -276,20 +276,10 @@ fn compact(runs: &mut Vec<Run>) -> u64 {
 
 fn batch(rows: &[(Ipv4Addr, i64, Run)]) -> RecordBatch {
     let r = || rows.iter();
-    let mut buf = String::new();
     let ips: Vec<String> = r()
-        .map(|(ip, _, _)| {
-            text::ip_into(&IpAddr::V4(*ip), &mut buf);
-            buf.clone()
-        })
+        .map(|(ip, _, _)| text::ip_string(&IpAddr::V4(*ip)))
         .collect();
-    let macs: Vec<String> = r()
-        .map(|(_, _, x)| {
-            let mut m = [0u8; text::MAC_BUF];
-            text::mac(&x.mac, &mut m);
-            String::from_utf8_lossy(&m[..text::MAC_LEN]).into_owned()
-        })
-        .collect();
+    let macs: Vec<String> = r().map(|(_, _, x)| text::mac_string(&x.mac)).collect();
     let mut arp_frames = ListBuilder::new(UInt64Builder::new());
     for (_, _, x) in r() {
         arp_frames.values().append_slice(&x.arp_frames);

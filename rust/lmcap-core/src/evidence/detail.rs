@@ -56,7 +56,7 @@ pub fn is_detail(meta: &FrameMeta, d: &Decoded<'_>, switch_max_frame: u32) -> bo
     }
     match d.tcp {
         Some(t) => {
-            let l3_len = d.l3_offset.map(|o| meta.wire_len.saturating_sub(o as u32));
+            let l3_len = d.l3_len(meta.wire_len);
             t.flags & (SYN | FIN | RST) != 0
                 // segments larger than a switch passes, or with no IPv4 length: offload
                 || l3_len.is_some_and(|l| l > switch_max_frame)

@@ -266,9 +266,9 @@ struct Direction {
 impl Direction {
     fn new(src: Ep, dst: Ep) -> Direction {
         Direction {
-            src_ip: ip_text(&src.0),
+            src_ip: text::ip_string(&src.0),
             src_port: src.1,
-            dst_ip: ip_text(&dst.0),
+            dst_ip: text::ip_string(&dst.0),
             dst_port: dst.1,
         }
     }
@@ -330,12 +330,6 @@ pub struct TcpEvidence {
     pub counters: TcpCounters,
 }
 
-fn ip_text(ip: &IpAddr) -> String {
-    let mut s = String::new();
-    text::ip_into(ip, &mut s);
-    s
-}
-
 impl TcpEvidence {
     /// Record a re-sent segment.
     pub fn resend(&mut self, s: &Segment, r: Resend) {
@@ -391,7 +385,7 @@ impl TcpEvidence {
                 rel,
                 open,
                 largest_passed: loss.largest_passed,
-                rst_by: rst.map(|r| ip_text(&r.2)),
+                rst_by: rst.map(|r| text::ip_string(&r.2)),
                 rst_frame: rst.map(|r| r.1),
             });
         }

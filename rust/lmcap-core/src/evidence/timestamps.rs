@@ -9,7 +9,9 @@ use std::collections::HashMap;
 /// between its own frames.
 #[derive(Default)]
 pub struct OrderChunk {
-    files: HashMap<u32, ChunkFile>,
+    /// Per file index met in the chunk: a list, not a map, because this runs for every frame
+    /// and a chunk holds frames of one file or a few (the inputs merged).
+    files: Vec<(u32, ChunkFile)>,
     /// Backward steps between frames of the chunk, and the first frame that stepped back.
     backwards: u64,
     first_backwards: Option<u64>,
@@ -26,8 +28,8 @@ impl OrderChunk {
     /// A frame that is kept (after the filter), in frame order.
     pub fn add(&mut self, file_index: u32, frame_number: u64, timestamp_ns: Option<i64>) {
         let Some(ns) = timestamp_ns else { return };
-        match self.files.get_mut(&file_index) {
-            Some(f) => {
+        match self.files.iter_mut().find(|(i, _)| *i == file_index) {
+            Some((_, f)) => {
                 if ns < f.last_ns {
                     self.backwards += 1;
                     self.first_backwards.get_or_insert(frame_number);
@@ -35,14 +37,14 @@ impl OrderChunk {
                 f.last_ns = ns;
             }
             None => {
-                self.files.insert(
+                self.files.push((
                     file_index,
                     ChunkFile {
                         first_ns: ns,
                         first_frame: frame_number,
                         last_ns: ns,
                     },
-                );
+                ));
             }
         }
     }

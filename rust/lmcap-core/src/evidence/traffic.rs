@@ -207,7 +207,7 @@ impl TrafficChunk {
         if let Some(b) = bucket {
             self.min_bucket = Some(self.min_bucket.map_or(b, |m| m.min(b)));
         }
-        let l3_len = d.l3_offset.map(|o| meta.wire_len.saturating_sub(o as u32));
+        let l3_len = d.l3_len(meta.wire_len);
         let (src_port, dst_port, mss) = match (&d.tcp, &d.udp) {
             (Some(t), _) => (Some(t.src_port), Some(t.dst_port), t.options.mss),
             (None, Some(u)) => (Some(u.src_port), Some(u.dst_port), None),
@@ -338,13 +338,7 @@ fn sort_rows(rows: &mut [(Key, Sums)]) {
 }
 
 fn batch(rows: &[(Key, Sums)], bucket_ns: i64) -> RecordBatch {
-    let mac = |m: &Option<[u8; 6]>| {
-        m.as_ref().map(|m| {
-            let mut buf = [0u8; text::MAC_BUF];
-            text::mac(m, &mut buf);
-            text::ascii(&buf[..text::MAC_LEN]).to_owned()
-        })
-    };
+    let mac = |m: &Option<[u8; 6]>| m.as_ref().map(text::mac_string);
     let ip = |a: &Option<IpAddr>| a.as_ref().map(text::ip_string);
     let i64s =
         |f: &dyn Fn(&Sums) -> i64| Int64Array::from_iter_values(rows.iter().map(|(_, s)| f(s)));

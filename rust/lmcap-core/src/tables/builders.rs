@@ -216,8 +216,7 @@ impl PacketsBuilder {
         }
         self.vlan_tags.append_value(d.vlan_count);
         self.ethertype.append_option(d.ethertype);
-        self.l3_len
-            .append_option(d.l3_offset.map(|o| m.wire_len.saturating_sub(o as u32)));
+        self.l3_len.append_option(d.l3_len(m.wire_len));
 
         match &d.ip {
             Some(ip) => {

@@ -200,6 +200,13 @@ pub fn ip_string(addr: &IpAddr) -> String {
     ascii(&buf[..n]).to_owned()
 }
 
+/// A MAC address as an owned string (for tables built row by row at the end of a scan).
+pub fn mac_string(m: &[u8; 6]) -> String {
+    let mut buf = [0u8; MAC_BUF];
+    mac(m, &mut buf);
+    ascii(&buf[..MAC_LEN]).to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
