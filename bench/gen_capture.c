@@ -1,7 +1,7 @@
 /*
  * gen_capture.c - deterministic benchmark capture generator for lmcap.
  *
- *   gen_capture --profile small|jumbo [--bytes SIZE] [--packets N]
+ *   gen_capture --profile small|jumbo|synflood|fragids [--bytes SIZE] [--packets N]
  *               [--format pcap|pcapng] [--seed N] --out FILE
  *
  * The frame sequence depends only on (--profile, --seed): --bytes / --packets
@@ -26,6 +26,12 @@
  *   jumbo : 9014-byte TCP segments to port 6600 (live-migration style) over 4
  *           flows, with a 66-byte pure ACK from the receiver after every second
  *           data segment of a flow.
+ *   synflood : hostile: 60-byte TCP SYNs, each from a new source address and port
+ *           (10.64.0.0/10, ports 1024..65535) to 10.200.0.1:445: every frame a new 5-tuple,
+ *           none ever answered (a SYN flood; 10 M frames = 10 M flows).
+ *   fragids : hostile: first fragments (offset 0, more-fragments set) of UDP datagrams
+ *           whose last fragment never comes, from 256 senders with IP ids counting up:
+ *           every frame a new never-completed datagram (1 M frames = 1 M fragment ids).
  *
  * IPv4 header, TCP, UDP, and IGMP checksums are all valid (UDP in IPv4
  * fragments carries checksum 0 = "none").
@@ -457,6 +463,45 @@ static uint32_t next_small(uint8_t *f) {
     return build_l4(f, fl, dir, paylen, 0, 0);
 }
 
+/* synflood: a new source address and port per SYN, so every frame opens a new flow */
+static uint32_t syn_counter;
+
+static uint32_t next_synflood(uint8_t *f) {
+    static flow_t fl;
+    ts_us += rnd_range(1, 3);
+    uint32_t n = syn_counter++;
+    fl.v6 = 0; fl.proto = 6; fl.vlan = 0;
+    /* 10.64.0.0/10 holds 4 M addresses; with the port, 2^38 distinct sources */
+    fl.ip[0][0] = 10; fl.ip[0][1] = (uint8_t)(64 | ((n >> 16) & 0x3f));
+    fl.ip[0][2] = (uint8_t)(n >> 8); fl.ip[0][3] = (uint8_t)n;
+    uint8_t d[4] = {10, 200, 0, 1};
+    memcpy(fl.ip[1], d, 4);
+    uint8_t cm[6] = {0x02, 0, 0, 0, 0, 0x01}, sm[6] = {0x02, 0, 0, 0, 0, 0x02};
+    memcpy(fl.mac[0], cm, 6); memcpy(fl.mac[1], sm, 6);
+    fl.port[0] = (uint16_t)(1024 + ((n >> 22) + (uint32_t)rnd()) % 64512);
+    fl.port[1] = 445;
+    fl.seq[0] = (uint32_t)rnd(); fl.seq[1] = 0;
+    return build_l4(f, &fl, 0, 0, 0x02, 0);
+}
+
+/* fragids: first fragments whose datagrams never complete, a new (source, id) per frame */
+static uint32_t frag_counter;
+
+static uint32_t next_fragids(uint8_t *f) {
+    ts_us += rnd_range(1, 5);
+    uint32_t n = frag_counter++;
+    uint8_t src[4] = {10, 65, (uint8_t)(n & 0xff), 1}, dst[4] = {10, 200, 0, 2};
+    uint8_t cm[6] = {0x02, 0, 0, 0, 1, (uint8_t)n}, sm[6] = {0x02, 0, 0, 0, 0, 0x02};
+    uint16_t id = (uint16_t)(n >> 8); /* 256 senders, each counting its ids up */
+    uint32_t f1 = 8 * rnd_range(10, 28);
+    size_t o = put_eth(f, sm, cm, 0, 0, 0, 0x0800);
+    o += put_ipv4(f + o, src, dst, 17, (uint16_t)(20 + f1), id, 0x2000, 64, 0);
+    wr16(f + o, 40000); wr16(f + o + 2, 9); wr16(f + o + 4, (uint16_t)(f1 + 100));
+    wr16(f + o + 6, 0);
+    memcpy(f + o + 8, pool + (rnd() & 0x7fff), f1 - 8);
+    return (uint32_t)(o + f1);
+}
+
 #define NJUMBO 4
 static int jumbo_since_ack[NJUMBO];
 static uint32_t jumbo_ack_next;
@@ -508,7 +553,7 @@ static uint64_t parse_size(const char *s) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: gen_capture --profile small|jumbo [--bytes SIZE] [--packets N]\n"
+            "usage: gen_capture --profile small|jumbo|synflood|fragids [--bytes SIZE] [--packets N]\n"
             "                   [--format pcap|pcapng] [--seed N] --out FILE\n"
             "SIZE accepts K/M/G suffixes (binary: 1G = 2^30 bytes).\n");
     exit(2);
@@ -529,20 +574,23 @@ int main(int argc, char **argv) {
         else usage();
     }
     if (!path || (!max_bytes && !max_packets)) usage();
-    int jumbo;
+    int jumbo; /* 0 small, 1 jumbo, 2 synflood, 3 fragids */
     if (!strcmp(profile, "small")) jumbo = 0;
     else if (!strcmp(profile, "jumbo")) jumbo = 1;
+    else if (!strcmp(profile, "synflood")) jumbo = 2;
+    else if (!strcmp(profile, "fragids")) jumbo = 3;
     else usage();
     if (!strcmp(format, "pcap")) fmt_pcapng = 0;
     else if (!strcmp(format, "pcapng")) fmt_pcapng = 1;
     else usage();
 
-    rng_state = seed * 0x2545F4914F6CDD1DULL + (jumbo ? 0x1234567ULL : 0x7654321ULL);
+    rng_state = seed * 0x2545F4914F6CDD1DULL + (jumbo ? 0x1234567ULL * (uint64_t)jumbo : 0x7654321ULL);
     for (size_t i = 0; i < sizeof pool; i += 8) {
         uint64_t r = rnd();
         memcpy(pool + i, &r, 8);
     }
-    if (jumbo) init_jumbo(); else init_small();
+    if (jumbo == 1) init_jumbo();
+    else if (jumbo == 0) init_small();
 
     out = fopen(path, "wb");
     if (!out) { fprintf(stderr, "%s: %s\n", path, strerror(errno)); return 1; }
@@ -553,7 +601,10 @@ int main(int argc, char **argv) {
     for (;;) {
         if (max_bytes && file_bytes >= max_bytes) break;
         if (max_packets && n_packets >= max_packets) break;
-        uint32_t len = jumbo ? next_jumbo(frame) : next_small(frame);
+        uint32_t len = jumbo == 1   ? next_jumbo(frame)
+                       : jumbo == 2 ? next_synflood(frame)
+                       : jumbo == 3 ? next_fragids(frame)
+                                    : next_small(frame);
         write_record(ts_us, frame, len);
     }
     flush_out();

@@ -167,8 +167,12 @@ def test_analyze_profile_times_each_phase(capsys) -> None:
     captured = capsys.readouterr()
     json.loads(captured.out)  # the report is untouched
     lines = captured.err.splitlines()
-    assert lines[0] == "lmcap: profile"
+    assert lines[0].startswith("lmcap: profile")
     phases = [line.split("  ")[1].strip() for line in lines[1:] if " s " in line]
     assert phases[0] == "read and load the capture" and phases[-2] == "render"
     assert "diagnostic mtu" in phases and "diagnostic arp" in phases
     assert lines[-1].startswith("  peak memory (RSS): ")
+    # each phase line ends with the peak memory reached by its end, never falling
+    peaks = [int(line.split()[-2].replace(",", "")) for line in lines if line.endswith(" MiB")]
+    peaks = peaks[:-1]  # the last is the run's peak line
+    assert peaks == sorted(peaks) and peaks[0] > 0

@@ -939,9 +939,7 @@ def check_capture(
     from lmcap.diagnostics import Params
 
     params = params or Params()
-    con, problems = _open_capture(
-        path, memory_limit, "all" if _reads_packets(rules) else "detail"
-    )
+    con, problems = _open_capture(path, memory_limit, "all" if _reads_packets(rules) else "detail")
     for message in problems:
         if on_warning:
             on_warning(message)

@@ -292,22 +292,24 @@ def _unknown_name(what: str, name: str, known: list[str], listing: str) -> UserE
     return UserError(f"no {what} named {name!r}{hint}; {listing} lists them")
 
 
-def _print_profile(timings: list[tuple[str, float]], con) -> None:
-    """``--profile``: seconds per phase, the frames read and the peak memory, on stderr."""
-    import resource
+def _print_profile(timings: list[tuple[str, float, int]], con) -> None:
+    """``--profile``: seconds per phase with the peak memory reached by its end, the frames
+    read and the peak memory of the run, on stderr."""
+    from lmcap.report import peak_rss_bytes
 
     frames = con.execute("SELECT coalesce(sum(frames), 0) FROM traffic").fetchone()[0]
-    total = sum(t for _, t in timings)
-    width = max(len(name) for name, _ in timings)
-    print("lmcap: profile", file=sys.stderr)
-    for name, secs in timings:
+    total = sum(t for _, t, _ in timings)
+    width = max(len(name) for name, _, _ in timings)
+    print("lmcap: profile (seconds, share, peak RSS by the phase's end)", file=sys.stderr)
+    for name, secs, peak in timings:
         share = secs / total if total else 0.0
-        print(f"  {name:<{width}}  {secs:8.3f} s  {share:6.1%}", file=sys.stderr)
+        print(
+            f"  {name:<{width}}  {secs:8.3f} s  {share:6.1%}  {peak / 2**20:7,.0f} MiB",
+            file=sys.stderr,
+        )
     rate = f", {frames / total:,.0f} frames/s" if total else ""
     print(f"  {'total':<{width}}  {total:8.3f} s  ({frames:,} frames{rate})", file=sys.stderr)
-    # ru_maxrss: kilobytes on Linux
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(f"  peak memory (RSS): {peak / 2**20:,.0f} MiB", file=sys.stderr)
+    print(f"  peak memory (RSS): {peak_rss_bytes() / 2**20:,.0f} MiB", file=sys.stderr)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -323,7 +325,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             raise UserError(f"{args.html}: --html and -o name the same file: give two paths")
     params = _params(args)
     progress = _progress(args)
-    timings: list[tuple[str, float]] | None = [] if args.profile else None
+    timings: list[tuple[str, float, int]] | None = [] if args.profile else None
     started = time.perf_counter()
     try:
         con, had_errors = _connect(
@@ -338,7 +340,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             packets="all" if args.html else "detail",
         )
         if timings is not None:
-            timings.append(("read and load the capture", time.perf_counter() - started))
+            timings.append(
+                ("read and load the capture", time.perf_counter() - started, rep.peak_rss_bytes())
+            )
         if progress:
             progress.phase("analysing the tables")
         report = rep.build(con, params, timings=timings)
@@ -363,7 +367,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     if timings is not None:
-        timings.append(("render", time.perf_counter() - started - sum(t for _, t in timings)))
+        rendered = time.perf_counter() - started - sum(t for _, t, _ in timings)
+        timings.append(("render", rendered, rep.peak_rss_bytes()))
         _print_profile(timings, con)
     if had_errors and args.strict:
         return EXIT_CAPTURE_ERROR

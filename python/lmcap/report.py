@@ -171,13 +171,20 @@ def timestamps_section(con) -> dict[str, Any]:
     }
 
 
-def build(con, params=None, timings: list[tuple[str, float]] | None = None) -> dict[str, Any]:
+def peak_rss_bytes() -> int:
+    """The process's peak resident memory so far (``ru_maxrss`` is in KiB on Linux)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def build(con, params=None, timings: list[tuple[str, float, int]] | None = None) -> dict[str, Any]:
     """The whole report for a connection made by :func:`lmcap.connect`.
 
     ``params`` is a :class:`lmcap.diagnostics.Params` (thresholds); defaults when None.
     ``frame_sizes`` and the sections after ``vlans`` are written by their diagnostic.
-    ``timings``, when a list, gets (phase, seconds) for the capture section and each
-    diagnostic (``lmcap analyze --profile``).
+    ``timings``, when a list, gets (phase, seconds, peak RSS bytes so far) for the capture
+    section and each diagnostic (``lmcap analyze --profile``).
     """
     clock = time.perf_counter()
 
@@ -185,7 +192,7 @@ def build(con, params=None, timings: list[tuple[str, float]] | None = None) -> d
         nonlocal clock
         now = time.perf_counter()
         if timings is not None:
-            timings.append((name, now - clock))
+            timings.append((name, now - clock, peak_rss_bytes()))
         clock = now
 
     report: dict[str, Any] = {"lmcap_version": __version__}

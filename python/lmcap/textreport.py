@@ -306,7 +306,7 @@ def frame_size_sections(report: dict[str, Any], top: int) -> list[Section]:
     if hosts:
         out.append(
             Section(
-                f"Hosts (by source MAC, {len(hosts)})",
+                f"Hosts (by source MAC, {report['frame_sizes'].get('hosts_total', len(hosts))})",
                 [
                     table(
                         ["mac", "ips", "frames", "max frame", "jumbo", "mss"],
@@ -320,6 +320,7 @@ def frame_size_sections(report: dict[str, Any], top: int) -> list[Section]:
                             h["mss"],
                         ],
                         top,
+                        report["frame_sizes"].get("hosts_total"),
                     )
                 ],
             )
@@ -527,7 +528,7 @@ def igmp_sections(report: dict[str, Any], top: int) -> list[Section]:
     if groups:
         out.append(
             Section(
-                f"IGMP groups ({len(groups)})",
+                f"IGMP groups ({igmp.get('groups_total', len(groups))})",
                 [
                     table(
                         ["group", "members", "joins", "leaves", "members at end"],
@@ -540,6 +541,7 @@ def igmp_sections(report: dict[str, Any], top: int) -> list[Section]:
                             _short(g["members_at_end"]),
                         ],
                         top,
+                        igmp.get("groups_total"),
                     )
                 ],
             )

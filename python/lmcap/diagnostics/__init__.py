@@ -93,12 +93,17 @@ class Params:
 
     # How much the report lists (figures and counts always cover everything)
     #: Findings of one id listed one by one; beyond this they fold into one finding that
-    #: counts them (the report sections still list every host, flow and group).
+    #: counts them.
     findings_per_id: int = 20
     #: Rows kept in the report's long lists: flows and groupings in `throughput` and
     #: `frame_sizes.flows`, SMB sessions and stream-gap connections, the summaries of a folded
     #: finding.
     report_list_max: int = 50
+    #: Rows kept in a report section's lists that grow with the capture rather than with
+    #: the questions asked: IGMP groups and query gaps, ARP hosts, fragmented flows, frame
+    #: sizes per host. Each such list has a `<list>_total` count beside it; the section's
+    #: other figures count every row.
+    section_list_max: int = 1000
     #: Items kept in a list inside a finding's evidence (flows, groups, clients, sizes).
     evidence_list_max: int = 20
     #: Points kept in a time series of the report (live migrations at once per bucket).

@@ -56,14 +56,15 @@ def _vlan_txt(vlan: int | None) -> str:
     return "the untagged segment" if vlan is None else f"VLAN {vlan}"
 
 
-def _by_kind(counts, hosts, timeline, key: str, bucket_s: int) -> dict[str, Any]:
+def _by_kind(counts, hosts, timeline, key: str, bucket_s: int, cut: int) -> dict[str, Any]:
+    senders = [h for h in hosts if h[key]]
     return {
         "total": counts.get(key, 0) if counts else 0,
         "hosts": [
             {"mac": h["mac"], "ip": h["ip"], "vlan": h["vlan"], "count": h[key]}
-            for h in sorted(hosts, key=lambda h: (-h[key], h["mac"] or "", h["ip"] or ""))
-            if h[key]
+            for h in sorted(senders, key=lambda h: (-h[key], h["mac"] or "", h["ip"] or ""))[:cut]
         ],
+        "hosts_total": len(senders),
         "bucket_s": bucket_s,
         "timeline": [{"start": iso_ns(b["bucket_start_ns"]), "count": b[key]} for b in timeline],
     }
@@ -321,7 +322,7 @@ def run(ctx) -> None:
     bucket_s = int(timeline[0]["bucket_s"]) if timeline else 1
     section["frames"] = counts.get("frames", 0) or 0
     for key in ("requests", "replies", "gratuitous", "probes"):
-        section[key] = _by_kind(counts, hosts, timeline, key, bucket_s)
+        section[key] = _by_kind(counts, hosts, timeline, key, bucket_s, ctx.params.section_list_max)
     section["gratuitous"]["requests"] = counts.get("gratuitous_requests", 0) or 0
     section["gratuitous"]["replies"] = counts.get("gratuitous_replies", 0) or 0
     section["rarp"] = counts.get("rarp", 0) or 0

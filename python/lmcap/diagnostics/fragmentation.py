@@ -28,6 +28,7 @@ def _empty() -> dict:
         "incomplete": 0,
         "overlapping": 0,
         "flows": [],
+        "flows_total": 0,
     }
 
 
@@ -105,7 +106,10 @@ def run(ctx: Context) -> None:
 
     for key, f in flows.items():
         f["datagram_sizes"] = sorted(sizes[key])[: ctx.params.evidence_list_max]
-        section["ipv4" if key[0] == 4 else "ipv6"]["flows"].append(f)
+        fam = section["ipv4" if key[0] == 4 else "ipv6"]
+        fam["flows_total"] += 1
+        if len(fam["flows"]) < ctx.params.section_list_max:
+            fam["flows"].append(f)
     ctx.report["fragmentation"] = section
 
     for key, f in flows.items():

@@ -5,8 +5,9 @@ Fills ``report["igmp"]``:
 - ``messages``: per IGMP version and type (query 0x11, v1 report 0x12, v2 report 0x16,
   leave 0x17, v3 report 0x22): messages, group records, senders (query ``igmp_messages``);
 - ``groups``: per group the hosts that joined (``members``), ``joins``, ``leaves``,
-  ``members_at_end`` and the ``timeline`` of joins and leaves (query
-  ``igmp_membership_events``). An IGMPv3 TO_IN/IS_IN record with no sources is a leave;
+  ``members_at_end`` and the ``timeline`` of joins and leaves (query ``igmp_groups``); the
+  ``Params.section_list_max`` groups with the most events, ``groups_total`` counts all. An
+  IGMPv3 TO_IN/IS_IN record with no sources is a leave;
 - ``queriers``: who sent queries, per VLAN (query ``igmp_queriers``);
 - ``querier_check``: whether the capture shows a working querier (see below) and the
   stretches without a query longer than the query interval (query ``igmp_query_gaps``).
@@ -27,65 +28,57 @@ from lmcap.findings import finding
 from lmcap.fmt import iso_ns
 
 
-def _groups(events: list[dict[str, Any]], max_timeline: int) -> list[dict[str, Any]]:
-    by_group: dict[str, dict[str, Any]] = {}
-    for e in events:
-        g = by_group.setdefault(
-            e["group"],
-            {
-                "group": e["group"],
-                "members": set(),
-                "joins": 0,
-                "leaves": 0,
-                "state": {},
-                "vlans": set(),
-                "versions": set(),
-                "timeline": [],
-            },
-        )
-        key = (e["vlan"], e["host"])
-        if e["action"] == "join":
-            g["joins"] += 1
-            g["members"].add(e["host"])
-            g["state"][key] = True
-        else:
-            g["leaves"] += 1
-            g["state"][key] = False
-        if e["vlan"] is not None:
-            g["vlans"].add(e["vlan"])
-        g["versions"].add(e["version"])
-        if len(g["timeline"]) < max_timeline:
-            g["timeline"].append(
-                {
-                    "host": e["host"],
-                    "mac": e["src_mac"],
-                    "vlan": e["vlan"],
-                    "action": e["action"],
-                    "version": e["version"],
-                    "time": iso_ns(e["time_ns"]),
-                    "frame": e["frame_number"],
-                }
-            )
+def _groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``groups`` list from the rows of query ``igmp_groups``, in address order."""
     out = []
-    for name in sorted(by_group, key=_ip_key):
-        g = by_group[name]
+    for g in sorted(rows, key=lambda g: _ip_key(g["group"])):
+        timeline = [
+            {
+                "host": e["host"],
+                "mac": e["mac"],
+                "vlan": e["vlan"],
+                "action": e["action"],
+                "version": e["version"],
+                "time": iso_ns(e["time_ns"]),
+                "frame": e["frame"],
+            }
+            for e in g["timeline"]
+        ]
         out.append(
             {
-                "group": name,
-                "link_local": name.startswith("224.0.0."),
+                "group": g["group"],
+                "link_local": g["group"].startswith("224.0.0."),
                 "members": sorted(g["members"], key=_ip_key),
                 "joins": g["joins"],
                 "leaves": g["leaves"],
-                "members_at_end": sorted(
-                    {h for (_, h), on in g["state"].items() if on}, key=_ip_key
-                ),
+                "members_at_end": sorted(g["members_at_end"], key=_ip_key),
                 "vlans": sorted(g["vlans"]),
                 "versions": sorted(g["versions"]),
-                "timeline": g["timeline"],
-                "timeline_truncated": g["joins"] + g["leaves"] > len(g["timeline"]),
+                "timeline": timeline,
+                "timeline_truncated": g["joins"] + g["leaves"] > len(timeline),
             }
         )
     return out
+
+
+def _gap(g: dict[str, Any]) -> dict[str, Any]:
+    """One ``querier_check.gaps`` entry from a row of query ``igmp_query_gaps``."""
+    return {
+        "vlan": g["vlan"],
+        "start": iso_ns(g["gap_start_ns"]),
+        "end": iso_ns(g["gap_end_ns"]),
+        "seconds": g["gap_s"],
+        "after_query": g["starts_at_query"],
+        "until_query": g["ends_at_query"],
+        "reports": g["reports"],
+        "leaves": g["leaves"],
+        "hosts": g["hosts"],
+        "hosts_total": g["hosts_total"],
+        "groups": g["groups"],
+        "groups_total": g["groups_total"],
+        "first_frame": g["first_frame"],
+        "last_frame": g["last_frame"],
+    }
 
 
 def _ip_key(ip: str | None) -> tuple:
@@ -103,11 +96,12 @@ def _vlan_name(vlan: int | None) -> str:
 
 def run(ctx) -> None:
     messages = ctx.run("igmp_messages")
-    events = ctx.run("igmp_membership_events")
+    groups = ctx.run("igmp_groups")
     queriers = ctx.run("igmp_queriers")
     section: dict[str, Any] = ctx.report["igmp"]
     section["messages"] = messages
-    section["groups"] = _groups(events, ctx.params.igmp_timeline_max)
+    section["groups"] = _groups(groups)
+    section["groups_total"] = groups[0]["groups_total"] if groups else 0
     section["queriers"] = [
         {
             "querier": q["querier"],
@@ -135,23 +129,8 @@ def run(ctx) -> None:
         "capture_s": duration,
         "membership_messages": membership,
         "queries": sum(q["queries"] for q in queriers),
-        "gaps": [
-            {
-                "vlan": g["vlan"],
-                "start": iso_ns(g["gap_start_ns"]),
-                "end": iso_ns(g["gap_end_ns"]),
-                "seconds": g["gap_s"],
-                "after_query": g["starts_at_query"],
-                "until_query": g["ends_at_query"],
-                "reports": g["reports"],
-                "leaves": g["leaves"],
-                "hosts": g["hosts"],
-                "groups": g["groups"],
-                "first_frame": g["first_frame"],
-                "last_frame": g["last_frame"],
-            }
-            for g in gaps
-        ],
+        "gaps": [_gap(g) for g in gaps[: ctx.params.section_list_max]],
+        "gaps_total": len(gaps),
     }
     if not membership:
         check["verdict"] = "no_membership"
@@ -168,12 +147,16 @@ def run(ctx) -> None:
     section["querier_check"] = check
 
     by_vlan: dict[Any, list[dict[str, Any]]] = {}
-    for g in check["gaps"]:
+    for g in gaps:
         by_vlan.setdefault(g["vlan"], []).append(g)
-    for vlan, vgaps in by_vlan.items():
+    cut = ctx.params.evidence_list_max
+    for vlan, rows in by_vlan.items():
+        vgaps = [_gap(g) for g in rows]
         longest = max(vgaps, key=lambda g: g["seconds"])
-        hosts = sorted({h for g in vgaps for h in g["hosts"]}, key=_ip_key)
-        groups = sorted({x for g in vgaps for x in g["groups"]}, key=_ip_key)
+        hosts = sorted({h for g in vgaps for h in g["hosts"]}, key=_ip_key)[:cut]
+        groups = sorted({x for g in vgaps for x in g["groups"]}, key=_ip_key)[:cut]
+        hosts_total = rows[0]["vlan_hosts_total"]
+        groups_total = rows[0]["vlan_groups_total"]
         reports = sum(g["reports"] for g in vgaps)
         leaves = sum(g["leaves"] for g in vgaps)
         vq = [q for q in section["queriers"] if q["vlan"] == vlan]
@@ -186,15 +169,18 @@ def run(ctx) -> None:
                 "igmp-no-querier",
                 "warning",
                 f"No IGMP query for {longest['seconds']:.0f} s on {_vlan_name(vlan)} "
-                f"(query interval {interval:g} s) while {len(hosts)} host(s) sent {reports} "
-                f"report(s) and {leaves} leave(s) for {len(groups)} group(s): {state}",
+                f"(query interval {interval:g} s) while {hosts_total} host(s) sent {reports} "
+                f"report(s) and {leaves} leave(s) for {groups_total} group(s): {state}",
                 {
                     "vlan": vlan,
                     "query_interval_s": interval,
                     "longest_gap_s": longest["seconds"],
-                    "gaps": vgaps,
+                    "gaps": vgaps[:cut],
+                    "gaps_total": len(vgaps),
                     "hosts": hosts,
+                    "hosts_total": hosts_total,
                     "groups": groups,
+                    "groups_total": groups_total,
                     "reports": reports,
                     "leaves": leaves,
                     "queriers": vq,

@@ -24,7 +24,12 @@ def run(ctx: Context) -> None:
     classes = {c: {"frames": 0, "bytes": 0} for c in SIZE_CLASSES}
     for r in ctx.run("frame_size_classes"):
         classes[r["class"]] = {"frames": r["frames"], "bytes": r["bytes"]}
-    fs = ctx.report["frame_sizes"] = {"classes": classes, "hosts": ctx.run("frame_size_hosts")}
+    hosts = ctx.run("frame_size_hosts")
+    fs = ctx.report["frame_sizes"] = {
+        "classes": classes,
+        "hosts": hosts[: ctx.params.section_list_max],
+        "hosts_total": len(hosts),
+    }
     fs["vlans"] = ctx.run("frame_size_vlans")
     flows = ctx.run("frame_size_flows")
     fs["flows"] = flows[: ctx.params.report_list_max]

@@ -119,7 +119,12 @@ impl Chunk {
 
     /// Decode every frame into the batch and what the in-order pass needs.
     fn decode(&self, batch_rows: usize) -> ChunkOutput {
-        let mut packets = PacketsBuilder::new(batch_rows.min(self.jobs.len()));
+        // A builder's capacity stays allocated behind the Arrow arrays it finishes (the batch
+        // keeps the whole buffer alive however few rows it holds): detail frames are a few per
+        // cent of a chunk, so they start small and grow, rather than holding a full chunk's
+        // worth each (1.4 GB over a 1 GiB capture's batches).
+        let rows = batch_rows.min(self.jobs.len());
+        let mut packets = PacketsBuilder::new(if self.detail_only { rows / 32 } else { rows });
         let mut events = EventsBuilder::new();
         let mut rdma = RdmaRows::new();
         let mut streams = Vec::new();
