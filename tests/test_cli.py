@@ -176,3 +176,19 @@ def test_analyze_profile_times_each_phase(capsys) -> None:
     peaks = [int(line.split()[-2].replace(",", "")) for line in lines if line.endswith(" MiB")]
     peaks = peaks[:-1]  # the last is the run's peak line
     assert peaks == sorted(peaks) and peaks[0] > 0
+
+
+def test_out_of_memory_under_the_cap_is_exit_5_with_what_to_do(capsys) -> None:
+    # one list of three million strings cannot spill to disk: past an 8 MB cap DuckDB gives up
+    src = str(CAPTURES / "mtu" / "blackhole.pcap")
+    sql = (
+        "SELECT max(len(l)) FROM "
+        "(SELECT list(range::VARCHAR || repeat('x', 32)) l FROM range(3000000))"
+    )
+    assert main(["sql", src, "--memory-limit", "8MB", "-e", sql]) == 5
+    err = capsys.readouterr().err
+    assert err.startswith("lmcap: error: DuckDB needs more memory than --memory-limit allows")
+    assert "--memory-limit 4GB" in err and "Traceback" not in err
+    # with room the same SQL answers
+    assert main(["sql", src, "--memory-limit", "2GB", "-e", sql, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"max(len(l))": 3000000}]

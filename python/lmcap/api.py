@@ -39,8 +39,9 @@ EVENT_TABLES = (
 #: Tables :func:`connect` derives in SQL from the others (the query of the same name in
 #: ``lmcap/queries``): ``flooded_frames``, every frame a switch floods with the reason;
 #: ``analysis_window``, one row: the stretch of time rates are measured over (outlying
-#: timestamps left out).
-DERIVED_TABLES = ("flooded_frames", "analysis_window")
+#: timestamps left out); ``frag_datagrams``, every fragmented datagram, seen whole or not
+#: (the fragmentation queries read it, so its window walk over the fragments runs once).
+DERIVED_TABLES = ("flooded_frames", "analysis_window", "frag_datagrams")
 
 
 class CaptureError(Exception):
@@ -381,7 +382,7 @@ def analyze(
     paths: PathArg,
     *,
     strict: bool = True,
-    memory_limit: str | None = None,
+    memory_limit: str | None = "512MB",
     filter: Filter | None = None,
     progress: Callable[[list[dict]], None] | None = None,
     **params: Any,
@@ -398,7 +399,8 @@ def analyze(
     ``igmp_query_interval_s``, ... ; an unknown name raises TypeError. With ``strict=True`` a
     file that cannot be read to its end raises :class:`CaptureError`; with ``strict=False``
     a :class:`CaptureWarning` is issued and the report covers what was read (its
-    ``capture.files[].error`` says where reading stopped).
+    ``capture.files[].error`` says where reading stopped). ``memory_limit`` caps DuckDB's
+    memory as ``lmcap analyze --memory-limit`` does (512MB, its default; None: DuckDB's own).
     """
     import json
 

@@ -931,7 +931,7 @@ def check_capture(
     rules: list[Rule],
     params=None,
     baseline: tuple[str, dict[str, Any]] | None = None,
-    memory_limit: str | None = "2GB",
+    memory_limit: str | None = "512MB",
     on_warning=None,
 ) -> tuple[list[Result], bool]:
     """Every rule on one capture: (results, whether the capture was read only in part)."""
@@ -1034,7 +1034,7 @@ def run(
     rules: list[Rule],
     params=None,
     baselines: list[str] | None = None,
-    memory_limit: str | None = "2GB",
+    memory_limit: str | None = "512MB",
     on_warning=None,
 ) -> tuple[list[Result], dict[str, float], bool]:
     """Check every capture: (results, scan seconds per capture, any read only in part)."""
@@ -1134,7 +1134,12 @@ def add_parser(
         metavar="DURATION",
         help="throughput bucket: 1s (default) down to 1ms",
     )
-    add_loading_options(c)
+    add_loading_options(
+        c,
+        "512MB",
+        "check loads the evidence and the detail frames, and every frame only when an SQL rule "
+        "names packets",
+    )
     c.set_defaults(func=cmd_check)
 
 

@@ -14,6 +14,8 @@ EXIT_USAGE = 2
 EXIT_CAPTURE_ERROR = 3
 #: ``analyze --fail-on``: a finding at or above the given severity.
 EXIT_FINDINGS = 4
+#: DuckDB needed more memory than ``--memory-limit`` allows for a step it cannot spill to disk.
+EXIT_OUT_OF_MEMORY = 5
 #: Interrupted (Ctrl-C), as shells report SIGINT (128 + 2).
 EXIT_INTERRUPTED = 130
 
@@ -24,5 +26,6 @@ TABLE = (
     (EXIT_USAGE, "usage error or unreadable input (missing, directory, empty, not a capture)"),
     (EXIT_CAPTURE_ERROR, "a capture was cut short or corrupt (with --strict)"),
     (EXIT_FINDINGS, "a finding at or above --fail-on"),
+    (EXIT_OUT_OF_MEMORY, "out of memory under --memory-limit (raise it)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
 )

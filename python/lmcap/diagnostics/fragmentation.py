@@ -37,47 +37,34 @@ def _reporters(timeouts: list[dict]) -> str:
 
 
 def run(ctx: Context) -> None:
-    datagrams = ctx.run("frag_datagrams")
+    flow_rows = ctx.run("frag_flows")
     timeouts = ctx.run("frag_reassembly_timeouts")
     section = {"ipv4": _empty(), "ipv6": _empty(), "reassembly_timeouts": []}
 
     flows: dict[tuple, dict] = {}
-    sizes: dict[tuple, set] = defaultdict(set)
+    for r in flow_rows:
+        fam = section["ipv4" if r["ip_version"] == 4 else "ipv6"]
+        for k in ("fragments", "datagrams", "complete", "incomplete", "overlapping"):
+            fam[k] = r[f"family_{k}"]
+        fam["flows_total"] = r["family_flows"]
+        flows[(r["ip_version"], r["src_ip"], r["dst_ip"], r["ip_proto"])] = {
+            "src": r["src_ip"],
+            "dst": r["dst_ip"],
+            "ip_proto": r["ip_proto"],
+            "fragments": r["fragments"],
+            "datagrams": r["datagrams"],
+            "complete": r["complete"],
+            "incomplete": r["incomplete"],
+            "overlapping": r["overlapping"],
+            "max_datagram_len": r["max_datagram_len"],
+            "first_frame": r["first_frame"],
+            "first_seen": iso_ns(r["first_ns"]),
+            "last_seen": iso_ns(r["last_ns"]),
+            "datagram_sizes": r["datagram_sizes"],
+        }
+    # only the datagrams a timeout may name: a capture of a million fragments keeps them in SQL
     by_id: dict[tuple, list] = defaultdict(list)
-    for d in datagrams:
-        fam = section["ipv4" if d["ip_version"] == 4 else "ipv6"]
-        fam["fragments"] += d["fragments"]
-        fam["datagrams"] += 1
-        fam["complete"] += bool(d["complete"])
-        fam["incomplete"] += not d["complete"]
-        fam["overlapping"] += bool(d["overlapping"])
-        key = (d["ip_version"], d["src_ip"], d["dst_ip"], d["ip_proto"])
-        f = flows.setdefault(
-            key,
-            {
-                "src": d["src_ip"],
-                "dst": d["dst_ip"],
-                "ip_proto": d["ip_proto"],
-                "fragments": 0,
-                "datagrams": 0,
-                "complete": 0,
-                "incomplete": 0,
-                "overlapping": 0,
-                "max_datagram_len": None,
-                "first_frame": d["first_frame"],
-                "first_seen": iso_ns(d["first_ns"]),
-                "last_seen": iso_ns(d["last_ns"]),
-            },
-        )
-        f["fragments"] += d["fragments"]
-        f["datagrams"] += 1
-        f["complete"] += bool(d["complete"])
-        f["incomplete"] += not d["complete"]
-        f["overlapping"] += bool(d["overlapping"])
-        f["last_seen"] = iso_ns(d["last_ns"])
-        if d["datagram_len"] is not None:
-            sizes[key].add(d["datagram_len"])
-            f["max_datagram_len"] = max(f["max_datagram_len"] or 0, d["datagram_len"])
+    for d in ctx.run("frag_timeout_datagrams") if timeouts else []:
         by_id[(d["src_ip"], d["dst_ip"], d["ip_id"])].append(d)
 
     for t in timeouts:
@@ -105,11 +92,7 @@ def run(ctx: Context) -> None:
         )
 
     for key, f in flows.items():
-        f["datagram_sizes"] = sorted(sizes[key])[: ctx.params.evidence_list_max]
-        fam = section["ipv4" if key[0] == 4 else "ipv6"]
-        fam["flows_total"] += 1
-        if len(fam["flows"]) < ctx.params.section_list_max:
-            fam["flows"].append(f)
+        section["ipv4" if key[0] == 4 else "ipv6"]["flows"].append(f)
     ctx.report["fragmentation"] = section
 
     for key, f in flows.items():
