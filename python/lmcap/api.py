@@ -235,7 +235,10 @@ def connect(
     ``traffic_cap_flushes``, ``out_of_order_frames`` and ``first_out_of_order_frame`` (frames
     stamped earlier than the one before them in their file), and what the bounds of the evidence
     tables dropped (``tcp_open_evicted``, ``tcp_cover_evicted``, ``tcp_resets_dropped``,
-    ``claim_runs_dropped``, ``claims_untracked``).
+    ``claim_runs_dropped``, ``claims_untracked``, and of the flow map: ``flows_idle_expired``,
+    ``flows_memcap_evicted``, ``flows_resumed``, ``flows_evicted_forgotten``,
+    ``mss_hosts_untracked``, and of the SMB/iWARP framers: ``stream_directions_expired``,
+    ``stream_directions_untracked``).
 
     ``packets="detail"`` skips the ``packets`` table: the scan keeps only the detail frames
     (``detail_frames``: ARP, IGMP, ICMP, fragments, flooded frames, TCP handshakes and
@@ -324,6 +327,13 @@ _SCAN_SETTINGS = pa.schema(
         ("tcp_resets_dropped", pa.int64()),
         ("claim_runs_dropped", pa.int64()),
         ("claims_untracked", pa.int64()),
+        ("flows_idle_expired", pa.int64()),
+        ("flows_memcap_evicted", pa.int64()),
+        ("flows_resumed", pa.int64()),
+        ("flows_evicted_forgotten", pa.int64()),
+        ("mss_hosts_untracked", pa.int64()),
+        ("stream_directions_expired", pa.int64()),
+        ("stream_directions_untracked", pa.int64()),
     ]
 )
 

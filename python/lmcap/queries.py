@@ -102,3 +102,14 @@ def run(con, name: str, **params) -> list[dict]:
     rel = con.execute(q.sql, used) if used else con.execute(q.sql)
     cols = [d[0] for d in rel.description]
     return [dict(zip(cols, row)) for row in rel.fetchall()]
+
+
+def run_rows(con, name: str, where: str, order: str, **params) -> list[dict]:
+    """The rows of a shipped query that satisfy ``where`` (an SQL condition on its columns),
+    in ``order``: DuckDB filters them, so a query with millions of rows hands Python only the
+    few it needs."""
+    q = get(name)
+    used = {k: v for k, v in params.items() if k in q.params}
+    rel = con.sql(q.sql, params=used) if used else con.sql(q.sql)
+    rel = rel.filter(where).order(order)
+    return [dict(zip(rel.columns, row)) for row in rel.fetchall()]

@@ -132,6 +132,10 @@ def scan_settings_section(con) -> dict[str, Any]:
             "bucket_ns": s["bucket_ns"],
             "switch_max_frame": s["switch_max_frame"],
             "traffic_cap_flushes": s["traffic_cap_flushes"],
+            # flows written out after the idle timeout: how the flow map stays bounded on a
+            # long capture, not a loss (a flow that comes back is counted in flows_resumed)
+            "flows_idle_expired": s["flows_idle_expired"],
+            "stream_directions_expired": s["stream_directions_expired"],
             "bounds": {
                 k: s[k]
                 for k in (
@@ -140,6 +144,11 @@ def scan_settings_section(con) -> dict[str, Any]:
                     "tcp_resets_dropped",
                     "claim_runs_dropped",
                     "claims_untracked",
+                    "flows_memcap_evicted",
+                    "flows_resumed",
+                    "flows_evicted_forgotten",
+                    "mss_hosts_untracked",
+                    "stream_directions_untracked",
                 )
             },
         },

@@ -44,6 +44,31 @@ def what_it_means(limits: dict[str, int]) -> dict[str, tuple[str, str]]:
             f"{limits['claims_max_addresses']:,} not followed",
             "the ARP diagnostics do not see those addresses",
         ),
+        "flows_memcap_evicted": (
+            "flows written out early because more than "
+            f"{limits['flows_max_open']:,} were open at once (the longest idle first)",
+            "a connection that sent again afterwards has two rows in flows (see flows_resumed)",
+        ),
+        "flows_resumed": (
+            "flows rows that continue a flow written out early (column resumed)",
+            "per-connection figures (throughput, retransmissions, migrations) of those "
+            "connections are split over two or more rows",
+        ),
+        "flows_evicted_forgotten": (
+            "flows written out early beyond the first "
+            f"{limits['flows_evicted_remembered']:,}, whose return cannot be marked resumed",
+            "a connection of those that sent again looks like a new one",
+        ),
+        "mss_hosts_untracked": (
+            "MSS announcements to hosts beyond the first "
+            f"{limits['flows_max_mss_hosts']:,} not remembered",
+            "capture-offload may miss segments larger than those hosts' MSS",
+        ),
+        "stream_directions_untracked": (
+            "frames of SMB/iWARP connections not framed (more than "
+            f"{limits['stream_max_directions']:,} connection directions open at once)",
+            "the smb and rdma sections miss the messages of those connections",
+        ),
     }
 
 

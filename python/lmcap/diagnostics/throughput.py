@@ -2,7 +2,10 @@
 steadiness, utilization of the link, concurrent migrations, and the TCP troubles that cut a
 transfer short. Fills ``throughput`` and ``tcp``; emits ``link-underused``,
 ``throughput-unstable``, ``jumbo-unused``, ``tcp-resets``, ``tcp-retransmissions`` and
-``zero-window``.
+``zero-window``. Python sees only the flows it reports or judges (query
+``throughput_notable_flows``: the largest, bulk candidates, TCP connections that may make a
+finding) and their directions' rates (``throughput_flow_stats``, filtered in DuckDB); the
+counts come from ``throughput_flow_totals``, so a capture of millions of flows stays in SQL.
 
 ``live_migrations`` counts migrations, not connections (query
 ``throughput_migration_connections``, :func:`_migrations`): the connections of one host pair
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lmcap import queries as q
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
 from lmcap.fmt import flow_text, human_bps, human_bytes, iso_ns
@@ -35,7 +39,7 @@ def _flow_row(f: dict[str, Any]) -> dict[str, Any]:
         "resets_by_client", "resets_by_server", "fin_c2s", "fin_s2c", "syn_seen", "client_mss",
         "server_mss", "client_wscale", "server_wscale", "zero_windows_by_client",
         "zero_windows_by_server", "handshake_rtt_ms", "duration_s", "unacked_bytes_c2s",
-        "unacked_bytes_s2c",
+        "unacked_bytes_s2c", "resumed",
     )  # fmt: skip
     row = {k: f[k] for k in keys}
     row["start"] = iso_ns(f["start_ns"])
@@ -45,9 +49,22 @@ def _flow_row(f: dict[str, Any]) -> dict[str, Any]:
 
 def run(ctx: Context) -> None:
     p = ctx.params
-    flows = ctx.run("throughput_flows")
+    # Not every flow: the largest, the bulk candidates and the TCP connections that may make
+    # a finding (a SYN flood's millions of flows stay in DuckDB); counts come from SQL.
+    flows = ctx.run("throughput_notable_flows")
+    totals = ctx.run("throughput_flow_totals")
     by_id = {f["flow_id"]: f for f in flows}
-    stats = ctx.run("throughput_flow_stats")
+    top = p.report_list_max
+    largest = sorted(flows, key=lambda f: -(f["wire_bytes_c2s"] + f["wire_bytes_s2c"]))[:top]
+    # the directions of the largest flows (their rate in the report) and of bulk transfers
+    ids = ", ".join(str(f["flow_id"]) for f in largest) or "NULL"
+    stats = q.run_rows(
+        ctx.con,
+        "throughput_flow_stats",
+        f"payload_bytes >= {int(p.bulk_min_bytes)} OR flow_id IN ({ids})",
+        "bytes DESC, flow_id, direction",
+        **p.sql_params(),
+    )
     groups = ctx.run("throughput_groups")
     concurrent = ctx.run("throughput_migrations_concurrent")
 
@@ -59,8 +76,7 @@ def run(ctx: Context) -> None:
             data_dir[s["flow_id"]] = s
 
     flow_rows = []
-    top = p.report_list_max
-    for f in sorted(flows, key=lambda f: -(f["wire_bytes_c2s"] + f["wire_bytes_s2c"]))[:top]:
+    for f in largest:
         row = _flow_row(f)
         s = data_dir.get(f["flow_id"])
         row["rate"] = (
@@ -92,8 +108,8 @@ def run(ctx: Context) -> None:
         "bucket_s": p.bucket_ns / 1e9,
         "link_speed_bps": p.link_speed_bps or None,
         "flows": flow_rows,
-        "flow_count": len(flows),
-        "classes": _class_counts(flows),
+        "flow_count": sum(t["flows"] for t in totals),
+        "classes": {t["class"]: t["flows"] for t in totals},
         "host_pairs": [g for g in groups if g["grouping"] == "host_pair"][:top],
         "nics": [g for g in groups if g["grouping"] == "nic"][:top],
         "vlans": [g for g in groups if g["grouping"] == "vlan"][:top],
@@ -112,12 +128,12 @@ def run(ctx: Context) -> None:
     }
     tcp = [f for f in flows if f["proto"] == "tcp"]
     ctx.report["tcp"] = {
-        "connections": len(tcp),
-        "handshakes_seen": sum(1 for f in tcp if f["syn_seen"]),
-        "payload_bytes": sum(f["payload_bytes_c2s"] + f["payload_bytes_s2c"] for f in tcp),
-        "retransmitted_bytes": sum(f["retrans_bytes_c2s"] + f["retrans_bytes_s2c"] for f in tcp),
-        "resets": sum(f["resets_by_client"] + f["resets_by_server"] for f in tcp),
-        "zero_windows": sum(f["zero_windows_by_client"] + f["zero_windows_by_server"] for f in tcp),
+        "connections": sum(t["tcp_connections"] for t in totals),
+        "handshakes_seen": sum(t["handshakes_seen"] for t in totals),
+        "payload_bytes": sum(t["payload_bytes"] for t in totals),
+        "retransmitted_bytes": sum(t["retransmitted_bytes"] for t in totals),
+        "resets": sum(t["resets"] for t in totals),
+        "zero_windows": sum(t["zero_windows"] for t in totals),
     }
 
     for fid, s in data_dir.items():
@@ -496,10 +512,3 @@ def _jumbo_unused_finding(j: dict[str, Any], rate: dict[str, Any] | None, p) -> 
         },
         _JUMBO_ADVICE[j["class"]],
     )
-
-
-def _class_counts(flows: list[dict[str, Any]]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for f in flows:
-        out[f["class"]] = out.get(f["class"], 0) + 1
-    return out

@@ -1,7 +1,7 @@
 -- answers: One row per TCP connection (handshake seen or not) and per UDP flow: who is client and server, when, how much each way (as seen, and unique sequence space for TCP), retransmitted bytes, data never acknowledged by the end, resets and who sent them, FINs, MSS and window scale, handshake RTT, and what kind of traffic it is.
 -- reads: packets (later IP fragments, which carry no ports, are not counted)
 -- spec: the scan builds the `flows` table itself (rust/lmcap-core/src/flows.rs); this query is its specification, and tests/test_flows.py checks that both give the same table on every capture
--- columns: flow_id, proto, class, client, server, client_ip, client_port, server_ip, server_port, vlan, start_ns, end_ns, duration_s, packets_c2s, packets_s2c, wire_bytes_c2s, wire_bytes_s2c, payload_bytes_c2s, payload_bytes_s2c, unique_bytes_c2s, unique_bytes_s2c, retrans_bytes_c2s, retrans_bytes_s2c, resets_by_client, resets_by_server, fin_c2s, fin_s2c, syn_seen, client_mss, server_mss, client_wscale, server_wscale, zero_windows_by_client, zero_windows_by_server, handshake_rtt_ms, unacked_bytes_c2s, unacked_bytes_s2c
+-- columns: flow_id, proto, class, client, server, client_ip, client_port, server_ip, server_port, vlan, start_ns, end_ns, duration_s, packets_c2s, packets_s2c, wire_bytes_c2s, wire_bytes_s2c, payload_bytes_c2s, payload_bytes_s2c, unique_bytes_c2s, unique_bytes_s2c, retrans_bytes_c2s, retrans_bytes_s2c, resets_by_client, resets_by_server, fin_c2s, fin_s2c, syn_seen, client_mss, server_mss, client_wscale, server_wscale, zero_windows_by_client, zero_windows_by_server, handshake_rtt_ms, unacked_bytes_c2s, unacked_bytes_s2c, resumed
 WITH p AS (
     SELECT frame_number, timestamp, vlan_id, ip_proto, src_ip, dst_ip, src_port, dst_port,
            tcp_flags, tcp_seq, tcp_ack, tcp_window, tcp_mss, tcp_wscale,
@@ -157,7 +157,9 @@ SELECT
     CASE WHEN a.ip_proto = 6 AND sc.seq_end IS NOT NULL
          THEN greatest(sc.seq_end - coalesce(ac.ack_end, 0), 0) ELSE 0 END AS unacked_bytes_c2s,
     CASE WHEN a.ip_proto = 6 AND ss.seq_end IS NOT NULL
-         THEN greatest(ss.seq_end - coalesce(as_.ack_end, 0), 0) ELSE 0 END AS unacked_bytes_s2c
+         THEN greatest(ss.seq_end - coalesce(as_.ack_end, 0), 0) ELSE 0 END AS unacked_bytes_s2c,
+    -- one row per flow here: the scan writes a flow out early only past its bounds
+    false AS resumed
 FROM agg a
 LEFT JOIN spans sc ON sc.ep_a = a.ep_a AND sc.ep_b = a.ep_b AND sc.c2s AND a.ip_proto = 6
 LEFT JOIN spans ss ON ss.ep_a = a.ep_a AND ss.ep_b = a.ep_b AND NOT ss.c2s AND a.ip_proto = 6

@@ -9,12 +9,26 @@
 //! because who is client and server is only known at the end (a SYN may come late); rows are
 //! made, ordered and numbered in [`FlowTracker::finish`].
 //!
-//! Memory: one [`Flow`] (a few hundred bytes) per flow, whatever the number of frames; the
-//! only growth beyond that is [`PendingAcks::edges`], one entry per acknowledgement that moves
-//! by exactly 2^31 while the direction it acknowledges has sent nothing yet (crafted input
-//! only).
+//! Memory: one [`Flow`] (under a kilobyte) per flow held open, whatever the number of
+//! frames, and the flows held open are bounded the way nfstream and Suricata bound theirs:
+//! - **Idle timeout in capture time.** A flow that has seen no frame for
+//!   [`FLOW_IDLE_TIMEOUT_NS`] of capture time is written out as a row. The clock is the
+//!   earliest timestamp of each chunk, so one frame stamped decades ahead cannot expire
+//!   everything.
+//! - **Memcap.** Past [`MAX_OPEN_FLOWS`] flows, the eighth that has been idle longest is
+//!   written out at once (a SYN flood of 10 M 5-tuples holds 262,144 flows, not 10 M).
+//!
+//! A flow written out early that sends again starts a new row marked `resumed`: the
+//! capture's counts are split between the two rows, never merged into a wrong one or
+//! silently lost. [`FlowCounters`] counts what was written out early, and the first
+//! [`EVICTED_REMEMBERED`] such flows are remembered for the `resumed` mark. Rows are numbered
+//! in the order they are written: the early ones first, then the rest ordered by start time
+//! as flows.sql orders them (so a capture within the bounds numbers its flows exactly as
+//! flows.sql does). The only growth beyond that is [`PendingAcks::edges`], one entry per
+//! acknowledgement that moves by exactly 2^31 while the direction it acknowledges has sent
+//! nothing yet (crafted input only).
 
-use ahash::AHashMap as HashMap;
+use ahash::{AHashMap as HashMap, AHashSet as HashSet, RandomState};
 use std::net::IpAddr;
 
 use arrow_array::{
@@ -31,6 +45,41 @@ use crate::wire::tcp::{ACK, FIN, RST, SYN};
 
 /// Rows per emitted `flows` batch.
 const BATCH_ROWS: usize = 65_536;
+
+/// Flows held open at most (about 0.75 kB each with the map's share: some 100 MB). Far above
+/// the flows of a migration capture, and of the 4 GiB bench capture (122 k).
+pub const MAX_OPEN_FLOWS: usize = 1 << 17;
+
+/// Capture time without a frame after which a flow is written out: Zeek's TCP inactivity
+/// timeout is 5 min, nfstream's idle timeout 2 min; an SMB or migration connection idles
+/// between transfers, so twice Zeek's.
+pub const FLOW_IDLE_TIMEOUT_NS: i64 = 600 * 1_000_000_000;
+
+/// How far capture time moves between two looks for idle flows (each look visits every
+/// open flow).
+const IDLE_SWEEP_NS: i64 = 10 * 1_000_000_000;
+
+/// Flows written out early that are remembered so that their return is marked `resumed`
+/// (8 bytes each: a hash of the flow's key).
+pub const EVICTED_REMEMBERED: usize = 1 << 21;
+
+/// Hosts whose announced MSS is remembered (oversize segments are judged against it).
+pub const MAX_MSS_HOSTS: usize = 1 << 20;
+
+/// What the bounds of the flow map wrote out early or forgot.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FlowCounters {
+    /// Flows written out after [`FLOW_IDLE_TIMEOUT_NS`] without a frame.
+    pub idle_expired: u64,
+    /// Flows written out because [`MAX_OPEN_FLOWS`] were open.
+    pub memcap_evicted: u64,
+    /// Rows that continue a flow written out earlier (`resumed`).
+    pub resumed: u64,
+    /// Flows written out early beyond [`EVICTED_REMEMBERED`], whose return cannot be marked.
+    pub evicted_forgotten: u64,
+    /// MSS announcements to hosts beyond [`MAX_MSS_HOSTS`], not remembered.
+    pub mss_hosts_untracked: u64,
+}
 
 const HALF: i64 = 1 << 31;
 const FULL: i64 = 1 << 32;
@@ -292,6 +341,8 @@ struct Flow {
     dirs: [Dir; 2],
     /// The first resets (for the TCP loss evidence).
     resets: Vec<Reset>,
+    /// This flow was written out early before and came back: its row continues that one.
+    resumed: bool,
 }
 
 fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
@@ -311,7 +362,20 @@ type Key = (u8, Ep, Ep);
 /// call [`FlowTracker::finish`] once.
 #[derive(Default)]
 pub struct FlowTracker {
-    flows: HashMap<Key, Flow>,
+    /// Boxed: a map of 2^n buckets holds its entries inline, and a `Flow` is ~700 bytes, so
+    /// a half-empty map after growing would cost hundreds of MB of buckets.
+    flows: HashMap<Key, Box<Flow>>,
+    /// Rows written out early, waiting for a full batch.
+    written: Vec<Row>,
+    /// Rows numbered so far.
+    numbered: i64,
+    /// Hashes of the keys of flows written out early (see [`EVICTED_REMEMBERED`]).
+    evicted: HashSet<u64>,
+    /// Hashes keys for `evicted`, with fixed seeds so a run is reproducible.
+    key_hasher: RandomState,
+    /// Capture time of the last look for idle flows.
+    last_sweep_ns: Option<i64>,
+    pub counters: FlowCounters,
     /// Segments with a network-layer packet above this are oversize (the scan's
     /// `switch_max_frame`).
     switch_max_frame: u32,
@@ -327,8 +391,82 @@ impl FlowTracker {
     pub fn new(switch_max_frame: u32) -> Self {
         FlowTracker {
             switch_max_frame,
+            key_hasher: RandomState::with_seeds(1, 2, 3, 4),
             ..Self::default()
         }
+    }
+
+    fn key_hash(&self, key: &Key) -> u64 {
+        self.key_hasher.hash_one(key)
+    }
+
+    /// Write out the flows idle for [`FLOW_IDLE_TIMEOUT_NS`] at capture time `now_ns` (the
+    /// earliest timestamp of the chunk just folded in), and the longest idle eighth when more
+    /// than [`MAX_OPEN_FLOWS`] are open. Call after each chunk.
+    pub fn expire(&mut self, now_ns: Option<i64>) {
+        if let Some(now) = now_ns {
+            let due = self
+                .last_sweep_ns
+                .is_none_or(|t| now.saturating_sub(t) >= IDLE_SWEEP_NS);
+            if due {
+                self.last_sweep_ns = Some(now);
+                let limit = now.saturating_sub(FLOW_IDLE_TIMEOUT_NS);
+                let idle: Vec<Key> = self
+                    .flows
+                    .iter()
+                    .filter(|(_, f)| f.end.is_some_and(|e| e < limit))
+                    .map(|(k, _)| *k)
+                    .collect();
+                self.counters.idle_expired += idle.len() as u64;
+                self.write_early(idle);
+            }
+        }
+        if self.flows.len() > MAX_OPEN_FLOWS {
+            // the eighth idle longest (no timestamp counts as the oldest): a select, not a sort
+            let mut by_end: Vec<(i64, Key)> = self
+                .flows
+                .iter()
+                .map(|(k, f)| (f.end.unwrap_or(i64::MIN), *k))
+                .collect();
+            let n = by_end.len() / 8;
+            by_end.select_nth_unstable(n);
+            let keys: Vec<Key> = by_end[..=n].iter().map(|(_, k)| *k).collect();
+            self.counters.memcap_evicted += keys.len() as u64;
+            self.write_early(keys);
+        }
+    }
+
+    /// Close these flows into rows now, numbered next, and remember them.
+    fn write_early(&mut self, keys: Vec<Key>) {
+        if keys.is_empty() {
+            return;
+        }
+        let mut closed = Vec::with_capacity(keys.len());
+        for key in keys {
+            let Some(flow) = self.flows.remove(&key) else {
+                continue;
+            };
+            if self.evicted.len() < EVICTED_REMEMBERED {
+                let hash = self.key_hash(&key);
+                self.evicted.insert(hash);
+            } else {
+                self.counters.evicted_forgotten += 1;
+            }
+            closed.push((key, flow));
+        }
+        let mut rows = self.rows(closed);
+        self.written.append(&mut rows);
+    }
+
+    /// The `flows` batches of the rows written out early so far (full batches only).
+    pub fn take_batches(&mut self) -> Vec<RecordBatch> {
+        let mut out = Vec::new();
+        while self.written.len() >= BATCH_ROWS {
+            let rows: Vec<Row> = self.written.drain(..BATCH_ROWS).collect();
+            out.push(batch(&rows, self.numbered));
+            self.numbered += rows.len() as i64;
+        }
+        out
     }
 
     pub fn frame(&mut self, f: &FlowFrame) {
@@ -337,16 +475,26 @@ impl FlowTracker {
         } else {
             (f.dst, f.src, 1)
         };
-        let flow = self.flows.entry((f.proto, lo, hi)).or_insert_with(|| Flow {
-            port_client: if f.src.1 < f.dst.1 { f.dst } else { f.src },
-            syn_client: None,
-            synack_client: None,
-            vlan: None,
-            start: None,
-            end: None,
-            dirs: Default::default(),
-            resets: Vec::new(),
-        });
+        let key = (f.proto, lo, hi);
+        if !self.flows.contains_key(&key) {
+            let resumed = !self.evicted.is_empty() && self.evicted.contains(&self.key_hash(&key));
+            self.counters.resumed += u64::from(resumed);
+            self.flows.insert(
+                key,
+                Box::new(Flow {
+                    port_client: if f.src.1 < f.dst.1 { f.dst } else { f.src },
+                    syn_client: None,
+                    synack_client: None,
+                    vlan: None,
+                    start: None,
+                    end: None,
+                    dirs: Default::default(),
+                    resets: Vec::new(),
+                    resumed,
+                }),
+            );
+        }
+        let flow = self.flows.get_mut(&key).expect("inserted above");
         if flow.vlan.is_none() {
             flow.vlan = f.vlan;
         }
@@ -383,8 +531,13 @@ impl FlowTracker {
             me.mss = me.mss.max(t.mss);
             me.wscale = me.wscale.max(t.wscale);
             if let Some(m) = t.mss {
-                let host = self.host_mss.entry(f.dst.0).or_insert(m);
-                *host = (*host).max(m);
+                if let Some(host) = self.host_mss.get_mut(&f.dst.0) {
+                    *host = (*host).max(m);
+                } else if self.host_mss.len() < MAX_MSS_HOSTS {
+                    self.host_mss.insert(f.dst.0, m);
+                } else {
+                    self.counters.mss_hosts_untracked += 1;
+                }
             }
         }
         if t.window == 0 && t.flags & (FIN | SYN | RST) == 0 {
@@ -442,10 +595,24 @@ impl FlowTracker {
         }
     }
 
-    /// The `flows` table, ordered and numbered as flows.sql does (start time, then the
-    /// endpoints as text, then the protocol); the tracker is empty afterwards.
+    /// The rest of the `flows` table: the rows written out early and not yet emitted, then
+    /// every flow still open, ordered as flows.sql orders them (start time, then the
+    /// endpoints as text, then the protocol), numbered after the early ones. The tracker is
+    /// empty afterwards.
     pub fn finish(&mut self) -> Vec<RecordBatch> {
-        let mut flows = std::mem::take(&mut self.flows);
+        let open: Vec<(Key, Box<Flow>)> = std::mem::take(&mut self.flows).into_iter().collect();
+        let mut rows = std::mem::take(&mut self.written);
+        rows.extend(self.rows(open));
+        let mut out = Vec::new();
+        for chunk in rows.chunks(BATCH_ROWS) {
+            out.push(batch(chunk, self.numbered));
+            self.numbered += chunk.len() as i64;
+        }
+        out
+    }
+
+    /// Rows of these flows, in flows.sql's order, their TCP loss evidence finished.
+    fn rows(&mut self, mut flows: Vec<(Key, Box<Flow>)>) -> Vec<Row> {
         for ((proto, lo, hi), flow) in flows.iter_mut() {
             if *proto != IPPROTO_TCP {
                 continue;
@@ -475,7 +642,7 @@ impl FlowTracker {
         };
         let mut rows: Vec<Row> = flows
             .into_iter()
-            .map(|((proto, lo, hi), flow)| Row::new(proto, lo, texts(&lo), texts(&hi), flow))
+            .map(|((proto, lo, hi), flow)| Row::new(proto, lo, texts(&lo), texts(&hi), *flow))
             .collect();
         rows.sort_unstable_by(|a, b| {
             // NULL start times last, as DuckDB orders them.
@@ -487,10 +654,7 @@ impl FlowTracker {
                 b.proto,
             ))
         });
-        rows.chunks(BATCH_ROWS)
-            .enumerate()
-            .map(|(i, chunk)| batch(chunk, (i * BATCH_ROWS) as i64))
-            .collect()
+        rows
     }
 }
 
@@ -509,8 +673,47 @@ struct Row {
     start: Option<i64>,
     end: Option<i64>,
     syn_seen: bool,
-    c2s: Dir,
-    s2c: Dir,
+    resumed: bool,
+    c2s: DirRow,
+    s2c: DirRow,
+}
+
+/// What a row keeps of a direction: its figures, not the state that made them (a [`Dir`] is
+/// twice the size, and rows written out early wait for a full batch).
+struct DirRow {
+    packets: i64,
+    wire_bytes: i64,
+    payload_bytes: i64,
+    resets: i64,
+    fins: i64,
+    zero_windows: i64,
+    mss: Option<u16>,
+    wscale: Option<u8>,
+    data_start: Option<i64>,
+    data_end: Option<i64>,
+    ack_end: Option<i64>,
+    syn_ts: Option<i64>,
+    hs_ack_ts: Option<i64>,
+}
+
+impl DirRow {
+    fn new(d: &Dir) -> DirRow {
+        DirRow {
+            packets: d.packets,
+            wire_bytes: d.wire_bytes,
+            payload_bytes: d.payload_bytes,
+            resets: d.resets,
+            fins: d.fins,
+            zero_windows: d.zero_windows,
+            mss: d.mss,
+            wscale: d.wscale,
+            data_start: d.data_start,
+            data_end: d.data_end,
+            ack_end: d.ack_end(),
+            syn_ts: d.syn_ts,
+            hs_ack_ts: d.hs_ack_ts,
+        }
+    }
 }
 
 /// An endpoint as text: its address, its port, and `ip:port` (`[ip]:port` for IPv6).
@@ -553,8 +756,9 @@ impl Row {
             start: flow.start,
             end: flow.end,
             syn_seen: flow.syn_client.is_some() || flow.synack_client.is_some(),
-            c2s,
-            s2c,
+            resumed: flow.resumed,
+            c2s: DirRow::new(&c2s),
+            s2c: DirRow::new(&s2c),
         }
     }
 
@@ -575,7 +779,7 @@ impl Row {
     }
 
     /// Bytes of sequence space a direction's data covered (UDP: its payload bytes).
-    fn unique(&self, d: &Dir) -> i64 {
+    fn unique(&self, d: &DirRow) -> i64 {
         if !self.tcp() {
             return d.payload_bytes;
         }
@@ -585,7 +789,7 @@ impl Row {
         }
     }
 
-    fn retrans(&self, d: &Dir) -> i64 {
+    fn retrans(&self, d: &DirRow) -> i64 {
         if self.tcp() {
             (d.payload_bytes - self.unique(d)).max(0)
         } else {
@@ -593,9 +797,9 @@ impl Row {
         }
     }
 
-    fn unacked(&self, d: &Dir) -> i64 {
+    fn unacked(&self, d: &DirRow) -> i64 {
         match d.data_end {
-            Some(end) if self.tcp() => (end - d.ack_end().unwrap_or(0)).max(0),
+            Some(end) if self.tcp() => (end - d.ack_end.unwrap_or(0)).max(0),
             _ => 0,
         }
     }
@@ -667,6 +871,7 @@ fn batch(rows: &[Row], first_id: i64) -> RecordBatch {
         arr(Float64Array::from_iter(r().map(|x| x.handshake_rtt_ms()))),
         i64s(&|x| x.unacked(&x.c2s)),
         i64s(&|x| x.unacked(&x.s2c)),
+        arr(BooleanArray::from_iter(r().map(|x| Some(x.resumed)))),
     ];
     RecordBatch::try_new(schema::flows().schema(), columns).expect("flows follows schema.rs")
 }

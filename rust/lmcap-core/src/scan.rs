@@ -377,7 +377,8 @@ impl RecordMerger {
 struct InOrder {
     /// Protocols that span frames (SMB, iWARP).
     streams: StreamTracker,
-    /// The `flows` table, emitted with the last batch.
+    /// The `flows` table: rows of flows written out early by its bounds as they fill a
+    /// batch, the rest with the last batch.
     flows: FlowTracker,
     /// The `traffic` evidence, emitted as its buckets close.
     traffic: TrafficTracker,
@@ -427,6 +428,13 @@ impl InOrder {
         for f in &flow_frames {
             self.flows.frame(f);
         }
+        // the chunk's earliest timestamp is the clock of the idle timeouts: one frame stamped
+        // decades ahead must not expire every flow
+        let now = flow_frames.iter().filter_map(|f| f.timestamp_ns).min();
+        self.flows.expire(now);
+        self.streams.expire(now);
+        let early = self.flows.take_batches();
+        batch.events.extend(early.into_iter().map(|b| ("flows", b)));
         for c in &claims {
             self.claims.claim(c);
         }
@@ -766,6 +774,16 @@ impl Scanner {
     /// What the bounds of `ipv4_claim_runs` dropped (see `evidence::claims`).
     pub fn claim_counters(&self) -> crate::evidence::claims::ClaimCounters {
         self.in_order.claims.counters
+    }
+
+    /// What the bounds of the SMB/iWARP framers closed early or did not follow.
+    pub fn stream_counters(&self) -> crate::stream::StreamCounters {
+        self.in_order.streams.counters
+    }
+
+    /// What the bounds of the flow map wrote out early or forgot (see `flows`).
+    pub fn flow_counters(&self) -> crate::flows::FlowCounters {
+        self.in_order.flows.counters
     }
 
     /// What the bounds of the TCP loss evidence dropped (see `evidence::tcp`).

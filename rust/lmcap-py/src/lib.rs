@@ -223,11 +223,25 @@ impl Scanner {
 
     /// What the bounds of the evidence tables dropped so far, by `scan_settings` column:
     /// `tcp_open_evicted` (unacknowledged segments), `tcp_cover_evicted` (sequence ranges),
-    /// `tcp_resets_dropped`, `claim_runs_dropped`, `claims_untracked`.
+    /// `tcp_resets_dropped`, `claim_runs_dropped`, `claims_untracked`, `flows_memcap_evicted`
+    /// (flows written out early because the flow map was full), `flows_resumed` (rows that
+    /// continue a flow written out early), `flows_evicted_forgotten`, `mss_hosts_untracked`,
+    /// `stream_directions_untracked` (frames of SMB/iWARP connections not framed: too many
+    /// open), and `flows_idle_expired`, `stream_directions_expired` (closed after the idle
+    /// timeout: not a loss).
     fn evidence_bounds(&self) -> std::collections::HashMap<&'static str, u64> {
         let scanner = lock(&self.inner);
         let (t, c) = (scanner.tcp_counters(), scanner.claim_counters());
+        let f = scanner.flow_counters();
+        let st = scanner.stream_counters();
         std::collections::HashMap::from([
+            ("stream_directions_expired", st.directions_expired),
+            ("stream_directions_untracked", st.directions_untracked),
+            ("flows_idle_expired", f.idle_expired),
+            ("flows_memcap_evicted", f.memcap_evicted),
+            ("flows_resumed", f.resumed),
+            ("flows_evicted_forgotten", f.evicted_forgotten),
+            ("mss_hosts_untracked", f.mss_hosts_untracked),
             ("tcp_open_evicted", t.open_evicted),
             ("tcp_cover_evicted", t.cover_evicted),
             ("tcp_resets_dropped", t.resets_dropped),
@@ -326,7 +340,16 @@ fn table_names() -> Vec<&'static str> {
 #[pyfunction]
 fn evidence_limits() -> std::collections::HashMap<&'static str, usize> {
     use lmcap_core::evidence::{claims, tcp};
+    use lmcap_core::flows;
     std::collections::HashMap::from([
+        ("flows_max_open", flows::MAX_OPEN_FLOWS),
+        (
+            "flows_idle_timeout_s",
+            (flows::FLOW_IDLE_TIMEOUT_NS / 1_000_000_000) as usize,
+        ),
+        ("flows_evicted_remembered", flows::EVICTED_REMEMBERED),
+        ("flows_max_mss_hosts", flows::MAX_MSS_HOSTS),
+        ("stream_max_directions", lmcap_core::stream::MAX_DIRECTIONS),
         ("tcp_max_cover_ranges", tcp::MAX_COVER_RANGES),
         ("tcp_max_open_segments", tcp::MAX_OPEN_SEGMENTS),
         ("tcp_max_resets", tcp::MAX_RESETS),

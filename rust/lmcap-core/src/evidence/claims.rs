@@ -197,7 +197,12 @@ impl ClaimTracker {
                 self.counters.claims_untracked += 1;
                 return;
             }
-            None => self.runs.entry(c.ip).or_default(),
+            // most addresses have one owner all along: a vector's first push reserves room for
+            // four runs (450 bytes), one run is a quarter of that
+            None => self
+                .runs
+                .entry(c.ip)
+                .or_insert_with(|| Vec::with_capacity(1)),
         };
         match runs.last_mut() {
             Some(last) if last.same_owner(c) => last.add(c),
@@ -232,15 +237,20 @@ impl ClaimTracker {
         let mut all: Vec<(Ipv4Addr, Vec<Run>)> =
             std::mem::take(&mut self.runs).into_iter().collect();
         all.sort_unstable_by_key(|(ip, _)| *ip);
-        let rows: Vec<(Ipv4Addr, i64, Run)> = all
-            .into_iter()
-            .flat_map(|(ip, runs)| {
-                runs.into_iter()
-                    .enumerate()
-                    .map(move |(i, r)| (ip, i as i64 + 1, r))
-            })
-            .collect();
-        rows.chunks(BATCH_ROWS).map(batch).collect()
+        // a batch's rows at a time: the runs are not held twice
+        let mut rows = all.into_iter().flat_map(|(ip, runs)| {
+            runs.into_iter()
+                .enumerate()
+                .map(move |(i, r)| (ip, i as i64 + 1, r))
+        });
+        let mut out = Vec::new();
+        loop {
+            let chunk: Vec<(Ipv4Addr, i64, Run)> = rows.by_ref().take(BATCH_ROWS).collect();
+            if chunk.is_empty() {
+                return out;
+            }
+            out.push(batch(&chunk));
+        }
     }
 }
 

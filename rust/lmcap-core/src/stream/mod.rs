@@ -83,17 +83,45 @@ impl StreamFrame {
 /// One direction of a connection.
 type DirectionKey = smb::Endpoints;
 
-/// Directions followed at once; past this, new connections are not framed (a capture of a
-/// port scan must not grow the table without bound). Each costs a few hundred bytes idle.
-const MAX_DIRECTIONS: usize = 1 << 18;
+/// Directions followed at once; past this, frames of new connections are not framed and are
+/// counted ([`StreamCounters::directions_untracked`]): a capture of a port scan or a SYN flood
+/// on port 445 must not grow the table without bound. Each costs about 300 bytes with the
+/// map's share (some 20 MB when full); 32 k SMB connections at once is far beyond a cluster's.
+pub const MAX_DIRECTIONS: usize = 1 << 16;
+
+/// Capture time without a segment after which a direction's framer is closed (its unframed
+/// bytes reported as at the end of the capture); the flow map's idle timeout.
+pub const STREAM_IDLE_TIMEOUT_NS: i64 = crate::flows::FLOW_IDLE_TIMEOUT_NS;
+
+/// How far capture time moves between two looks for idle directions.
+const IDLE_SWEEP_NS: i64 = 10 * 1_000_000_000;
+
+/// What the bounds of the stream framers closed early or did not follow.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StreamCounters {
+    /// Directions closed after [`STREAM_IDLE_TIMEOUT_NS`] without a segment.
+    pub directions_expired: u64,
+    /// Frames of directions not followed because [`MAX_DIRECTIONS`] were open.
+    pub directions_untracked: u64,
+}
 
 /// The in-order stage: feed it every [`StreamFrame`] in frame order, take its rows per batch.
+/// Each direction keeps the time of its last segment, for the idle timeout.
 pub struct StreamTracker {
-    smb: HashMap<DirectionKey, MessageFramer<smb::SmbFraming>>,
-    iwarp: HashMap<DirectionKey, (MessageFramer<iwarp::IwarpFraming>, iwarp::IwarpDirection)>,
+    smb: HashMap<DirectionKey, (MessageFramer<smb::SmbFraming>, At)>,
+    iwarp: HashMap<
+        DirectionKey,
+        (
+            MessageFramer<iwarp::IwarpFraming>,
+            iwarp::IwarpDirection,
+            At,
+        ),
+    >,
     rows: SmbRows,
     rdma: RdmaRows,
     last: At,
+    last_sweep_ns: Option<i64>,
+    pub counters: StreamCounters,
 }
 
 impl Default for StreamTracker {
@@ -113,6 +141,48 @@ impl StreamTracker {
                 frame_number: 0,
                 timestamp_ns: None,
             },
+            last_sweep_ns: None,
+            counters: StreamCounters::default(),
+        }
+    }
+
+    /// Close the directions idle for [`STREAM_IDLE_TIMEOUT_NS`] at capture time `now_ns`
+    /// (the earliest timestamp of the chunk just passed). Call after each chunk.
+    pub fn expire(&mut self, now_ns: Option<i64>) {
+        let Some(now) = now_ns else { return };
+        if self
+            .last_sweep_ns
+            .is_some_and(|t| now.saturating_sub(t) < IDLE_SWEEP_NS)
+        {
+            return;
+        }
+        self.last_sweep_ns = Some(now);
+        let limit = now.saturating_sub(STREAM_IDLE_TIMEOUT_NS);
+        let idle = |at: &At| at.timestamp_ns.is_some_and(|t| t < limit);
+        let smb: Vec<DirectionKey> = self
+            .smb
+            .iter()
+            .filter(|(_, (_, at))| idle(at))
+            .map(|(k, _)| *k)
+            .collect();
+        let iwarp: Vec<DirectionKey> = self
+            .iwarp
+            .iter()
+            .filter(|(_, (_, _, at))| idle(at))
+            .map(|(k, _)| *k)
+            .collect();
+        self.counters.directions_expired += (smb.len() + iwarp.len()) as u64;
+        let rows = &mut self.rows;
+        for key in smb {
+            if let Some((mut framer, at)) = self.smb.remove(&key) {
+                framer.finish(at, &mut |e| emit(rows, &key, e));
+            }
+        }
+        let rdma = &mut self.rdma;
+        for key in iwarp {
+            if let Some((mut framer, mut st, at)) = self.iwarp.remove(&key) {
+                framer.finish(at, &mut |e| emit_iwarp(rows, rdma, &mut st, &key, e));
+            }
         }
     }
 
@@ -144,6 +214,7 @@ impl StreamTracker {
             self.smb.contains_key(&key)
         };
         if !known && self.smb.len() + self.iwarp.len() >= MAX_DIRECTIONS {
+            self.counters.directions_untracked += 1;
             return;
         }
         let payload = frame
@@ -160,7 +231,11 @@ impl StreamTracker {
         let ends = key;
         let (rows, rdma) = (&mut self.rows, &mut self.rdma);
         if is_iwarp {
-            let (framer, st) = self.iwarp.entry(key).or_default();
+            let (framer, st, last) = self.iwarp.entry(key).or_insert_with(|| {
+                let (framer, st) = Default::default();
+                (framer, st, f.at)
+            });
+            *last = f.at;
             let mut on = |e: Event<'_>| emit_iwarp(rows, rdma, st, &ends, e);
             framer.segment(&seg, &mut on);
             if fin {
@@ -168,10 +243,11 @@ impl StreamTracker {
                 self.iwarp.remove(&key);
             }
         } else {
-            let framer = self
+            let (framer, last) = self
                 .smb
                 .entry(key)
-                .or_insert_with(|| MessageFramer::new(smb::SmbFraming));
+                .or_insert_with(|| (MessageFramer::new(smb::SmbFraming), f.at));
+            *last = f.at;
             framer.segment(&seg, &mut |e| emit(rows, &ends, e));
             if fin {
                 framer.finish(f.at, &mut |e| emit(rows, &ends, e));
@@ -184,11 +260,11 @@ impl StreamTracker {
     pub fn finish(&mut self) {
         let at = self.last;
         let rows = &mut self.rows;
-        for (ends, framer) in self.smb.iter_mut() {
+        for (ends, (framer, _)) in self.smb.iter_mut() {
             framer.finish(at, &mut |e| emit(rows, ends, e));
         }
         let rdma = &mut self.rdma;
-        for (ends, (framer, st)) in self.iwarp.iter_mut() {
+        for (ends, (framer, st, _)) in self.iwarp.iter_mut() {
             framer.finish(at, &mut |e| emit_iwarp(rows, rdma, st, ends, e));
         }
     }
