@@ -31,6 +31,17 @@ from lmcap.findings import finding
 from lmcap.fmt import flow_text, human_bps, human_bytes, iso_ns
 
 
+def _grouping(groups: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """One grouping's rows of query ``throughput_groups`` (its ``report_list_max`` largest)."""
+    return [
+        {k: v for k, v in g.items() if k != "keys_total"} for g in groups if g["grouping"] == name
+    ]
+
+
+def _grouping_total(groups: list[dict[str, Any]], name: str) -> int:
+    return next((g["keys_total"] for g in groups if g["grouping"] == name), 0)
+
+
 def _flow_row(f: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "flow_id", "proto", "class", "client", "server", "vlan", "packets_c2s", "packets_s2c",
@@ -110,9 +121,12 @@ def run(ctx: Context) -> None:
         "flows": flow_rows,
         "flow_count": sum(t["flows"] for t in totals),
         "classes": {t["class"]: t["flows"] for t in totals},
-        "host_pairs": [g for g in groups if g["grouping"] == "host_pair"][:top],
-        "nics": [g for g in groups if g["grouping"] == "nic"][:top],
-        "vlans": [g for g in groups if g["grouping"] == "vlan"][:top],
+        "host_pairs": _grouping(groups, "host_pair"),
+        "host_pairs_total": _grouping_total(groups, "host_pair"),
+        "nics": _grouping(groups, "nic"),
+        "nics_total": _grouping_total(groups, "nic"),
+        "vlans": _grouping(groups, "vlan"),
+        "vlans_total": _grouping_total(groups, "vlan"),
         "live_migrations": {
             "max_concurrent": peak["flows"] if peak else 0,
             "at": iso_ns(peak["bucket_start_ns"]) if peak else None,
