@@ -42,8 +42,10 @@ def test_query_params_override_defaults(con):
     assert None not in utilization and max(utilization) > 0
     coarse = lmcap.query("throughput_groups", con, bucket_ns=1_000_000_000)
     rows = [dict(zip(coarse.columns, r)) for r in coarse.fetchall()]
-    assert rows == queries.run(con, "throughput_groups", bucket_ns=1_000_000_000, link_speed_bps=0)
-    assert rows != queries.run(con, "throughput_groups", bucket_ns=100_000_000, link_speed_bps=0)
+    # lmcap.query fills the parameters not given from Params; queries.run takes them all
+    rest = {"link_speed_bps": 0, "report_list_max": 50}
+    assert rows == queries.run(con, "throughput_groups", bucket_ns=1_000_000_000, **rest)
+    assert rows != queries.run(con, "throughput_groups", bucket_ns=100_000_000, **rest)
 
 
 def test_query_refuses_unknown_names_and_params(con):
