@@ -192,3 +192,12 @@ def test_out_of_memory_under_the_cap_is_exit_5_with_what_to_do(capsys) -> None:
     # with room the same SQL answers
     assert main(["sql", src, "--memory-limit", "2GB", "-e", sql, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == [{"max(len(l))": 3000000}]
+
+
+def test_a_memory_limit_typo_is_a_usage_error(capsys) -> None:
+    src = str(CAPTURES / "mtu" / "blackhole.pcap")
+    with pytest.raises(SystemExit) as e:
+        main(["analyze", src, "--memory-limit", "12XB"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "'12XB' is not a memory size" in err and "Traceback" not in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 import warnings
@@ -509,6 +510,16 @@ def cmd_queries(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _memory_size(text: str) -> str:
+    """A size DuckDB's memory_limit accepts (e.g. 512MB, 4GB, 1.5GiB), checked here so a typo
+    is a usage error, not a traceback from DuckDB."""
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*([KMGT]i?B|B)\s*", text, re.IGNORECASE):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a memory size: a number and a unit, e.g. 512MB, 4GB, 2GiB"
+        )
+    return text
+
+
 def _add_loading_options(p: argparse.ArgumentParser, memory_default: str, why: str) -> None:
     """Options of every command that loads captures into DuckDB."""
     p.add_argument(
@@ -522,6 +533,7 @@ def _add_loading_options(p: argparse.ArgumentParser, memory_default: str, why: s
     p.add_argument(
         "--memory-limit",
         default=memory_default,
+        type=_memory_size,
         metavar="SIZE",
         help=f"DuckDB memory cap; past it, tables spill to a temporary folder (default "
         f"{memory_default}: {why})",
