@@ -7,6 +7,7 @@ input); several files are merged in time order, as rotated ``tcpdump -C/-G`` cap
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Iterable, Iterator
 from typing import Any, Callable, Union
@@ -79,8 +80,10 @@ def _paths(paths: PathArg) -> list[str]:
     return out
 
 
-def _report_errors(scanner: _core.Scanner, strict: bool, partial: object = None) -> None:
-    errors = scanner.errors()
+def _report_errors(
+    scanner: _core.Scanner | list[dict], strict: bool, partial: object = None
+) -> None:
+    errors = scanner if isinstance(scanner, list) else scanner.errors()
     if not errors:
         return
     if strict:
@@ -252,14 +255,19 @@ def connect(
 
     con = duckdb.connect(database)
     con.execute("SET TimeZone = 'UTC'")
+    if packets not in ("all", "detail"):
+        raise ValueError(f"packets must be 'all' or 'detail', not {packets!r}")
+    detail = packets == "detail"
     if memory_limit:
         import tempfile
 
         con.execute("SET memory_limit = ?", [memory_limit])
         con.execute("SET temp_directory = ?", [temp_directory or tempfile.mkdtemp(prefix="lmcap-")])
-    if packets not in ("all", "detail"):
-        raise ValueError(f"packets must be 'all' or 'detail', not {packets!r}")
-    detail = packets == "detail"
+        if detail:
+            # While the scan runs, its own state (flows, claims, read windows) shares the
+            # memory with DuckDB, which only appends then: it gets less, and the full limit
+            # back for the queries once the scanner is gone.
+            con.execute("SET memory_limit = ?", [_load_memory_limit(con)])
     scanner = _scanner(
         paths,
         filter,
@@ -298,12 +306,18 @@ def connect(
             _load(con, name, pa.Table.from_batches(bs), append=True)
     _load(con, "capture_files", pa.Table.from_batches([pa.record_batch(scanner.files())]))
     _load(con, "scan_settings", scan_settings(scanner, filter, bucket_ns, switch_max_frame))
+    errors = scanner.errors()
+    # the decode threads and read windows go now, not when the caller's queries end
+    del scanner
+    if detail and memory_limit:
+        _release_freed_memory()
+        con.execute("SET memory_limit = ?", [memory_limit])
     from lmcap import queries
 
     for name in DERIVED_TABLES if derived is None else derived:
         sql = queries.get(name).sql.strip().rstrip(";")
         con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
-    _report_errors(scanner, strict, con)
+    _report_errors(errors, strict, con)
     return con
 
 
@@ -356,8 +370,49 @@ def scan_settings(
     return pa.Table.from_pylist([settings], schema=_SCAN_SETTINGS)
 
 
+#: DuckDB's memory while a ``packets="detail"`` scan loads it (at most the caller's limit):
+#: the tables are only appended to then, and spill to disk past it.
+LOAD_MEMORY_LIMIT_BYTES = 256 << 20
+
+
+def _load_memory_limit(con) -> str:
+    """The lower of the connection's memory limit and LOAD_MEMORY_LIMIT_BYTES, as a setting."""
+    (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    limit_bytes = _size_bytes(limit)
+    if limit_bytes is None:
+        return limit
+    return f"{min(limit_bytes, LOAD_MEMORY_LIMIT_BYTES) >> 10}KiB"
+
+
+_UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS |= {"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}
+
+
+def _size_bytes(text: str) -> int | None:
+    """Bytes of a memory size as DuckDB writes or reads it ("488.2 MiB", "512MB"); None if
+    it is not one."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", text, re.IGNORECASE)
+    if not m or m.group(2).lower() not in _UNITS:
+        return None
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+
+
+def _release_freed_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``): the scan's
+    state is freed by then, but glibc keeps it for reuse, and DuckDB allocates with its own
+    allocator, which cannot reuse it."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to do
+        pass
+
+
 #: Rows of a table gathered in Python before one INSERT into DuckDB (connect(packets="detail")).
-_APPEND_ROWS = 1 << 18
+_APPEND_ROWS = 1 << 16
 
 
 def _load(con, name: str, table: pa.Table, *, append: bool = False) -> None:

@@ -8,6 +8,7 @@ Each file opens with a header of ``-- key: value`` lines: ``answers`` (the quest
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -104,12 +105,29 @@ def run(con, name: str, **params) -> list[dict]:
     return [dict(zip(cols, row)) for row in rel.fetchall()]
 
 
-def run_rows(con, name: str, where: str, order: str, **params) -> list[dict]:
+def iter_rows(con, name: str, batch_rows: int = 10_000, **params) -> Iterator[dict]:
+    """The rows of a shipped query as dicts, fetched ``batch_rows`` at a time, for a caller
+    that reads each row once: the whole result is never held in Python. Run no other query
+    on ``con`` until the iteration ends (DuckDB would cut this one's result short)."""
+    q = get(name)
+    used = {k: v for k, v in params.items() if k in q.params}
+    res = con.execute(q.sql, used) if used else con.execute(q.sql)
+    cols = [d[0] for d in res.description]
+    while rows := res.fetchmany(batch_rows):
+        for row in rows:
+            yield dict(zip(cols, row))
+
+
+def run_rows(
+    con, name: str, where: str, order: str, columns: tuple[str, ...] = (), **params
+) -> list[dict]:
     """The rows of a shipped query that satisfy ``where`` (an SQL condition on its columns),
-    in ``order``: DuckDB filters them, so a query with millions of rows hands Python only the
-    few it needs."""
+    in ``order``, with only ``columns`` when given: DuckDB filters them (and skips computing
+    columns not asked for), so a query with millions of rows hands Python only what it needs."""
     q = get(name)
     used = {k: v for k, v in params.items() if k in q.params}
     rel = con.sql(q.sql, params=used) if used else con.sql(q.sql)
     rel = rel.filter(where).order(order)
+    if columns:
+        rel = rel.project(", ".join(f'"{c}"' for c in columns))
     return [dict(zip(rel.columns, row)) for row in rel.fetchall()]

@@ -45,9 +45,10 @@ NLB cluster MACs and the IPs they answer for are left to the ``nlb`` section.
 
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import combinations, groupby
 from typing import Any
 
+from lmcap import queries as q
 from lmcap.findings import finding
 from lmcap.fmt import iso_ns
 
@@ -208,10 +209,8 @@ def _move_finding(ip: str, moves: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
-def _poisoners(
-    rows: list[dict[str, Any]], min_frames: int, flood_replies: int
-) -> list[dict[str, Any]]:
-    """MACs that claim addresses that are not their own (``arp_claims_by_kind`` rows).
+def _poisoners(ctx, min_frames: int, flood_replies: int) -> list[dict[str, Any]]:
+    """MACs that claim addresses that are not their own (from ``arp_claims_by_kind``).
 
     A claim (MAC, IP) is foreign when the MAC never speaks for the IP the way an owner does
     (broadcast request, gratuitous announcement) and claims it more often in replies nobody
@@ -222,28 +221,44 @@ def _poisoners(
     more of those replies. A router answering for its secondary addresses replies to requests
     (solicited), a moved VM announces itself (gratuitous), and NLB cluster MACs are left out
     by the query.
+
+    DuckDB picks the foreign claims, whole; of the others only who claims what is fetched,
+    and only when some claim is foreign: their victim lists, which a capture with many ARP
+    senders makes hundreds of MB, stay in DuckDB.
     """
+    order = "mac, vlan NULLS FIRST, ip"
+    suspicious = "unsolicited_replies + directed_requests"
+    foreign_claims = q.run_rows(
+        ctx.con,
+        "arp_claims_by_kind",
+        f"broadcast_requests = 0 AND gratuitous = 0 AND {suspicious} > solicited_replies "
+        f"AND {suspicious} >= {int(min_frames)}",
+        order,
+        **ctx.params.sql_params(),
+    )
+    if not foreign_claims:
+        return []
+    ips_of_mac: dict[tuple, list[str]] = {}
+    macs_of_ip: dict[tuple, set[str]] = {}
+    for r in q.run_rows(
+        ctx.con,
+        "arp_claims_by_kind",
+        "TRUE",
+        order,
+        ("mac", "vlan", "ip"),
+        **ctx.params.sql_params(),
+    ):
+        ips_of_mac.setdefault((r["mac"], r["vlan"]), []).append(r["ip"])
+        macs_of_ip.setdefault((r["ip"], r["vlan"]), set()).add(r["mac"])
     by_mac: dict[tuple, list[dict[str, Any]]] = {}
-    by_ip: dict[tuple, set[str]] = {}
-    for r in rows:
-        by_mac.setdefault((r["mac"], r["vlan"]), []).append(r)
-        by_ip.setdefault((r["ip"], r["vlan"]), set()).add(r["mac"])
+    for c in foreign_claims:
+        by_mac.setdefault((c["mac"], c["vlan"]), []).append(c)
     out = []
     for (mac, vlan), claims in by_mac.items():
         foreign = []
         for c in claims:
-            # an owner resolves from its address by broadcast, announces it, answers for it;
-            # a poisoner's replies may now and then follow a victim's request by chance
-            suspicious = c["unsolicited_replies"] + c["directed_requests"]
-            if (
-                c["broadcast_requests"]
-                or c["gratuitous"]
-                or suspicious <= c["solicited_replies"]
-                or suspicious < min_frames
-            ):
-                continue
-            other_ips = [o["ip"] for o in claims if o["ip"] != c["ip"]]
-            other_macs = sorted(by_ip[(c["ip"], vlan)] - {mac})
+            other_ips = [ip for ip in ips_of_mac[(mac, vlan)] if ip != c["ip"]]
+            other_macs = sorted(macs_of_ip[(c["ip"], vlan)] - {mac})
             why = []
             if c["unsolicited_replies"] and other_ips:
                 why.append(f"{mac} also speaks for {', '.join(other_ips[:3])}")
@@ -265,7 +280,7 @@ def _poisoners(
             {
                 "mac": mac,
                 "vlan": vlan,
-                "own_ips": sorted(c["ip"] for c in claims if c["ip"] not in foreign_ips),
+                "own_ips": sorted(ip for ip in ips_of_mac[(mac, vlan)] if ip not in foreign_ips),
                 "claimed_ips": [
                     {
                         "ip": c["ip"],
@@ -342,13 +357,13 @@ def run(ctx) -> None:
         }
     )
 
-    runs_by_ip: dict[str, list[dict[str, Any]]] = {}
-    for r in ctx.run("arp_claim_runs"):
-        runs_by_ip.setdefault(r["ip"], []).append(r)
     dups: list[dict[str, Any]] = []
     moves: list[dict[str, Any]] = []
-    for ip, runs in runs_by_ip.items():
-        d, m = _analyse_ip(ip, runs, ctx.params.arp_move_min_stay_s)
+    # one address's runs at a time (the query orders them by address): a capture of many
+    # hosts has hundreds of thousands of runs, and only duplicates and moves are kept
+    claim_runs = q.iter_rows(ctx.con, "arp_claim_runs", **ctx.params.sql_params())
+    for ip, ip_runs in groupby(claim_runs, key=lambda r: r["ip"]):
+        d, m = _analyse_ip(ip, list(ip_runs), ctx.params.arp_move_min_stay_s)
         dups += d
         moves += m
     section["duplicate_ips"] = dups
@@ -388,7 +403,7 @@ def run(ctx) -> None:
         )
 
     poisoners = _poisoners(
-        ctx.run("arp_claims_by_kind"),
+        ctx,
         ctx.params.arp_poison_min_frames,
         ctx.params.arp_poison_flood_replies,
     )

@@ -35,26 +35,43 @@ groups AS (
         count(*) FILTER (WHERE action = 'join')                     AS joins,
         count(*) FILTER (WHERE action = 'leave')                    AS leaves,
         coalesce(list(DISTINCT vlan) FILTER (WHERE vlan IS NOT NULL), []) AS vlans,
-        list(DISTINCT version)                                      AS versions,
+        list(DISTINCT version)                                      AS versions
+    FROM events
+    GROUP BY "group"
+),
+top AS (
+    SELECT *, count(*) OVER () AS groups_total
+    FROM groups
+    ORDER BY joins + leaves DESC, "group"
+    LIMIT $section_list_max
+),
+timelines AS (
+    -- only the listed groups' first events: a list of every event of every group would hold
+    -- all IGMP records of the capture in memory at once
+    SELECT
+        "group",
         list(
             {'host': host, 'mac': src_mac, 'vlan': vlan, 'action': action,
              'version': version, 'time_ns': time_ns, 'frame': frame_number}
             ORDER BY seq
-        )[1:$igmp_timeline_max]                                     AS timeline
-    FROM events
+        )                                                           AS timeline
+    FROM (
+        SELECT e.* FROM events e SEMI JOIN top USING ("group")
+        QUALIFY row_number() OVER (PARTITION BY "group" ORDER BY seq) <= $igmp_timeline_max
+    )
     GROUP BY "group"
 )
 SELECT
-    g."group",
-    count(*) OVER ()                                    AS groups_total,
-    coalesce(g.members, [])                             AS members,
-    g.joins,
-    g.leaves,
+    t."group",
+    t.groups_total,
+    coalesce(t.members, [])                             AS members,
+    t.joins,
+    t.leaves,
     coalesce(e.members_at_end, [])                      AS members_at_end,
-    g.vlans,
-    g.versions,
-    g.timeline
-FROM groups g
+    t.vlans,
+    t.versions,
+    tl.timeline
+FROM top t
 LEFT JOIN at_end e USING ("group")
-ORDER BY g.joins + g.leaves DESC, g."group"
-LIMIT $section_list_max;
+LEFT JOIN timelines tl USING ("group")
+ORDER BY t.joins + t.leaves DESC, t."group";

@@ -365,7 +365,7 @@ pub struct FlowTracker {
     /// Boxed: a map of 2^n buckets holds its entries inline, and a `Flow` is ~700 bytes, so
     /// a half-empty map after growing would cost hundreds of MB of buckets.
     flows: HashMap<Key, Box<Flow>>,
-    /// Rows written out early, waiting for a full batch.
+    /// Rows written out early, until the in-order pass takes them as a batch.
     written: Vec<Row>,
     /// Rows numbered so far.
     numbered: i64,
@@ -458,11 +458,13 @@ impl FlowTracker {
         self.written.append(&mut rows);
     }
 
-    /// The `flows` batches of the rows written out early so far (full batches only).
+    /// The `flows` batches of the rows written out early so far, all of them: rows wait in
+    /// Arrow (a fifth of their size here) rather than in this tracker until a batch fills.
     pub fn take_batches(&mut self) -> Vec<RecordBatch> {
         let mut out = Vec::new();
-        while self.written.len() >= BATCH_ROWS {
-            let rows: Vec<Row> = self.written.drain(..BATCH_ROWS).collect();
+        while !self.written.is_empty() {
+            let n = self.written.len().min(BATCH_ROWS);
+            let rows: Vec<Row> = self.written.drain(..n).collect();
             out.push(batch(&rows, self.numbered));
             self.numbered += rows.len() as i64;
         }

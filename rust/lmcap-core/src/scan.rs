@@ -444,7 +444,7 @@ impl InOrder {
             .events
             .extend(resends.into_iter().map(|b| ("tcp_resends", b)));
         self.traffic.chunk(traffic);
-        let closed = self.traffic.take_batches(false);
+        let closed = self.traffic.take_batches();
         batch
             .events
             .extend(closed.into_iter().map(|b| ("traffic", b)));

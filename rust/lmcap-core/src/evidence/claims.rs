@@ -39,7 +39,7 @@ use crate::wire::arp::{OP_REPLY, OP_REQUEST};
 
 /// Runs kept per address before compaction.
 pub const MAX_RUNS_PER_IP: usize = 4096;
-/// Runs kept over all addresses (about 150 bytes each) before every address is compacted.
+/// Runs kept over all addresses (64 bytes each, see [`Run`]) before every address is compacted.
 pub const MAX_RUNS: usize = 1 << 20;
 /// Addresses followed.
 pub const MAX_ADDRESSES: usize = 1 << 20;
@@ -100,6 +100,10 @@ impl Claim {
 }
 
 /// Consecutive claims of one address by one (MAC, VLAN).
+///
+/// 64 bytes: most runs hold IP frames only (a router's MAC forwarding for the address, a host
+/// seen on two VLANs), so what only ARP claims add is boxed apart, and up to [`MAX_RUNS`] of
+/// them cost some 64 MB rather than twice that.
 #[derive(Debug, Clone)]
 struct Run {
     mac: [u8; 6],
@@ -107,11 +111,28 @@ struct Run {
     start_ns: i64,
     end_ns: i64,
     claims: i64,
-    arp_claims: i64,
     first_frame: u64,
     last_frame: u64,
+    /// None until the run holds an ARP claim.
+    arp: Option<Box<ArpClaims>>,
+}
+
+/// The ARP claims of a run.
+#[derive(Debug, Clone, Default)]
+struct ArpClaims {
+    claims: i64,
+    /// The first gratuitous ARP: frame and time.
     garp: Option<(u64, i64)>,
-    arp_frames: Vec<u64>,
+    /// The first [`ARP_FRAMES_LISTED`] ARP frames.
+    frames: Vec<u64>,
+}
+
+impl ArpClaims {
+    fn add(&mut self, frame: u64) {
+        if self.frames.len() < ARP_FRAMES_LISTED {
+            self.frames.push(frame);
+        }
+    }
 }
 
 impl Run {
@@ -122,11 +143,9 @@ impl Run {
             start_ns: c.ns,
             end_ns: c.ns,
             claims: 0,
-            arp_claims: 0,
             first_frame: c.frame,
             last_frame: c.frame,
-            garp: None,
-            arp_frames: Vec::new(),
+            arp: None,
         };
         r.add(c);
         r
@@ -139,14 +158,17 @@ impl Run {
         self.last_frame = self.last_frame.max(c.frame);
         self.claims += 1;
         if c.arp {
-            self.arp_claims += 1;
-            if self.arp_frames.len() < ARP_FRAMES_LISTED {
-                self.arp_frames.push(c.frame);
-            }
-            if c.gratuitous && self.garp.is_none() {
-                self.garp = Some((c.frame, c.ns));
+            let arp = self.arp.get_or_insert_with(Box::default);
+            arp.claims += 1;
+            arp.add(c.frame);
+            if c.gratuitous && arp.garp.is_none() {
+                arp.garp = Some((c.frame, c.ns));
             }
         }
+    }
+
+    fn arp_claims(&self) -> i64 {
+        self.arp.as_ref().map_or(0, |a| a.claims)
     }
 
     /// Join the next run of the same (MAC, VLAN) into this one.
@@ -156,11 +178,15 @@ impl Run {
         self.first_frame = self.first_frame.min(o.first_frame);
         self.last_frame = self.last_frame.max(o.last_frame);
         self.claims += o.claims;
-        self.arp_claims += o.arp_claims;
-        self.garp = self.garp.or(o.garp);
-        for f in o.arp_frames {
-            if self.arp_frames.len() < ARP_FRAMES_LISTED {
-                self.arp_frames.push(f);
+        match (&mut self.arp, o.arp) {
+            (_, None) => {}
+            (None, Some(theirs)) => self.arp = Some(theirs),
+            (Some(ours), Some(theirs)) => {
+                ours.claims += theirs.claims;
+                ours.garp = ours.garp.or(theirs.garp);
+                for f in theirs.frames {
+                    ours.add(f);
+                }
             }
         }
     }
@@ -198,7 +224,7 @@ impl ClaimTracker {
                 return;
             }
             // most addresses have one owner all along: a vector's first push reserves room for
-            // four runs (450 bytes), one run is a quarter of that
+            // four runs (256 bytes), one run is a quarter of that
             None => self
                 .runs
                 .entry(c.ip)
@@ -260,7 +286,7 @@ impl ClaimTracker {
 fn compact(runs: &mut Vec<Run>) -> u64 {
     let claimants: Vec<([u8; 6], Option<u16>)> = runs
         .iter()
-        .filter(|r| r.arp_claims > 0)
+        .filter(|r| r.arp.is_some())
         .map(|r| (r.mac, r.vlan))
         .collect();
     let mut kept: Vec<Run> = Vec::with_capacity(runs.len());
@@ -292,7 +318,9 @@ fn batch(rows: &[(Ipv4Addr, i64, Run)]) -> RecordBatch {
     let macs: Vec<String> = r().map(|(_, _, x)| text::mac_string(&x.mac)).collect();
     let mut arp_frames = ListBuilder::new(UInt64Builder::new());
     for (_, _, x) in r() {
-        arp_frames.values().append_slice(&x.arp_frames);
+        arp_frames
+            .values()
+            .append_slice(x.arp.as_ref().map_or(&[][..], |a| &a.frames));
         arp_frames.append(true);
     }
     let columns: Vec<ArrayRef> = vec![
@@ -306,7 +334,7 @@ fn batch(rows: &[(Ipv4Addr, i64, Run)]) -> RecordBatch {
         arr(Int64Array::from_iter_values(r().map(|(_, _, x)| x.end_ns))),
         arr(Int64Array::from_iter_values(r().map(|(_, _, x)| x.claims))),
         arr(Int64Array::from_iter_values(
-            r().map(|(_, _, x)| x.arp_claims),
+            r().map(|(_, _, x)| x.arp_claims()),
         )),
         arr(UInt64Array::from_iter_values(
             r().map(|(_, _, x)| x.first_frame),
@@ -314,12 +342,12 @@ fn batch(rows: &[(Ipv4Addr, i64, Run)]) -> RecordBatch {
         arr(UInt64Array::from_iter_values(
             r().map(|(_, _, x)| x.last_frame),
         )),
-        arr(UInt64Array::from_iter(
-            r().map(|(_, _, x)| x.garp.map(|g| g.0)),
-        )),
-        arr(Int64Array::from_iter(
-            r().map(|(_, _, x)| x.garp.map(|g| g.1)),
-        )),
+        arr(UInt64Array::from_iter(r().map(|(_, _, x)| {
+            x.arp.as_ref().and_then(|a| a.garp).map(|g| g.0)
+        }))),
+        arr(Int64Array::from_iter(r().map(|(_, _, x)| {
+            x.arp.as_ref().and_then(|a| a.garp).map(|g| g.1)
+        }))),
         std::sync::Arc::new(arp_frames.finish()),
     ];
     RecordBatch::try_new(schema::ipv4_claim_runs().schema(), columns)
@@ -329,6 +357,12 @@ fn batch(rows: &[(Ipv4Addr, i64, Run)]) -> RecordBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_is_64_bytes() {
+        // MAX_RUNS is sized by it: a field added to every run doubles the bound's memory
+        assert_eq!(std::mem::size_of::<Run>(), 64);
+    }
 
     fn claim(mac: u8, frame: u64, arp: bool) -> Claim {
         Claim {
