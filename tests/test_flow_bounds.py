@@ -16,6 +16,7 @@ from lmcap import _core
 LIMITS = _core.evidence_limits()
 MAX_OPEN_FLOWS = LIMITS["flows_max_open"]
 IDLE_S = LIMITS["flows_idle_timeout_s"]
+UDP_IDLE_S = LIMITS["flows_udp_idle_timeout_s"]
 MAX_DIRECTIONS = LIMITS["stream_max_directions"]
 
 
@@ -60,7 +61,7 @@ def _flows(path: Path, **kwargs) -> tuple[list[dict], dict]:
 def test_an_idle_flow_is_written_out_and_its_return_marked(tmp_path: Path) -> None:
     # flow A at t=0, then a frame of flow B every 5 s until past the timeout, then A again
     frames = [(0.0, _udp(1000))]
-    frames += [(5.0 * k, _udp(2000)) for k in range(1, IDLE_S // 5 + 4)]
+    frames += [(5.0 * k, _udp(2000)) for k in range(1, UDP_IDLE_S // 5 + 4)]
     back = frames[-1][0] + 1
     frames.append((back, _udp(1000)))
     path = tmp_path / "idle.pcap"
@@ -82,6 +83,24 @@ def test_an_idle_flow_is_written_out_and_its_return_marked(tmp_path: Path) -> No
     assert bounds["flows_memcap_evicted"] == 0
 
 
+def test_a_tcp_connection_idles_longer_than_udp(tmp_path: Path) -> None:
+    # a TCP connection and a UDP flow, both silent for longer than the UDP timeout and less
+    # than the TCP one, while other traffic moves the clock: only the UDP flow is split
+    assert UDP_IDLE_S < IDLE_S
+    gap = (UDP_IDLE_S + IDLE_S) // 2
+    frames = [(0.0, _syn(1, dport=6600)), (0.0, _udp(1000))]
+    frames += [(5.0 * k, _udp(2000)) for k in range(1, gap // 5 + 1)]
+    frames += [(gap + 1.0, _syn(1, dport=6600)), (gap + 1.0, _udp(1000))]
+    path = tmp_path / "tcp-udp.pcap"
+    _write(path, frames)
+    rows, bounds = _flows(path, batch_rows=1)
+    tcp = [r for r in rows if r["proto"] == "tcp"]
+    udp_a = [r for r in rows if 1000 in (r["client_port"], r["server_port"])]
+    assert len(tcp) == 1 and tcp[0]["packets_c2s"] + tcp[0]["packets_s2c"] == 2
+    assert len(udp_a) == 2 and sorted(r["resumed"] for r in udp_a) == [False, True]
+    assert bounds["flows_idle_expired"] == 1
+
+
 def test_within_the_timeout_nothing_is_written_early(tmp_path: Path) -> None:
     frames = [(0.0, _udp(1000))] + [(5.0 * k, _udp(2000)) for k in range(1, 10)]
     frames.append((60.0, _udp(1000)))
@@ -101,6 +120,9 @@ def test_a_syn_flood_holds_at_most_max_open_flows(tmp_path: Path) -> None:
     assert len(rows) == n and sum(r["packets_c2s"] for r in rows) == n
     assert sorted(r["flow_id"] for r in rows) == list(range(1, n + 1))
     assert bounds["flows_memcap_evicted"] > 0 and bounds["flows_resumed"] == 0
+    # never more than the bound open: at least the flood's excess went out early (an
+    # eighth at a time, as each new flow would pass the bound, not once per chunk)
+    assert bounds["flows_memcap_evicted"] >= n - MAX_OPEN_FLOWS
     # the oldest went first: the rows written early are the flood's first SYNs
     by_id = sorted(rows, key=lambda r: r["flow_id"])
     early, rest = by_id[: bounds["flows_memcap_evicted"]], by_id[bounds["flows_memcap_evicted"] :]

@@ -243,6 +243,10 @@ def connect(
     ``mss_hosts_untracked``, and of the SMB/iWARP framers: ``stream_directions_expired``,
     ``stream_directions_untracked``).
 
+    With ``packets="detail"`` and a ``memory_limit``, DuckDB gets at most
+    ``LOAD_MEMORY_LIMIT_BYTES`` while the scan runs (the scan's own state needs the rest) and
+    the whole limit once it has ended.
+
     ``packets="detail"`` skips the ``packets`` table: the scan keeps only the detail frames
     (``detail_frames``: ARP, IGMP, ICMP, fragments, flooded frames, TCP handshakes and
     resets, offload super-segments, frames a decoder stopped on or without a timestamp, and a
@@ -285,7 +289,7 @@ def connect(
         for batch in _packet_batches(scanner, events, progress):
             events["detail_frames"].append(batch)
             for name, bs in events.items():
-                # a few hundred thousand rows per INSERT: each costs milliseconds
+                # a row group per INSERT (see _APPEND_ROWS)
                 if sum(b.num_rows for b in bs) >= _APPEND_ROWS:
                     _load(con, name, pa.Table.from_batches(bs), append=True)
                     bs.clear()
@@ -371,8 +375,10 @@ def scan_settings(
 
 
 #: DuckDB's memory while a ``packets="detail"`` scan loads it (at most the caller's limit):
-#: the tables are only appended to then, and spill to disk past it.
-LOAD_MEMORY_LIMIT_BYTES = 256 << 20
+#: the tables are only appended to then, and spill to disk past it. 128 MB rather than 256 MB:
+#: 100 MB less at the peak of a SYN flood's load, the 1 GiB bench capture's load about as
+#: fast (docs/performance.md).
+LOAD_MEMORY_LIMIT_BYTES = 128 << 20
 
 
 def _load_memory_limit(con) -> str:
@@ -411,8 +417,11 @@ def _release_freed_memory() -> None:
         pass
 
 
-#: Rows of a table gathered in Python before one INSERT into DuckDB (connect(packets="detail")).
-_APPEND_ROWS = 1 << 16
+#: Rows of a table gathered in Python before one INSERT into DuckDB (connect(packets="detail")):
+#: DuckDB's row group size. An INSERT of fewer rows costs time that grows with the table (2 M
+#: flows in 64 k-row INSERTs: 9.5 s; in 122,880-row ones: 0.9 s); more rows only hold more
+#: in Python.
+_APPEND_ROWS = 122_880
 
 
 def _load(con, name: str, table: pa.Table, *, append: bool = False) -> None:

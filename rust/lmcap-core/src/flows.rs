@@ -12,11 +12,13 @@
 //! Memory: one [`Flow`] (under a kilobyte) per flow held open, whatever the number of
 //! frames, and the flows held open are bounded the way nfstream and Suricata bound theirs:
 //! - **Idle timeout in capture time.** A flow that has seen no frame for
-//!   [`FLOW_IDLE_TIMEOUT_NS`] of capture time is written out as a row. The clock is the
+//!   [`FLOW_IDLE_TIMEOUT_NS`] of capture time ([`UDP_IDLE_TIMEOUT_NS`] for UDP) is written
+//!   out as a row. The clock is the
 //!   earliest timestamp of each chunk, so one frame stamped decades ahead cannot expire
 //!   everything.
 //! - **Memcap.** Past [`MAX_OPEN_FLOWS`] flows, the eighth that has been idle longest is
-//!   written out at once (a SYN flood of 10 M 5-tuples holds 262,144 flows, not 10 M).
+//!   written out at once, before the next new flow is added (a SYN flood of 10 M 5-tuples
+//!   holds 131,072 flows at most, not 10 M).
 //!
 //! A flow written out early that sends again starts a new row marked `resumed`: the
 //! capture's counts are split between the two rows, never merged into a wrong one or
@@ -55,6 +57,11 @@ pub const MAX_OPEN_FLOWS: usize = 1 << 17;
 /// between transfers, so twice Zeek's.
 pub const FLOW_IDLE_TIMEOUT_NS: i64 = 600 * 1_000_000_000;
 
+/// The idle timeout of UDP flows: nfstream's idle timeout and Linux conntrack's for UDP
+/// streams. UDP has no connection to idle between transfers; what sends once and stops (DNS,
+/// NTP, the fragments of one datagram) would otherwise hold the map for ten minutes.
+pub const UDP_IDLE_TIMEOUT_NS: i64 = 120 * 1_000_000_000;
+
 /// How far capture time moves between two looks for idle flows (each look visits every
 /// open flow).
 const IDLE_SWEEP_NS: i64 = 10 * 1_000_000_000;
@@ -69,7 +76,8 @@ pub const MAX_MSS_HOSTS: usize = 1 << 20;
 /// What the bounds of the flow map wrote out early or forgot.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FlowCounters {
-    /// Flows written out after [`FLOW_IDLE_TIMEOUT_NS`] without a frame.
+    /// Flows written out after [`FLOW_IDLE_TIMEOUT_NS`] ([`UDP_IDLE_TIMEOUT_NS`]) without a
+    /// frame.
     pub idle_expired: u64,
     /// Flows written out because [`MAX_OPEN_FLOWS`] were open.
     pub memcap_evicted: u64,
@@ -400,9 +408,9 @@ impl FlowTracker {
         self.key_hasher.hash_one(key)
     }
 
-    /// Write out the flows idle for [`FLOW_IDLE_TIMEOUT_NS`] at capture time `now_ns` (the
-    /// earliest timestamp of the chunk just folded in), and the longest idle eighth when more
-    /// than [`MAX_OPEN_FLOWS`] are open. Call after each chunk.
+    /// Write out the flows idle for [`FLOW_IDLE_TIMEOUT_NS`] ([`UDP_IDLE_TIMEOUT_NS`] for UDP)
+    /// at capture time `now_ns` (the
+    /// earliest timestamp of the chunk just folded in). Call after each chunk.
     pub fn expire(&mut self, now_ns: Option<i64>) {
         if let Some(now) = now_ns {
             let due = self
@@ -410,30 +418,41 @@ impl FlowTracker {
                 .is_none_or(|t| now.saturating_sub(t) >= IDLE_SWEEP_NS);
             if due {
                 self.last_sweep_ns = Some(now);
-                let limit = now.saturating_sub(FLOW_IDLE_TIMEOUT_NS);
+                let tcp_limit = now.saturating_sub(FLOW_IDLE_TIMEOUT_NS);
+                let udp_limit = now.saturating_sub(UDP_IDLE_TIMEOUT_NS);
                 let idle: Vec<Key> = self
                     .flows
                     .iter()
-                    .filter(|(_, f)| f.end.is_some_and(|e| e < limit))
+                    .filter(|(k, f)| {
+                        let limit = if k.0 == IPPROTO_UDP {
+                            udp_limit
+                        } else {
+                            tcp_limit
+                        };
+                        f.end.is_some_and(|e| e < limit)
+                    })
                     .map(|(k, _)| *k)
                     .collect();
                 self.counters.idle_expired += idle.len() as u64;
                 self.write_early(idle);
             }
         }
-        if self.flows.len() > MAX_OPEN_FLOWS {
-            // the eighth idle longest (no timestamp counts as the oldest): a select, not a sort
-            let mut by_end: Vec<(i64, Key)> = self
-                .flows
-                .iter()
-                .map(|(k, f)| (f.end.unwrap_or(i64::MIN), *k))
-                .collect();
-            let n = by_end.len() / 8;
-            by_end.select_nth_unstable(n);
-            let keys: Vec<Key> = by_end[..=n].iter().map(|(_, k)| *k).collect();
-            self.counters.memcap_evicted += keys.len() as u64;
-            self.write_early(keys);
-        }
+    }
+
+    /// Write out the eighth of the open flows idle longest (no timestamp counts as the
+    /// oldest): called when a new flow would pass [`MAX_OPEN_FLOWS`], so the map never holds
+    /// more, and the select over every flow is paid once per eighth of new flows.
+    fn evict_longest_idle(&mut self) {
+        let mut by_end: Vec<(i64, Key)> = self
+            .flows
+            .iter()
+            .map(|(k, f)| (f.end.unwrap_or(i64::MIN), *k))
+            .collect();
+        let n = by_end.len() / 8;
+        by_end.select_nth_unstable(n);
+        let keys: Vec<Key> = by_end[..=n].iter().map(|(_, k)| *k).collect();
+        self.counters.memcap_evicted += keys.len() as u64;
+        self.write_early(keys);
     }
 
     /// Close these flows into rows now, numbered next, and remember them.
@@ -479,6 +498,9 @@ impl FlowTracker {
         };
         let key = (f.proto, lo, hi);
         if !self.flows.contains_key(&key) {
+            if self.flows.len() >= MAX_OPEN_FLOWS {
+                self.evict_longest_idle();
+            }
             let resumed = !self.evicted.is_empty() && self.evicted.contains(&self.key_hash(&key));
             self.counters.resumed += u64::from(resumed);
             self.flows.insert(

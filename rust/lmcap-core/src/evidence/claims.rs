@@ -41,8 +41,10 @@ use crate::wire::arp::{OP_REPLY, OP_REQUEST};
 pub const MAX_RUNS_PER_IP: usize = 4096;
 /// Runs kept over all addresses (64 bytes each, see [`Run`]) before every address is compacted.
 pub const MAX_RUNS: usize = 1 << 20;
-/// Addresses followed.
-pub const MAX_ADDRESSES: usize = 1 << 20;
+/// Addresses followed (about 120 bytes each with one run: some 32 MB). A /14 of hosts; past
+/// it the capture is of a router's far side or a flood of forged sources, which the ARP
+/// diagnostics have nothing to say about.
+pub const MAX_ADDRESSES: usize = 1 << 18;
 /// ARP frames listed per run.
 const ARP_FRAMES_LISTED: usize = 10;
 
