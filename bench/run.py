@@ -718,8 +718,8 @@ class Harness:
         m8 = self.find("mem8g", "lmcap analyze")
         add("lmcap analyze peak RSS 8 GB ÷ 1 GB",
             m8["rss_kib"] / m1["rss_kib"] if m1 and m8 else None, "≤ 1.2×", lambda v: v <= 1.2)
-        add("lmcap analyze peak RSS on 8 GB", m8["rss_kib"] / 1024 if m8 else None, "< 2048 MiB",
-            lambda v: v < 2048, fmt="{:,.0f} MiB")
+        add("lmcap analyze peak RSS on 8 GB", m8["rss_kib"] / 1024 if m8 else None, "< 1024 MiB",
+            lambda v: v < 1024, fmt="{:,.0f} MiB")
         L.append("")
         if self.args.quick:
             L.append("_Quick run: sizes are ~100 MB, so the targets are indicative only._")

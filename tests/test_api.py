@@ -123,22 +123,22 @@ def test_polars_reads_the_stream() -> None:
 def test_a_detail_load_caps_duckdb_lower_then_gives_the_limit_back(limit: str) -> None:
     # while the scan runs DuckDB gets at most LOAD_MEMORY_LIMIT_BYTES; the queries after it
     # get the caller's whole limit
-    from lmcap.api import LOAD_MEMORY_LIMIT_BYTES, _size_bytes
+    from lmcap.memory import LOAD_MEMORY_LIMIT_BYTES, size_bytes
 
     con = lmcap.connect(CAPTURES / "vlan" / "qinq.pcap", packets="detail", memory_limit=limit)
     (now,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
     # DuckDB writes the limit back in binary units, rounded to a tenth
-    assert _size_bytes(now) == pytest.approx(_size_bytes(limit), rel=0.01)
-    assert LOAD_MEMORY_LIMIT_BYTES < _size_bytes("1GB")
+    assert size_bytes(now) == pytest.approx(size_bytes(limit), rel=0.01)
+    assert LOAD_MEMORY_LIMIT_BYTES < size_bytes("1GB")
 
 
 def test_memory_sizes_parse_as_duckdb_writes_them() -> None:
-    from lmcap.api import _size_bytes
+    from lmcap.memory import size_bytes
 
-    assert _size_bytes("512MB") == 512 * 10**6
-    assert _size_bytes("488.2 MiB") == int(488.2 * 2**20)
-    assert _size_bytes("2GiB") == 2 << 30
-    assert _size_bytes("12XB") is None
+    assert size_bytes("512MB") == 512 * 10**6
+    assert size_bytes("488.2 MiB") == int(488.2 * 2**20)
+    assert size_bytes("2GiB") == 2 << 30
+    assert size_bytes("12XB") is None
 
 
 def test_unknown_link_type_is_counted_not_fatal() -> None:

@@ -103,6 +103,23 @@ def test_module_entry_point_runs() -> None:
     assert json.loads(out.stdout)["capture"]["packets"] == 4
 
 
+def test_analyze_leaves_no_temporary_files(tmp_path: Path) -> None:
+    # the temporary database and DuckDB's spill folder go with the run (they used to pile up,
+    # one folder per run, some of them gigabytes)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**__import__("os").environ, "TMPDIR": str(tmp)}
+    rules = CAPTURES / "checks" / "migration.toml"
+    jumbo = CAPTURES / "jumbo" / "iperf-9000.pcap"  # every rule of the example holds
+    for args in (
+        ["analyze", "--format", "json", str(SAMPLE)],
+        ["check", str(jumbo), "--rules", str(rules)],
+    ):
+        out = subprocess.run([sys.executable, "-m", "lmcap", *args], capture_output=True, env=env)
+        assert out.returncode == 0, out.stderr
+        assert list(tmp.iterdir()) == [], args
+
+
 def test_schema_doc_is_current() -> None:
     doc = ROOT / "docs" / "schema.md"
     assert doc.read_text() == _core.schema_markdown(), (

@@ -7,7 +7,6 @@ input); several files are merged in time order, as rotated ``tcpdump -C/-G`` cap
 from __future__ import annotations
 
 import os
-import re
 import warnings
 from collections.abc import Iterable, Iterator
 from typing import Any, Callable, Union
@@ -16,6 +15,7 @@ import pyarrow as pa
 
 from lmcap import _core
 from lmcap.filters import Filter
+from lmcap.memory import ANALYZE_MEMORY_LIMIT, LOAD_MEMORY_LIMIT_BYTES, size_bytes
 
 PathArg = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]
 
@@ -225,8 +225,13 @@ def connect(
 
     ``packets`` streams into DuckDB batch by batch; with ``packets="detail"`` every table does,
     as the scan makes it. ``memory_limit`` (e.g. ``"2GB"``) caps DuckDB's memory: past it,
-    DuckDB spills to ``temp_directory`` (a fresh temporary folder by default), which keeps
-    memory flat on captures larger than RAM at some cost in speed. ``derived`` names the derived
+    DuckDB spills to ``temp_directory`` (a fresh temporary folder by default, removed with the
+    connection), which keeps memory flat on captures larger than RAM at some cost in speed.
+    ``database`` is where the tables live: ``":memory:"`` (the default), a file, or
+    ``TEMPORARY_DATABASE`` (``"temporary"``): a file in a fresh temporary folder, removed with
+    the connection. A file's tables are compressed and spill cheaply; ``lmcap analyze`` uses
+    one (on the 8 GiB bench capture the in-memory tables left too little of a 384MB limit to
+    the queries). ``derived`` names the derived
     tables to build (default: all of ``DERIVED_TABLES``); pass ``()`` when only the scanned
     tables are needed. ``bucket_ns`` and ``switch_max_frame`` cut the ``traffic`` evidence table
     (time bucket width; the frame size counted as over the switch limit), as the analysis
@@ -257,16 +262,27 @@ def connect(
     """
     import duckdb
 
-    con = duckdb.connect(database)
-    con.execute("SET TimeZone = 'UTC'")
     if packets not in ("all", "detail"):
         raise ValueError(f"packets must be 'all' or 'detail', not {packets!r}")
     detail = packets == "detail"
-    if memory_limit:
+    folder = None
+    if (memory_limit and not temp_directory) or database == TEMPORARY_DATABASE:
         import tempfile
 
+        folder = tempfile.mkdtemp(prefix="lmcap-")
+    if database == TEMPORARY_DATABASE:
+        database = os.path.join(folder, "lmcap.duckdb")
+    con = duckdb.connect(database)
+    if folder:
+        # the spill files and the temporary database go with the connection
+        import shutil
+        import weakref
+
+        weakref.finalize(con, shutil.rmtree, folder, ignore_errors=True)
+    con.execute("SET TimeZone = 'UTC'")
+    if memory_limit:
         con.execute("SET memory_limit = ?", [memory_limit])
-        con.execute("SET temp_directory = ?", [temp_directory or tempfile.mkdtemp(prefix="lmcap-")])
+        con.execute("SET temp_directory = ?", [temp_directory or folder])
         if detail:
             # While the scan runs, its own state (flows, claims, read windows) shares the
             # memory with DuckDB, which only appends then: it gets less, and the full limit
@@ -325,6 +341,10 @@ def connect(
     return con
 
 
+#: ``connect(database=TEMPORARY_DATABASE)``: a DuckDB file in a fresh temporary folder.
+TEMPORARY_DATABASE = "temporary"
+
+
 #: The one-row ``scan_settings`` table :func:`connect` writes.
 _SCAN_SETTINGS = pa.schema(
     [
@@ -374,33 +394,13 @@ def scan_settings(
     return pa.Table.from_pylist([settings], schema=_SCAN_SETTINGS)
 
 
-#: DuckDB's memory while a ``packets="detail"`` scan loads it (at most the caller's limit):
-#: the tables are only appended to then, and spill to disk past it. 128 MB rather than 256 MB:
-#: 100 MB less at the peak of a SYN flood's load, the 1 GiB bench capture's load about as
-#: fast (docs/performance.md).
-LOAD_MEMORY_LIMIT_BYTES = 128 << 20
-
-
 def _load_memory_limit(con) -> str:
     """The lower of the connection's memory limit and LOAD_MEMORY_LIMIT_BYTES, as a setting."""
     (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    limit_bytes = _size_bytes(limit)
+    limit_bytes = size_bytes(limit)
     if limit_bytes is None:
         return limit
     return f"{min(limit_bytes, LOAD_MEMORY_LIMIT_BYTES) >> 10}KiB"
-
-
-_UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
-_UNITS |= {"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}
-
-
-def _size_bytes(text: str) -> int | None:
-    """Bytes of a memory size as DuckDB writes or reads it ("488.2 MiB", "512MB"); None if
-    it is not one."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", text, re.IGNORECASE)
-    if not m or m.group(2).lower() not in _UNITS:
-        return None
-    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
 def _release_freed_memory() -> None:
@@ -456,7 +456,7 @@ def analyze(
     paths: PathArg,
     *,
     strict: bool = True,
-    memory_limit: str | None = "512MB",
+    memory_limit: str | None = ANALYZE_MEMORY_LIMIT,
     filter: Filter | None = None,
     progress: Callable[[list[dict]], None] | None = None,
     **params: Any,
@@ -474,7 +474,8 @@ def analyze(
     file that cannot be read to its end raises :class:`CaptureError`; with ``strict=False``
     a :class:`CaptureWarning` is issued and the report covers what was read (its
     ``capture.files[].error`` says where reading stopped). ``memory_limit`` caps DuckDB's
-    memory as ``lmcap analyze --memory-limit`` does (512MB, its default; None: DuckDB's own).
+    memory as ``lmcap analyze --memory-limit`` does (``ANALYZE_MEMORY_LIMIT``, its default; None:
+    DuckDB's own).
     """
     import json
 
@@ -484,6 +485,7 @@ def analyze(
     con = connect(
         paths,
         strict=strict,
+        database=TEMPORARY_DATABASE,
         memory_limit=memory_limit,
         bucket_ns=p.bucket_ns,
         switch_max_frame=p.switch_max_frame,

@@ -31,6 +31,7 @@ from typing import Any, Callable, Union
 from lmcap.exitcodes import EXIT_CAPTURE_ERROR, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from lmcap.findings import FINDING_IDS, SEVERITIES
 from lmcap.inputs import UnreadableInput, UserError, check_inputs, unreadable_after_scan
+from lmcap.memory import ANALYZE_MEMORY_LIMIT
 
 #: A figure may drift this far from the baseline's (relative) unless the rule says otherwise.
 DEFAULT_TOLERANCE = "10%"
@@ -916,7 +917,9 @@ def _open_capture(
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", lmcap.CaptureWarning)
-        con = lmcap.connect(path, strict=False, memory_limit=memory_limit, packets=packets)
+        con = lmcap.connect(
+            path, strict=False, memory_limit=memory_limit, packets=packets, database="temporary"
+        )
     messages = [str(w.message) for w in caught if issubclass(w.category, lmcap.CaptureWarning)]
     files = con.table("capture_files")
     unreadable = unreadable_after_scan(dict(zip(files.columns, r)) for r in files.fetchall())
@@ -931,7 +934,7 @@ def check_capture(
     rules: list[Rule],
     params=None,
     baseline: tuple[str, dict[str, Any]] | None = None,
-    memory_limit: str | None = "512MB",
+    memory_limit: str | None = ANALYZE_MEMORY_LIMIT,
     on_warning=None,
 ) -> tuple[list[Result], bool]:
     """Every rule on one capture: (results, whether the capture was read only in part)."""
@@ -1034,7 +1037,7 @@ def run(
     rules: list[Rule],
     params=None,
     baselines: list[str] | None = None,
-    memory_limit: str | None = "512MB",
+    memory_limit: str | None = ANALYZE_MEMORY_LIMIT,
     on_warning=None,
 ) -> tuple[list[Result], dict[str, float], bool]:
     """Check every capture: (results, scan seconds per capture, any read only in part)."""
@@ -1136,7 +1139,7 @@ def add_parser(
     )
     add_loading_options(
         c,
-        "512MB",
+        ANALYZE_MEMORY_LIMIT,
         "check loads the evidence and the detail frames, and every frame only when an SQL rule "
         "names packets",
     )

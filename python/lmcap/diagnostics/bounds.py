@@ -45,8 +45,8 @@ def what_it_means(limits: dict[str, int]) -> dict[str, tuple[str, str]]:
             "the ARP diagnostics do not see those addresses",
         ),
         "flows_memcap_evicted": (
-            "flows written out early because more than "
-            f"{limits['flows_max_open']:,} were open at once (the longest idle first)",
+            "flows written out early because "
+            f"{limits['flows_max_open']:,} were open when another began (the longest idle first)",
             "a connection that sent again afterwards has two rows in flows (see flows_resumed)",
         ),
         "flows_resumed": (
