@@ -20,14 +20,6 @@ use lmcap_core::filter::{FrameFilter, Instant};
 use lmcap_core::scan::{ScanBatch, Scanner as CoreScanner, DEFAULT_BATCH_ROWS};
 use lmcap_core::tables::schema;
 
-/// The scan allocates and frees per flow, per claim run and per chunk map from two decode
-/// threads and the in-order pass; with glibc's malloc a quarter of a SYN flood's scan went
-/// to malloc/free, and freed memory stayed resident. With mimalloc (Microsoft's, as polars
-/// and others ship it) the detail scan of the 1 GiB bench capture takes 4.0 s instead of
-/// 5.6 s and peaks at 441 MB instead of 529 MB (docs/performance.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn schema_capsule<'py>(py: Python<'py>, data_type: &DataType) -> PyResult<Bound<'py, PyCapsule>> {
     let ffi =
         FFI_ArrowSchema::try_from(data_type).map_err(|e| PyValueError::new_err(e.to_string()))?;
