@@ -15,7 +15,12 @@ import pyarrow as pa
 
 from lmcap import _core
 from lmcap.filters import Filter
-from lmcap.memory import ANALYZE_MEMORY_LIMIT, LOAD_MEMORY_LIMIT_BYTES, size_bytes
+from lmcap.memory import (
+    ANALYZE_MEMORY_LIMIT,
+    LOAD_MEMORY_LIMIT_BYTES,
+    TEMPORARY_DATABASE,
+    size_bytes,
+)
 
 PathArg = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]
 
@@ -287,7 +292,7 @@ def connect(
             # While the scan runs, its own state (flows, claims, read windows) shares the
             # memory with DuckDB, which only appends then: it gets less, and the full limit
             # back for the queries once the scanner is gone.
-            con.execute("SET memory_limit = ?", [_load_memory_limit(con)])
+            con.execute("SET memory_limit = ?", [_load_memory_limit(memory_limit)])
     scanner = _scanner(
         paths,
         filter,
@@ -341,10 +346,6 @@ def connect(
     return con
 
 
-#: ``connect(database=TEMPORARY_DATABASE)``: a DuckDB file in a fresh temporary folder.
-TEMPORARY_DATABASE = "temporary"
-
-
 #: The one-row ``scan_settings`` table :func:`connect` writes.
 _SCAN_SETTINGS = pa.schema(
     [
@@ -394,12 +395,12 @@ def scan_settings(
     return pa.Table.from_pylist([settings], schema=_SCAN_SETTINGS)
 
 
-def _load_memory_limit(con) -> str:
-    """The lower of the connection's memory limit and LOAD_MEMORY_LIMIT_BYTES, as a setting."""
-    (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    limit_bytes = size_bytes(limit)
+def _load_memory_limit(memory_limit: str) -> str:
+    """The lower of ``memory_limit`` and LOAD_MEMORY_LIMIT_BYTES, as a setting (``memory_limit``
+    itself when it is not a size this module reads)."""
+    limit_bytes = size_bytes(memory_limit)
     if limit_bytes is None:
-        return limit
+        return memory_limit
     return f"{min(limit_bytes, LOAD_MEMORY_LIMIT_BYTES) >> 10}KiB"
 
 

@@ -31,7 +31,7 @@ from typing import Any, Callable, Union
 from lmcap.exitcodes import EXIT_CAPTURE_ERROR, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from lmcap.findings import FINDING_IDS, SEVERITIES
 from lmcap.inputs import UnreadableInput, UserError, check_inputs, unreadable_after_scan
-from lmcap.memory import ANALYZE_MEMORY_LIMIT
+from lmcap.memory import ANALYZE_MEMORY_LIMIT, TEMPORARY_DATABASE
 
 #: A figure may drift this far from the baseline's (relative) unless the rule says otherwise.
 DEFAULT_TOLERANCE = "10%"
@@ -918,7 +918,11 @@ def _open_capture(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", lmcap.CaptureWarning)
         con = lmcap.connect(
-            path, strict=False, memory_limit=memory_limit, packets=packets, database="temporary"
+            path,
+            strict=False,
+            memory_limit=memory_limit,
+            packets=packets,
+            database=TEMPORARY_DATABASE,
         )
     messages = [str(w.message) for w in caught if issubclass(w.category, lmcap.CaptureWarning)]
     files = con.table("capture_files")

@@ -26,7 +26,7 @@ from lmcap.inputs import (
     os_error_reason,
     unreadable_after_scan,
 )
-from lmcap.memory import ANALYZE_MEMORY_LIMIT
+from lmcap.memory import ANALYZE_MEMORY_LIMIT, TEMPORARY_DATABASE
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -344,7 +344,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             # the diagnostics read evidence and detail frames; the HTML report's frame-size
             # plot still reads every frame
             packets="all" if args.html else "detail",
-            database="temporary",
+            database=TEMPORARY_DATABASE,
         )
         if timings is not None:
             timings.append(

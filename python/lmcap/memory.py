@@ -1,5 +1,6 @@
-"""DuckDB's memory caps: the default of the commands that analyse, the share it gets while a
-scan loads it, and reading the sizes DuckDB writes. Kept apart from :mod:`lmcap.api` so the
+"""DuckDB's memory caps and where its tables live: the default of the commands that analyse,
+the share it gets while a scan loads it, the temporary database they use, and reading the
+sizes DuckDB writes. Kept apart from :mod:`lmcap.api` so the
 command line can name its defaults without importing pyarrow."""
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ ANALYZE_MEMORY_LIMIT = "384MB"
 #: bench capture (docs/performance.md).
 LOAD_MEMORY_LIMIT_BYTES = 64 << 20
 
+
+#: ``connect(database=TEMPORARY_DATABASE)``: a DuckDB file in a fresh temporary folder, removed
+#: with the connection (``lmcap analyze`` and ``lmcap check`` use one).
+TEMPORARY_DATABASE = "temporary"
 
 _UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 _UNITS |= {"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}

@@ -98,11 +98,7 @@ def names_table(sql: str, table: str) -> bool:
 
 def run(con, name: str, **params) -> list[dict]:
     """Run a shipped query on a connection from :func:`lmcap.connect`; rows as dicts."""
-    q = get(name)
-    used = {k: v for k, v in params.items() if k in q.params}
-    rel = con.execute(q.sql, used) if used else con.execute(q.sql)
-    cols = [d[0] for d in rel.description]
-    return [dict(zip(cols, row)) for row in rel.fetchall()]
+    return list(iter_rows(con, name, **params))
 
 
 def iter_rows(con, name: str, batch_rows: int = 10_000, **params) -> Iterator[dict]:

@@ -55,7 +55,8 @@ pub const DEFAULT_BATCH_ROWS: usize = 65_536;
 /// each, so nothing needs them large, and each chunk in flight holds per-chunk maps that grow
 /// with its distinct keys (a SYN flood: one per frame). A quarter of [`DEFAULT_BATCH_ROWS`]
 /// keeps the maps in cache: the same speed on the bench capture, 90 MB less at its peak, and
-/// on a 2 M-frame SYN flood 25% faster and 300 MB less (docs/performance.md).
+/// on a 2 M-frame SYN flood 25% faster and 300 MB less (measured with mimalloc, since taken
+/// out; docs/performance.md).
 pub const DETAIL_CHUNK_ROWS: usize = 16_384;
 
 /// Frame bytes per chunk at most (a chunk still holds one frame, however large): 65,536 frames

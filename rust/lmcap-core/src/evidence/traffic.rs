@@ -122,7 +122,7 @@ impl SizeClass {
 /// compared word by word, rather than field by optional field (hashing and comparing the
 /// eleven-field key took a fifth of the scan's time). Words: bucket; source address (two);
 /// destination address (two); source MAC and VLAN; destination MAC and link type; ports,
-/// protocol, size class and which fields are present ([`PRESENT`] bits).
+/// protocol, size class and which fields are present ([`present`] bits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct PackedKey([u64; 8]);
 
@@ -142,7 +142,6 @@ mod present {
     pub const SIZE_CLASS: u64 = 1 << 11;
     pub const LINK_TYPE: u64 = 1 << 12;
 }
-use present as PRESENT;
 
 fn ip_words(ip: Option<IpAddr>, v4_bit: u64, v6_bit: u64, mask: &mut u64) -> [u64; 2] {
     let bytes = match ip {
@@ -201,17 +200,17 @@ impl Key {
                 mask |= bit;
             }
         };
-        set(self.bucket.is_some(), PRESENT::BUCKET);
-        set(self.vlan.is_some(), PRESENT::VLAN);
-        set(self.src_mac.is_some(), PRESENT::SRC_MAC);
-        set(self.dst_mac.is_some(), PRESENT::DST_MAC);
-        set(self.ip_proto.is_some(), PRESENT::IP_PROTO);
-        set(self.src_port.is_some(), PRESENT::SRC_PORT);
-        set(self.dst_port.is_some(), PRESENT::DST_PORT);
-        set(self.size_class.is_some(), PRESENT::SIZE_CLASS);
-        set(self.link_type.is_some(), PRESENT::LINK_TYPE);
-        let [s0, s1] = ip_words(self.src_ip, PRESENT::SRC_V4, PRESENT::SRC_V6, &mut mask);
-        let [d0, d1] = ip_words(self.dst_ip, PRESENT::DST_V4, PRESENT::DST_V6, &mut mask);
+        set(self.bucket.is_some(), present::BUCKET);
+        set(self.vlan.is_some(), present::VLAN);
+        set(self.src_mac.is_some(), present::SRC_MAC);
+        set(self.dst_mac.is_some(), present::DST_MAC);
+        set(self.ip_proto.is_some(), present::IP_PROTO);
+        set(self.src_port.is_some(), present::SRC_PORT);
+        set(self.dst_port.is_some(), present::DST_PORT);
+        set(self.size_class.is_some(), present::SIZE_CLASS);
+        set(self.link_type.is_some(), present::LINK_TYPE);
+        let [s0, s1] = ip_words(self.src_ip, present::SRC_V4, present::SRC_V6, &mut mask);
+        let [d0, d1] = ip_words(self.dst_ip, present::DST_V4, present::DST_V6, &mut mask);
         let last = u64::from(self.src_port.unwrap_or(0))
             | u64::from(self.dst_port.unwrap_or(0)) << 16
             | u64::from(self.ip_proto.unwrap_or(0)) << 32
@@ -236,7 +235,7 @@ impl PackedKey {
     }
 
     fn bucket(&self) -> Option<i64> {
-        (self.mask() & PRESENT::BUCKET != 0).then_some(self.0[0] as i64)
+        (self.mask() & present::BUCKET != 0).then_some(self.0[0] as i64)
     }
 
     fn unpack(&self) -> Key {
@@ -246,16 +245,16 @@ impl PackedKey {
         let top = |word: u64| (word >> 48) as u16;
         Key {
             bucket: self.bucket(),
-            vlan: has(PRESENT::VLAN).then(|| top(w[5])),
-            src_mac: mac_of(w[5], has(PRESENT::SRC_MAC)),
-            dst_mac: mac_of(w[6], has(PRESENT::DST_MAC)),
-            src_ip: ip_of([w[1], w[2]], mask, PRESENT::SRC_V4, PRESENT::SRC_V6),
-            dst_ip: ip_of([w[3], w[4]], mask, PRESENT::DST_V4, PRESENT::DST_V6),
-            ip_proto: has(PRESENT::IP_PROTO).then_some((w[7] >> 32) as u8),
-            src_port: has(PRESENT::SRC_PORT).then_some(w[7] as u16),
-            dst_port: has(PRESENT::DST_PORT).then_some((w[7] >> 16) as u16),
-            size_class: has(PRESENT::SIZE_CLASS).then(|| SizeClass::from_code((w[7] >> 40) & 0xff)),
-            link_type: has(PRESENT::LINK_TYPE).then(|| top(w[6])),
+            vlan: has(present::VLAN).then(|| top(w[5])),
+            src_mac: mac_of(w[5], has(present::SRC_MAC)),
+            dst_mac: mac_of(w[6], has(present::DST_MAC)),
+            src_ip: ip_of([w[1], w[2]], mask, present::SRC_V4, present::SRC_V6),
+            dst_ip: ip_of([w[3], w[4]], mask, present::DST_V4, present::DST_V6),
+            ip_proto: has(present::IP_PROTO).then_some((w[7] >> 32) as u8),
+            src_port: has(present::SRC_PORT).then_some(w[7] as u16),
+            dst_port: has(present::DST_PORT).then_some((w[7] >> 16) as u16),
+            size_class: has(present::SIZE_CLASS).then(|| SizeClass::from_code((w[7] >> 40) & 0xff)),
+            link_type: has(present::LINK_TYPE).then(|| top(w[6])),
         }
     }
 }
