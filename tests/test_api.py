@@ -132,6 +132,34 @@ def test_a_detail_load_caps_duckdb_lower_then_gives_the_limit_back(limit: str) -
     assert LOAD_MEMORY_LIMIT_BYTES < size_bytes("1GB")
 
 
+def test_a_detail_load_runs_duckdb_on_one_thread_and_gives_the_threads_back() -> None:
+    import duckdb
+
+    default = duckdb.connect().execute("SELECT current_setting('threads')").fetchone()[0]
+    con = lmcap.connect(CAPTURES / "vlan" / "qinq.pcap", packets="detail", memory_limit="1GB")
+    assert con.execute("SELECT current_setting('threads')").fetchone()[0] == default
+    frames = con.execute("SELECT sum(packets) FROM capture_files").fetchone()[0]
+    assert frames > 0 and con.execute("SELECT count(*) FROM traffic").fetchone()[0] > 0
+
+
+def test_an_error_of_the_background_load_is_raised_on_the_callers_thread() -> None:
+    import duckdb
+
+    from lmcap.api import _BackgroundLoader
+
+    con = duckdb.connect()
+    table = pa.table({"x": [1, 2, 3]})
+    with pytest.raises(duckdb.CatalogException, match="no_such_table"):
+        with _BackgroundLoader(con) as loader:
+            loader.append("no_such_table", table)
+    # the loader drained its queue and gave the threads back: the connection still works
+    con.execute("CREATE TABLE t (x BIGINT)")
+    with _BackgroundLoader(con) as loader:
+        for _ in range(10):
+            loader.append("t", table)
+    assert con.execute("SELECT count(*), sum(x) FROM t").fetchone() == (30, 60)
+
+
 def test_memory_sizes_parse_as_duckdb_writes_them() -> None:
     from lmcap.memory import size_bytes
 

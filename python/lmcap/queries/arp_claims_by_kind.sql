@@ -10,7 +10,29 @@ WITH a AS (
 ),
 start AS (SELECT coalesce(start_ns, (SELECT min(ns) FROM a)) AS ns0 FROM analysis_window),
 requests AS (
-    SELECT sender_ip, sender_mac, target_ip, vlan_id, ns FROM a WHERE opcode = 1 AND NOT probe
+    SELECT sender_ip, sender_mac, target_ip, coalesce(vlan_id::INTEGER, -1) AS vlan_key, ns
+    FROM a WHERE opcode = 1 AND NOT probe AND ns IS NOT NULL
+),
+replies AS (
+    SELECT frame_number, sender_ip, target_ip, target_mac, coalesce(vlan_id::INTEGER, -1) AS vlan_key, ns
+    FROM a WHERE opcode = 2 AND NOT gratuitous AND ns IS NOT NULL
+),
+-- Replies answering a request for their address from their target (by its IP or its MAC) at
+-- most arp_reply_window_s before them: the latest such request of each reply (an ASOF join,
+-- one per way of naming the target) is the one to check. A correlated EXISTS over all the
+-- requests for the address took 3.5 s on the 8 GiB bench capture; spec/ keeps it.
+answered AS (
+    SELECT x.frame_number FROM replies x
+    ASOF JOIN requests r
+      ON r.target_ip = x.sender_ip AND r.sender_ip = x.target_ip AND r.vlan_key = x.vlan_key
+     AND r.ns <= x.ns
+    WHERE x.ns - r.ns <= $arp_reply_window_s * 1e9
+    UNION
+    SELECT x.frame_number FROM replies x
+    ASOF JOIN requests r
+      ON r.target_ip = x.sender_ip AND r.sender_mac = x.target_mac AND r.vlan_key = x.vlan_key
+     AND r.ns <= x.ns
+    WHERE x.ns - r.ns <= $arp_reply_window_s * 1e9
 ),
 classified AS (
     SELECT
@@ -23,13 +45,7 @@ classified AS (
                 THEN 'broadcast_request'
             WHEN a.opcode = 1 THEN 'directed_request'
             WHEN a.ns IS NULL OR a.ns - start.ns0 <= $arp_reply_window_s * 1e9
-                OR EXISTS (
-                    SELECT 1 FROM requests r
-                    WHERE r.target_ip = a.sender_ip
-                      AND (r.sender_ip = a.target_ip OR r.sender_mac = a.target_mac)
-                      AND r.vlan_id IS NOT DISTINCT FROM a.vlan_id
-                      AND r.ns <= a.ns AND a.ns - r.ns <= $arp_reply_window_s * 1e9
-                ) THEN 'solicited_reply'
+                OR a.frame_number IN (SELECT frame_number FROM answered) THEN 'solicited_reply'
             ELSE 'unsolicited_reply'
         END AS kind
     FROM a, start

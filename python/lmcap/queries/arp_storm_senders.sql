@@ -4,12 +4,16 @@
 WITH t AS (
     SELECT *, epoch_ns("timestamp") AS ns FROM arp WHERE "timestamp" IS NOT NULL
 ),
+ranked AS (
+    SELECT ns, rank() OVER (ORDER BY ns) - 1 AS frames_before, count(*) OVER (ORDER BY ns) AS frames_up_to
+    FROM t
+),
+running AS (SELECT DISTINCT ns, frames_up_to FROM ranked),
+-- the window of arp_rate_peak, found the same way (a running count and an ASOF join)
 peak AS (
-    SELECT ns AS w0 FROM (
-        SELECT ns, count(*) OVER (ORDER BY ns RANGE BETWEEN CURRENT ROW AND 999999999 FOLLOWING) AS n
-        FROM t
-    )
-    ORDER BY n DESC, ns
+    SELECT r.ns AS w0
+    FROM ranked r ASOF JOIN running e ON r.ns + 999999999 >= e.ns
+    ORDER BY e.frames_up_to - r.frames_before DESC, r.ns
     LIMIT 1
 )
 SELECT
