@@ -13,6 +13,7 @@ from lmcap._core import __version__
 from lmcap.api import (
     CaptureError,
     CaptureWarning,
+    ScanPanic,
     analyze,
     connect,
     query,
@@ -29,6 +30,7 @@ __all__ = [
     "CaptureWarning",
     "Filter",
     "Report",
+    "ScanPanic",
     "__version__",
     "analyze",
     "connect",

@@ -37,6 +37,10 @@ class ArrowSchema:
     def __arrow_c_schema__(self) -> Any: ...
 
 @final
+class ScanPanic(RuntimeError):
+    """The scanner stopped on a bug of lmcap (a Rust panic); names the files and how far each
+    was read."""
+
 class Scanner:
     """Reads capture files (merged in time order) and decodes them batch by batch.
 
@@ -59,6 +63,7 @@ class Scanner:
         hosts: Sequence[str] = ...,
         packets_only: bool = False,
         detail_only: bool = False,
+        _test_panic_at_chunk: int | None = None,
     ) -> Scanner: ...
     def filtered_frames(self) -> int:
         """Frames read but dropped by the filter so far."""
@@ -69,7 +74,8 @@ class Scanner:
     def evidence_bounds(self) -> dict[str, int]:
         """What the bounds of the evidence tables dropped, by ``scan_settings`` column."""
     def next_batch(self) -> ArrowBatch | None:
-        """The next ``packets`` batch, or None at the end (event batches are queued)."""
+        """The next ``packets`` batch, or None at the end (event batches are queued); raises
+        :class:`ScanPanic` on a bug of the scan, and again on every later call."""
     def take_events(self) -> list[tuple[str, ArrowBatch]]:
         """Event-table batches produced so far as (table name, batch); empties the queue."""
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> Any:

@@ -50,6 +50,12 @@ EVENT_TABLES = (
 DERIVED_TABLES = ("flooded_frames", "analysis_window", "frag_datagrams")
 
 
+#: Raised when the scanner stops on a bug of lmcap (a Rust panic) while reading a capture: the
+#: message names each file and how far it was read. The interpreter keeps running; a scanner
+#: that raised it raises it again rather than go on past the frames it lost.
+ScanPanic = _core.ScanPanic
+
+
 class CaptureError(Exception):
     """A capture file could not be read to its end.
 

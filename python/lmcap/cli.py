@@ -13,6 +13,7 @@ from pathlib import Path
 from lmcap.exitcodes import (
     EXIT_CAPTURE_ERROR,
     EXIT_FINDINGS,
+    EXIT_INTERNAL_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_OUT_OF_MEMORY,
@@ -757,7 +758,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command. User mistakes (UserError: bad input, unknown names, bad SQL, a
     folder that does not exist) print `lmcap: error: ...` and exit 2; Ctrl-C prints
     `lmcap: interrupted` and exits 130; DuckDB out of memory under --memory-limit prints what
-    to do and exits 5. Anything else is a bug and keeps its traceback."""
+    to do and exits 5; a panic of the scanner (a bug, lmcap.ScanPanic) prints the capture and
+    how far it was read and exits 6. Anything else is a bug and keeps its traceback."""
     sigint = _SigintFlag.install()
     try:
         args = build_parser().parse_args(argv)
@@ -773,6 +775,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:
         if sigint.received:  # a KeyboardInterrupt that DuckDB wrapped in its own error
             return _interrupted()
+        from lmcap._core import ScanPanic
+
+        if isinstance(e, ScanPanic):
+            print(f"lmcap: internal error: {e}", file=sys.stderr)
+            return EXIT_INTERNAL_ERROR
         import duckdb
 
         if isinstance(e, duckdb.OutOfMemoryException):

@@ -16,6 +16,9 @@ EXIT_CAPTURE_ERROR = 3
 EXIT_FINDINGS = 4
 #: DuckDB needed more memory than ``--memory-limit`` allows for a step it cannot spill to disk.
 EXIT_OUT_OF_MEMORY = 5
+#: lmcap stopped on a bug of its own (a panic of the Rust scanner, ``lmcap.ScanPanic``): the
+#: message names the capture and how far it was read; report it with the capture.
+EXIT_INTERNAL_ERROR = 6
 #: Interrupted (Ctrl-C), as shells report SIGINT (128 + 2).
 EXIT_INTERRUPTED = 130
 
@@ -27,5 +30,6 @@ TABLE = (
     (EXIT_CAPTURE_ERROR, "a capture was cut short or corrupt (with --strict)"),
     (EXIT_FINDINGS, "a finding at or above --fail-on"),
     (EXIT_OUT_OF_MEMORY, "out of memory under --memory-limit (raise it)"),
+    (EXIT_INTERNAL_ERROR, "lmcap stopped on a bug of its own (report it with the capture)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
 )

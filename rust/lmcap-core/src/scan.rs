@@ -514,7 +514,6 @@ struct Shared {
     /// At most this many chunks framed and not yet handed out.
     window: u64,
     /// Tests: the worker that decodes this chunk panics.
-    #[cfg(test)]
     panic_at_chunk: Option<u64>,
 }
 
@@ -549,7 +548,6 @@ impl Pool {
             arrived: Condvar::new(),
             batch_rows: scanner.batch_rows,
             window: (threads * CHUNKS_PER_WORKER) as u64,
-            #[cfg(test)]
             panic_at_chunk: scanner.panic_at_chunk,
         });
         let workers = (0..threads)
@@ -633,7 +631,6 @@ impl Shared {
                 // takes it.
                 self.set_total(seq + 1);
             }
-            #[cfg(test)]
             if self.panic_at_chunk == Some(seq) {
                 panic!("test panic in chunk {seq}");
             }
@@ -674,7 +671,7 @@ pub struct Scanner {
     /// Decode workers, started at the first batch when `threads > 1`.
     pool: Option<Pool>,
     ended: bool,
-    #[cfg(test)]
+    /// Tests (`with_test_panic_at_chunk`): decoding this chunk panics.
     panic_at_chunk: Option<u64>,
 }
 
@@ -713,7 +710,6 @@ impl Scanner {
             in_order: InOrder::new(),
             pool: None,
             ended: false,
-            #[cfg(test)]
             panic_at_chunk: None,
         }
     }
@@ -737,6 +733,14 @@ impl Scanner {
         s.in_order.traffic = TrafficTracker::new(params);
         s.in_order.flows = FlowTracker::new(params.switch_max_frame);
         s
+    }
+
+    /// Tests of the layers above (the Python binding): decoding chunk `seq` (0-based) panics,
+    /// on a worker or, with one thread, on the caller's thread, as a decoder bug would.
+    #[doc(hidden)]
+    pub fn with_test_panic_at_chunk(mut self, seq: Option<u64>) -> Scanner {
+        self.panic_at_chunk = seq;
+        self
     }
 
     /// Build the `packets` table only: no event tables, no `traffic` evidence, no `flows`, no
@@ -827,7 +831,12 @@ impl Scanner {
             Some(pool) => pool.next(),
             None => {
                 let framed = lock(&self.merger).next_chunk();
-                framed.map(|(_, chunk, last)| (DecodedChunk::new(chunk, self.batch_rows), last))
+                framed.map(|(seq, chunk, last)| {
+                    if self.panic_at_chunk == Some(seq) {
+                        panic!("test panic in chunk {seq}");
+                    }
+                    (DecodedChunk::new(chunk, self.batch_rows), last)
+                })
             }
         };
         match next {

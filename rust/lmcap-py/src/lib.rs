@@ -11,7 +11,7 @@ use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{Array, RecordBatch, RecordBatchReader, StructArray};
 use arrow_schema::{ArrowError, DataType, SchemaRef};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict, PyList, PyTuple};
 
@@ -104,8 +104,17 @@ impl Iterator for PacketStream {
     type Item = Result<RecordBatch, ArrowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let step = lock(&self.scanner).next_batch()?;
-        Some(Ok(split_step(step, &self.events)))
+        // Called from the Arrow C stream's callback: a panic must not unwind into the
+        // consumer (it would abort the process); it ends the stream with an error instead.
+        let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            lock(&self.scanner).next_batch()
+        }));
+        match step {
+            Ok(step) => Some(Ok(split_step(step?, &self.events))),
+            Err(payload) => Some(Err(ArrowError::ExternalError(
+                scan_panic_message(payload, &lock(&self.scanner)).into(),
+            ))),
+        }
     }
 }
 
@@ -115,11 +124,42 @@ impl RecordBatchReader for PacketStream {
     }
 }
 
+pyo3::create_exception!(
+    _core,
+    ScanPanic,
+    PyRuntimeError,
+    "The scanner stopped on a bug of lmcap (a Rust panic) while reading a capture; the \
+     message names the files and how far each was read. The interpreter and the scanner's \
+     threads are unharmed; the scanner raises it again if called after."
+);
+
+/// What a panic of the scan says: its message, and each file with the bytes read from it so
+/// far (the chunk that panicked lies past what was handed out before).
+fn scan_panic_message(payload: Box<dyn std::any::Any + Send>, scanner: &CoreScanner) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string());
+    let files: Vec<String> = scanner
+        .files()
+        .iter()
+        .map(|f| format!("{} (read to byte {})", f.path.display(), f.bytes_read))
+        .collect();
+    format!(
+        "lmcap stopped on a bug while reading {}: {what}. Please report it with the capture.",
+        files.join(", ")
+    )
+}
+
 /// Reads capture files and yields `packets` batches plus the event tables' batches.
 #[pyclass(module = "lmcap._core")]
 pub struct Scanner {
     inner: Arc<Mutex<CoreScanner>>,
     events: EventSink,
+    /// The message of a panic of the scan, raised again by every later `next_batch`: going
+    /// on past the chunk that panicked would lose its frames silently.
+    panicked: Mutex<Option<String>>,
 }
 
 fn lock(s: &Arc<Mutex<CoreScanner>>) -> std::sync::MutexGuard<'_, CoreScanner> {
@@ -141,7 +181,8 @@ impl Scanner {
     #[pyo3(signature = (
         paths, batch_rows=65536, bucket_ns=1_000_000_000, switch_max_frame=9216, *,
         since_ns=None, until_ns=None, since_offset_ns=None, until_offset_ns=None,
-        vlans=Vec::new(), hosts=Vec::new(), packets_only=false, detail_only=false
+        vlans=Vec::new(), hosts=Vec::new(), packets_only=false, detail_only=false,
+        _test_panic_at_chunk=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -158,6 +199,7 @@ impl Scanner {
         hosts: Vec<String>,
         packets_only: bool,
         detail_only: bool,
+        _test_panic_at_chunk: Option<u64>,
     ) -> PyResult<Self> {
         if bucket_ns <= 0 {
             return Err(PyValueError::new_err(format!(
@@ -198,7 +240,8 @@ impl Scanner {
                 bucket_ns,
                 switch_max_frame,
             })
-            .with_filter(filter);
+            .with_filter(filter)
+            .with_test_panic_at_chunk(_test_panic_at_chunk);
         let scanner = if packets_only {
             scanner.packets_only()
         } else {
@@ -212,6 +255,7 @@ impl Scanner {
         Ok(Scanner {
             inner: Arc::new(Mutex::new(scanner)),
             events: Arc::new(Mutex::new(Vec::new())),
+            panicked: Mutex::new(None),
         })
     }
 
@@ -262,12 +306,28 @@ impl Scanner {
 
     /// The next `packets` batch, or None at the end. Event batches made with it are queued for
     /// `take_events()`. The GIL is released while frames are decoded.
-    fn next_batch(&self, py: Python<'_>) -> Option<ArrowBatch> {
+    /// A panic of the scan (a bug) raises `ScanPanic` instead of ending the interpreter.
+    fn next_batch(&self, py: Python<'_>) -> PyResult<Option<ArrowBatch>> {
+        let mut panicked = self.panicked.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(message) = panicked.as_ref() {
+            return Err(ScanPanic::new_err(message.clone()));
+        }
         let inner = self.inner.clone();
-        let step = py.allow_threads(move || lock(&inner).next_batch())?;
-        Some(ArrowBatch {
-            batch: split_step(step, &self.events),
-        })
+        let step = py.allow_threads(move || {
+            // the scanner is not used after a panic but to name its files, which stay
+            // consistent (they are updated between chunks, not within one)
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lock(&inner).next_batch()))
+        });
+        match step {
+            Ok(step) => Ok(step.map(|step| ArrowBatch {
+                batch: split_step(step, &self.events),
+            })),
+            Err(payload) => {
+                let message = scan_panic_message(payload, &lock(&self.inner));
+                *panicked = Some(message.clone());
+                Err(ScanPanic::new_err(message))
+            }
+        }
     }
 
     /// Event-table batches produced so far, as (table name, batch) pairs; the queue is emptied.
@@ -372,6 +432,7 @@ fn schema_markdown() -> String {
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Scanner>()?;
+    m.add("ScanPanic", m.py().get_type::<ScanPanic>())?;
     m.add_class::<ArrowBatch>()?;
     m.add_class::<ArrowSchema>()?;
     m.add_function(wrap_pyfunction!(table_schema, m)?)?;
