@@ -306,3 +306,25 @@ def test_zero_window_names_the_receiver() -> None:
     for clean in ("throughput/steady-6600.pcap", "throughput/jagged-6600.pcap",
                   "jumbo/iperf-9000.pcap"):  # fmt: skip
         assert "zero-window" not in ids(clean), clean
+
+
+def test_flow_statistics_restricted_to_some_flows_are_theirs_unchanged() -> None:
+    # The throughput diagnostic computes the per-flow statistics of the flows it reports only
+    # (DuckDB variable lmcap_flow_ids): each of those rows is the unrestricted query's row.
+    from lmcap import queries
+    from lmcap.diagnostics import Params
+
+    con = lmcap.connect(CAPTURES / "smb" / "multichannel-smbtorture.pcapng", packets="detail")
+    params = Params().sql_params()
+    every = queries.run(con, "throughput_flow_stats", **params)
+    ids = sorted({r["flow_id"] for r in every})
+    assert len(ids) >= 30
+    chosen = ids[::2]
+    with queries.variable(con, "lmcap_flow_ids", chosen):
+        some = queries.run(con, "throughput_flow_stats", **params)
+    assert some == [r for r in every if r["flow_id"] in chosen]
+    # unset again afterwards: every flow
+    assert queries.run(con, "throughput_flow_stats", **params) == every
+    with pytest.raises(ValueError):
+        with queries.variable(con, "x; DROP TABLE flows", 1):
+            pass

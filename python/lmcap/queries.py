@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -127,3 +128,19 @@ def run_rows(
     if columns:
         rel = rel.project(", ".join(f'"{c}"' for c in columns))
     return [dict(zip(rel.columns, row)) for row in rel.fetchall()]
+
+
+@contextmanager
+def variable(con, name: str, value: object) -> Iterator[None]:
+    """DuckDB's variable ``name`` set to ``value`` for the queries run inside, unset after.
+
+    A query may read one with ``getvariable('name')`` to narrow what it computes when the
+    caller needs a few rows of a large result (its header says so under ``restricts``); unset
+    (NULL), it computes every row, as ``lmcap sql -q`` does."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError(f"not a variable name: {name!r}")
+    con.execute(f"SET VARIABLE {name} = ?", [value])
+    try:
+        yield
+    finally:
+        con.execute(f"RESET VARIABLE {name}")

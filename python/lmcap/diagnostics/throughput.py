@@ -69,13 +69,16 @@ def run(ctx: Context) -> None:
     largest = sorted(flows, key=lambda f: -(f["wire_bytes_c2s"] + f["wire_bytes_s2c"]))[:top]
     # the directions of the largest flows (their rate in the report) and of bulk transfers
     ids = ", ".join(str(f["flow_id"]) for f in largest) or "NULL"
-    stats = q.run_rows(
-        ctx.con,
-        "throughput_flow_stats",
-        f"payload_bytes >= {int(p.bulk_min_bytes)} OR flow_id IN ({ids})",
-        "bytes DESC, flow_id, direction",
-        **p.sql_params(),
-    )
+    # computed for the notable flows only (a superset: their payload counts every frame, the
+    # statistics' only those inside the analysis window)
+    with q.variable(ctx.con, "lmcap_flow_ids", [f["flow_id"] for f in flows]):
+        stats = q.run_rows(
+            ctx.con,
+            "throughput_flow_stats",
+            f"payload_bytes >= {int(p.bulk_min_bytes)} OR flow_id IN ({ids})",
+            "bytes DESC, flow_id, direction",
+            **p.sql_params(),
+        )
     groups = ctx.run("throughput_groups")
     concurrent = ctx.run("throughput_migrations_concurrent")
 
