@@ -424,6 +424,11 @@ pub struct TrafficTracker {
     closed: Vec<(PackedKey, Sums)>,
     /// Times the open rows hit [`MAX_OPEN_ROWS`] and were all written out early.
     pub cap_flushes: u64,
+    /// The bucket below which rows were last closed: the open rows are walked again only
+    /// when it moves (a bucket spans several chunks; a walk per chunk cost a tenth of the
+    /// in-order pass on the 1 GiB bench capture). A late frame's row for an older bucket
+    /// leaves with the next walk instead of the next chunk: its sums are the same.
+    closed_below: Option<i64>,
 }
 
 impl TrafficTracker {
@@ -433,6 +438,7 @@ impl TrafficTracker {
             open: HashMap::new(),
             closed: Vec::new(),
             cap_flushes: 0,
+            closed_below: None,
         }
     }
 
@@ -447,16 +453,22 @@ impl TrafficTracker {
         let mut leaving: Vec<(PackedKey, Sums)> = if self.open.len() > MAX_OPEN_ROWS {
             self.cap_flushes += 1;
             self.open.drain().collect()
-        } else if let Some(watermark) = chunk.min_bucket.map(|b| b.saturating_sub(1)) {
-            let over: Vec<PackedKey> = self
-                .open
-                .keys()
-                .filter(|k| k.bucket().is_some_and(|b| b < watermark))
-                .copied()
-                .collect();
-            over.into_iter()
-                .filter_map(|k| self.open.remove(&k).map(|s| (k, s)))
-                .collect()
+        } else if let Some(watermark) = chunk
+            .min_bucket
+            .map(|b| b.saturating_sub(1))
+            .filter(|w| self.closed_below.is_none_or(|c| *w > c))
+        {
+            self.closed_below = Some(watermark);
+            // one walk, no second lookup per row (`extract_if` needs Rust 1.88, above the MSRV)
+            let mut over = Vec::new();
+            self.open.retain(|k, s| {
+                let keep = k.bucket().is_none_or(|b| b >= watermark);
+                if !keep {
+                    over.push((*k, *s));
+                }
+                keep
+            });
+            over
         } else {
             Vec::new()
         };
