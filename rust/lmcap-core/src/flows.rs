@@ -497,28 +497,26 @@ impl FlowTracker {
             (f.dst, f.src, 1)
         };
         let key = (f.proto, lo, hi);
-        if !self.flows.contains_key(&key) {
-            if self.flows.len() >= MAX_OPEN_FLOWS {
-                self.evict_longest_idle();
-            }
-            let resumed = !self.evicted.is_empty() && self.evicted.contains(&self.key_hash(&key));
-            self.counters.resumed += u64::from(resumed);
-            self.flows.insert(
-                key,
-                Box::new(Flow {
-                    port_client: if f.src.1 < f.dst.1 { f.dst } else { f.src },
-                    syn_client: None,
-                    synack_client: None,
-                    vlan: None,
-                    start: None,
-                    end: None,
-                    dirs: Default::default(),
-                    resets: Vec::new(),
-                    resumed,
-                }),
-            );
+        if self.flows.len() >= MAX_OPEN_FLOWS && !self.flows.contains_key(&key) {
+            self.evict_longest_idle();
         }
-        let flow = self.flows.get_mut(&key).expect("inserted above");
+        // one lookup per frame (the entry), not two (was there one, then get it)
+        let (evicted, key_hasher, counters) = (&self.evicted, &self.key_hasher, &mut self.counters);
+        let flow = self.flows.entry(key).or_insert_with(|| {
+            let resumed = !evicted.is_empty() && evicted.contains(&key_hasher.hash_one(key));
+            counters.resumed += u64::from(resumed);
+            Box::new(Flow {
+                port_client: if f.src.1 < f.dst.1 { f.dst } else { f.src },
+                syn_client: None,
+                synack_client: None,
+                vlan: None,
+                start: None,
+                end: None,
+                dirs: Default::default(),
+                resets: Vec::new(),
+                resumed,
+            })
+        });
         if flow.vlan.is_none() {
             flow.vlan = f.vlan;
         }
