@@ -12,6 +12,7 @@ from typing import Any, final
 __all__ = [
     "ArrowBatch",
     "ArrowSchema",
+    "ScanPanic",
     "Scanner",
     "__version__",
     "evidence_limits",
@@ -36,11 +37,11 @@ class ArrowSchema:
 
     def __arrow_c_schema__(self) -> Any: ...
 
-@final
 class ScanPanic(RuntimeError):
     """The scanner stopped on a bug of lmcap (a Rust panic); names the files and how far each
     was read."""
 
+@final
 class Scanner:
     """Reads capture files (merged in time order) and decodes them batch by batch.
 
