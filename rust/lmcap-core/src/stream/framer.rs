@@ -395,14 +395,84 @@ impl<F: Framing> MessageFramer<F> {
                 }
             }
         }
-        // Still looking for a start: keep this segment's last bytes if it was captured whole.
-        if let State::Unsynced { .. } = self.state {
+        // Still looking for a start: keep this segment's last bytes if it was captured whole,
+        // but only bytes counted in `skipped`: bytes already reported lost (a bad header that
+        // ends the segment) must not begin a message too (fuzz target stream_tcp found them
+        // counted twice).
+        if let State::Unsynced { skipped } = self.state {
             self.carry.clear();
             if data.len() == len {
-                self.carry
-                    .extend_from_slice(&data[data.len().saturating_sub(CARRY)..]);
+                let keep = CARRY
+                    .min(usize::try_from(skipped).unwrap_or(usize::MAX))
+                    .min(data.len());
+                self.carry.extend_from_slice(&data[data.len() - keep..]);
                 self.carry_at = at;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Messages `M`, length byte, body: the smallest framing with a length prefix.
+    struct Tiny;
+
+    impl Framing for Tiny {
+        fn prefix(&self) -> usize {
+            2
+        }
+        fn message_len(&mut self, prefix: &[u8]) -> Option<usize> {
+            (prefix[0] == b'M' && prefix[1] >= 2).then_some(usize::from(prefix[1]))
+        }
+        fn want(&mut self, head: &[u8], _total: usize) -> Option<usize> {
+            Some(head.len())
+        }
+        fn find_start(&self, data: &[u8]) -> Option<usize> {
+            data.iter().position(|&b| b == b'M')
+        }
+    }
+
+    #[test]
+    fn bytes_reported_lost_in_a_bad_header_never_start_a_message_too() {
+        // A bad header fills the first segment to its end ("XM"); the next segment would
+        // complete "M" + 5 into a message. The "M" was already counted lost: every byte is
+        // accounted for once.
+        let mut f = MessageFramer::new(Tiny);
+        let (mut messages, mut lost) = (0u64, 0u64);
+        let mut emit = |e: Event<'_>| match e {
+            Event::Message { total, .. } => messages += total as u64,
+            Event::Lost { bytes, .. } => lost += bytes,
+        };
+        let at = At {
+            frame_number: 1,
+            timestamp_ns: None,
+        };
+        let mut seq = 10u32;
+        let syn = Segment {
+            at,
+            seq,
+            syn: true,
+            payload: &[],
+            payload_len: 0,
+        };
+        f.segment(&syn, &mut emit);
+        seq += 1;
+        let mut fed = 0u64;
+        for piece in [&b"XM"[..], &[5, 0, 0, 0][..]] {
+            let seg = Segment {
+                at,
+                seq,
+                syn: false,
+                payload: piece,
+                payload_len: piece.len() as u32,
+            };
+            f.segment(&seg, &mut emit);
+            seq += piece.len() as u32;
+            fed += piece.len() as u64;
+        }
+        f.finish(at, &mut emit);
+        assert_eq!(messages + lost, fed, "{messages} in messages, {lost} lost");
     }
 }
