@@ -53,7 +53,7 @@ class Scanner:
         cls,
         paths: Sequence[str | PathLike[str]],
         batch_rows: int = 65536,
-        bucket_ns: int = 1_000_000_000,
+        bucket_ns: int | None = 1_000_000_000,
         switch_max_frame: int = 9216,
         *,
         since_ns: int | None = None,
@@ -72,6 +72,9 @@ class Scanner:
         """Frames stamped earlier than the frame before them in their file, and the first."""
     def traffic_cap_flushes(self) -> int:
         """Times the ``traffic`` evidence wrote its open rows out early (bounded memory)."""
+    def traffic_bucket_ns(self) -> int:
+        """The bucket width of ``traffic``: ``bucket_ns``, or the one the scan chose with
+        ``bucket_ns=None`` (1 ms, 10 ms, 100 ms or 1 s; final once the scan has ended)."""
     def evidence_bounds(self) -> dict[str, int]:
         """What the bounds of the evidence tables dropped, by ``scan_settings`` column."""
     def next_batch(self) -> ArrowBatch | None:

@@ -223,7 +223,7 @@ def connect(
     memory_limit: str | None = None,
     temp_directory: str | None = None,
     derived: Iterable[str] | None = None,
-    bucket_ns: int = 1_000_000_000,
+    bucket_ns: int | None = 1_000_000_000,
     switch_max_frame: int = 9216,
     progress: Callable[[list[dict]], None] | None = None,
     filter: Filter | None = None,
@@ -246,11 +246,15 @@ def connect(
     tables to build (default: all of ``DERIVED_TABLES``); pass ``()`` when only the scanned
     tables are needed. ``bucket_ns`` and ``switch_max_frame`` cut the ``traffic`` evidence table
     (time bucket width; the frame size counted as over the switch limit), as the analysis
-    parameters of the same names do. ``progress`` is called as the scan goes with the
+    parameters of the same names do; ``bucket_ns=None`` lets the scan choose the width (what
+    ``lmcap analyze`` does without ``--bucket``): the finest of 1 ms, 10 ms, 100 ms and 1 s
+    that keeps the table under 262,144 rows held, 1 s past that (``scan_settings.bucket_ns``
+    says which). ``progress`` is called as the scan goes with the
     ``capture_files`` rows so far (see :class:`lmcap.progress.Progress`). ``filter``
     (:class:`lmcap.Filter`) keeps only the frames of a time range, VLANs or hosts, in every
     table. The one-row table ``scan_settings`` records how the scan was cut and filtered:
-    ``bucket_ns``, ``switch_max_frame``, the filter, ``frames_filtered`` (read but dropped)
+    ``bucket_ns`` (the width ``traffic`` was cut at), ``bucket_auto`` (the scan chose it),
+    ``switch_max_frame``, the filter, ``frames_filtered`` (read but dropped)
     ``traffic_cap_flushes``, ``out_of_order_frames`` and ``first_out_of_order_frame`` (frames
     stamped earlier than the one before them in their file), and what the bounds of the evidence
     tables dropped (``tcp_open_evicted``, ``tcp_cover_evicted``, ``tcp_resets_dropped``,
@@ -392,18 +396,21 @@ _SCAN_SETTINGS = pa.schema(
         ("mss_hosts_untracked", pa.int64()),
         ("stream_directions_expired", pa.int64()),
         ("stream_directions_untracked", pa.int64()),
+        ("bucket_auto", pa.bool_()),
     ]
 )
 
 
 def scan_settings(
-    scanner: _core.Scanner, filter: Filter | None, bucket_ns: int, switch_max_frame: int
+    scanner: _core.Scanner, filter: Filter | None, bucket_ns: int | None, switch_max_frame: int
 ) -> pa.Table:
-    """The one-row ``scan_settings`` table of a finished scan (how it was cut and filtered)."""
+    """The one-row ``scan_settings`` table of a finished scan (how it was cut and filtered;
+    ``bucket_ns`` None: the scan chose the width)."""
     out_of_order, first_out_of_order = scanner.out_of_order()
     settings = {
-        "bucket_ns": bucket_ns,
+        "bucket_ns": scanner.traffic_bucket_ns(),
         "switch_max_frame": switch_max_frame,
+        "bucket_auto": bucket_ns is None,
         **(filter or Filter()).describe(),
         "frames_filtered": scanner.filtered_frames(),
         "traffic_cap_flushes": scanner.traffic_cap_flushes(),

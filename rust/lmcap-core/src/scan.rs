@@ -39,7 +39,7 @@ use crate::error::CaptureError;
 use crate::evidence::claims::{Claim, ClaimTracker};
 use crate::evidence::detail::{is_detail, HourSample};
 use crate::evidence::timestamps::{OrderChunk, TimestampOrder};
-use crate::evidence::traffic::{TrafficChunk, TrafficParams, TrafficTracker};
+use crate::evidence::traffic::{TrafficChunk, TrafficParams, TrafficTracker, TrafficWidth};
 use crate::filter::{FrameFilter, ResolvedFilter};
 use crate::flows::{FlowFrame, FlowTracker};
 use crate::stream::{self, framer::At, StreamFrame, StreamTracker};
@@ -238,6 +238,9 @@ struct RecordMerger {
     /// Chunks framed so far (the next chunk's sequence number).
     chunks: u64,
     traffic: TrafficParams,
+    /// The width the in-order pass cuts `traffic` at now (it changes in an adaptive scan):
+    /// each chunk is stamped with it.
+    traffic_width: TrafficWidth,
     packets_only: bool,
     detail_only: bool,
     filter: FrameFilter,
@@ -290,7 +293,10 @@ impl RecordMerger {
             // Room for a full chunk up front: growing by doubling would copy the jobs again and
             // again (capped, for callers that ask for huge batches).
             jobs: Vec::with_capacity(self.batch_rows.min(DEFAULT_BATCH_ROWS)),
-            traffic: self.traffic,
+            traffic: TrafficParams {
+                bucket_ns: self.traffic_width.get(),
+                ..self.traffic
+            },
             packets_only: self.packets_only,
             detail_only: self.detail_only,
             ..Chunk::default()
@@ -690,6 +696,7 @@ impl Scanner {
     /// Scan already-open readers (in-memory inputs, tests).
     pub fn from_readers(readers: Vec<FileReader>, batch_rows: usize) -> Scanner {
         let batch_rows = batch_rows.max(1);
+        let in_order = InOrder::new();
         Scanner {
             merger: Arc::new(Mutex::new(RecordMerger {
                 readers,
@@ -699,6 +706,7 @@ impl Scanner {
                 next_frame: 1,
                 chunks: 0,
                 traffic: TrafficParams::default(),
+                traffic_width: in_order.traffic.width().clone(),
                 packets_only: false,
                 detail_only: false,
                 filter: FrameFilter::default(),
@@ -707,7 +715,7 @@ impl Scanner {
             })),
             batch_rows,
             threads: default_threads(),
-            in_order: InOrder::new(),
+            in_order,
             pool: None,
             ended: false,
             panic_at_chunk: None,
@@ -722,15 +730,21 @@ impl Scanner {
     }
 
     /// Cut the `traffic` evidence by these parameters (default: 1 s buckets, a 9216-byte
-    /// switch limit). Takes effect when called before the first batch.
+    /// switch limit; `adaptive`: a width chosen from the capture, see
+    /// [`Scanner::traffic_bucket_ns`]). Takes effect when called before the first batch.
     pub fn with_traffic(self, params: TrafficParams) -> Scanner {
         let params = TrafficParams {
             bucket_ns: params.bucket_ns.max(1),
             ..params
         };
-        lock(&self.merger).traffic = params;
+        let tracker = TrafficTracker::new(params);
+        {
+            let mut merger = lock(&self.merger);
+            merger.traffic = params;
+            merger.traffic_width = tracker.width().clone();
+        }
         let mut s = self;
-        s.in_order.traffic = TrafficTracker::new(params);
+        s.in_order.traffic = tracker;
         s.in_order.flows = FlowTracker::new(params.switch_max_frame);
         s
     }
@@ -816,6 +830,12 @@ impl Scanner {
         self.in_order.traffic.cap_flushes
     }
 
+    /// The bucket width of the `traffic` evidence: the one asked for, or in an adaptive scan
+    /// the one it has reached (final once the scan has ended).
+    pub fn traffic_bucket_ns(&self) -> i64 {
+        self.in_order.traffic.bucket_ns()
+    }
+
     /// Decode up to one batch. None when every file is exhausted (or stopped on an error).
     ///
     /// Panics if a decode worker panicked (a bug: decoders do not panic on any input), rather
@@ -890,6 +910,7 @@ impl Iterator for Scanner {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
     use std::io::Cursor;
     use std::path::Path;
 
@@ -962,6 +983,137 @@ mod tests {
             let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.next_batch()));
             assert!(again.is_err());
         }
+    }
+
+    /// A pcap of `n` Ethernet/IPv4/UDP frames `step_us` apart, to `keys` destinations in turn.
+    fn pcap_spread(n: u32, step_us: u64, keys: u32) -> Vec<u8> {
+        let mut v = Vec::new();
+        for x in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+            v.extend_from_slice(&x.to_le_bytes());
+        }
+        for i in 0..n {
+            let mut f = vec![0u8; 60];
+            f[12..14].copy_from_slice(&[0x08, 0x00]);
+            f[14] = 0x45;
+            f[16..18].copy_from_slice(&46u16.to_be_bytes());
+            f[23] = 17;
+            f[26..30].copy_from_slice(&[192, 0, 2, 1]);
+            f[30..34].copy_from_slice(&[198, 51, 100, (i % keys) as u8]);
+            f[38..40].copy_from_slice(&26u16.to_be_bytes());
+            let us = u64::from(i) * step_us;
+            let [sec, usec] = [1_700_000_000 + us / 1_000_000, us % 1_000_000].map(|x| x as u32);
+            for x in [sec, usec, 60, 60 + i % 5] {
+                v.extend_from_slice(&x.to_le_bytes());
+            }
+            v.extend_from_slice(&f);
+        }
+        v
+    }
+
+    /// The traffic rows of a scan summed per key (bucket start, addresses): (frames, bytes).
+    fn traffic_sums(s: Scanner) -> BTreeMap<String, (i64, i64)> {
+        let mut out = BTreeMap::new();
+        for b in s {
+            for (k, v) in traffic_sums_of(&b) {
+                let e: &mut (i64, i64) = out.entry(k).or_default();
+                e.0 += v.0;
+                e.1 += v.1;
+            }
+        }
+        out
+    }
+
+    fn traffic_sums_of(b: &ScanBatch) -> BTreeMap<String, (i64, i64)> {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::Int64Type;
+        let mut out = BTreeMap::new();
+        {
+            for (name, t) in &b.events {
+                if *name != "traffic" {
+                    continue;
+                }
+                let col = |n: &str| t.column(t.schema().index_of(n).expect("column")).clone();
+                let (start, dst) = (col("bucket_start_ns"), col("dst_ip"));
+                let (frames, bytes) = (col("frames"), col("wire_bytes"));
+                for r in 0..t.num_rows() {
+                    let key = format!(
+                        "{} {}",
+                        start.as_primitive::<Int64Type>().value(r),
+                        dst.as_string::<i32>().value(r)
+                    );
+                    let e = out.entry(key).or_insert((0, 0));
+                    e.0 += frames.as_primitive::<Int64Type>().value(r);
+                    e.1 += bytes.as_primitive::<Int64Type>().value(r);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn an_adaptive_traffic_width_sums_as_the_fixed_width_it_reaches() {
+        // 20 000 frames 150 us apart (3 s) to 7 hosts: at 1 ms some 21 k rows
+        for threads in [1, 3] {
+            let open = || {
+                let bytes = pcap_spread(20_000, 150, 7);
+                let r = FileReader::from_reader(0, Path::new("mem"), Box::new(Cursor::new(bytes)));
+                Scanner::from_readers(vec![r], 500).with_threads(threads)
+            };
+            let mut adaptive = open().with_traffic(TrafficParams {
+                adaptive: true,
+                ..TrafficParams::default()
+            });
+            adaptive.in_order.traffic.held_max_rows = 2_000;
+            let mut got = BTreeMap::new();
+            let mut width = 0;
+            while let Some(b) = adaptive.next_batch() {
+                for (k, v) in traffic_sums_of(&b) {
+                    let e: &mut (i64, i64) = got.entry(k).or_default();
+                    e.0 += v.0;
+                    e.1 += v.1;
+                }
+                width = adaptive.traffic_bucket_ns();
+            }
+            // 21 k rows at 1 ms, 2.1 k at 10 ms: it stops at 100 ms (210 rows)
+            assert_eq!(width, 100_000_000, "{threads} threads");
+            let fixed = traffic_sums(open().with_traffic(TrafficParams {
+                bucket_ns: width,
+                ..TrafficParams::default()
+            }));
+            assert_eq!(got, fixed, "{threads} threads");
+            assert_eq!(got.values().map(|v| v.0).sum::<i64>(), 20_000);
+        }
+    }
+
+    #[test]
+    fn an_adaptive_width_past_its_coarsest_streams_its_rows() {
+        let bytes = pcap_spread(5_000, 600_000, 50); // 50 min: 1 s buckets, 5 000 rows
+        let r = FileReader::from_reader(0, Path::new("mem"), Box::new(Cursor::new(bytes)));
+        let mut s = Scanner::from_readers(vec![r], 500)
+            .with_threads(1)
+            .with_traffic(TrafficParams {
+                adaptive: true,
+                ..TrafficParams::default()
+            });
+        s.in_order.traffic.held_max_rows = 1_000;
+        let mut batches_with_traffic = 0;
+        let mut rows = 0;
+        while let Some(b) = s.next_batch() {
+            let t: usize = b
+                .events
+                .iter()
+                .filter(|(n, _)| *n == "traffic")
+                .map(|(_, t)| t.num_rows())
+                .sum();
+            batches_with_traffic += usize::from(t > 0);
+            rows += t;
+        }
+        assert_eq!(s.traffic_bucket_ns(), 1_000_000_000);
+        assert_eq!(rows, 5_000);
+        assert!(
+            batches_with_traffic > 2,
+            "rows held to the end: {batches_with_traffic}"
+        );
     }
 
     #[test]

@@ -170,7 +170,8 @@ fn lock(s: &Arc<Mutex<CoreScanner>>) -> std::sync::MutexGuard<'_, CoreScanner> {
 #[pymethods]
 impl Scanner {
     /// `bucket_ns` and `switch_max_frame` cut the `traffic` evidence table (the analysis
-    /// parameters of the same names). The filter keeps frames stamped in [since, until)
+    /// parameters of the same names; `bucket_ns=None`: the finest of 1 ms, 10 ms, 100 ms and
+    /// 1 s that keeps the table small, see `traffic_bucket_ns`). The filter keeps frames stamped in [since, until)
     /// (`*_ns`: nanoseconds since the epoch; `*_offset_ns`: after the first timestamped
     /// frame), carrying one of `vlans`, or from or to one of `hosts` (IP or MAC addresses).
     /// `packets_only` builds the `packets` table and nothing else (no event tables, evidence
@@ -189,7 +190,7 @@ impl Scanner {
         py: Python<'_>,
         paths: Vec<PathBuf>,
         batch_rows: usize,
-        bucket_ns: i64,
+        bucket_ns: Option<i64>,
         switch_max_frame: u32,
         since_ns: Option<i64>,
         until_ns: Option<i64>,
@@ -201,9 +202,9 @@ impl Scanner {
         detail_only: bool,
         _test_panic_at_chunk: Option<u64>,
     ) -> PyResult<Self> {
-        if bucket_ns <= 0 {
+        if let Some(ns) = bucket_ns.filter(|ns| *ns <= 0) {
             return Err(PyValueError::new_err(format!(
-                "bucket_ns must be positive, not {bucket_ns}"
+                "bucket_ns must be positive (or None: chosen from the capture), not {ns}"
             )));
         }
         let instant = |abs: Option<i64>, rel: Option<i64>| match (abs, rel) {
@@ -237,8 +238,9 @@ impl Scanner {
         let scanner = py
             .allow_threads(move || CoreScanner::open(&paths, batch_rows))
             .with_traffic(TrafficParams {
-                bucket_ns,
+                bucket_ns: bucket_ns.unwrap_or(1),
                 switch_max_frame,
+                adaptive: bucket_ns.is_none(),
             })
             .with_filter(filter)
             .with_test_panic_at_chunk(_test_panic_at_chunk);
@@ -263,6 +265,13 @@ impl Scanner {
     /// early (a key's rows are then split, never lost).
     fn traffic_cap_flushes(&self) -> u64 {
         lock(&self.inner).traffic_cap_flushes()
+    }
+
+    /// The bucket width of the `traffic` evidence: `bucket_ns`, or with `bucket_ns=None`
+    /// the width the scan chose from the capture (1 ms, 10 ms, 100 ms or 1 s; final once the
+    /// scan has ended).
+    fn traffic_bucket_ns(&self) -> i64 {
+        lock(&self.inner).traffic_bucket_ns()
     }
 
     /// What the bounds of the evidence tables dropped so far, by `scan_settings` column:

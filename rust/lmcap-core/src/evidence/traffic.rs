@@ -19,9 +19,20 @@
 //!   ports), all open rows are written at once and the flush is counted. Nothing is lost: a
 //!   key met again afterwards (or a frame arriving after its bucket closed) starts a new row,
 //!   so a key can appear in more than one row; every consumer sums over its GROUP BY.
+//!
+//! **Adaptive width** ([`TrafficParams::adaptive`], what `lmcap analyze` uses unless told a
+//! bucket): the width starts at [`ADAPTIVE_MIN_BUCKET_NS`] and the closed rows are held
+//! back. Whenever more than [`HELD_MAX_ROWS`] rows are held or open, every row is cut ten
+//! times coarser (widths nest, so the sums are exact) until [`ADAPTIVE_MAX_BUCKET_NS`]; past
+//! that the held rows are written and the table streams out as a fixed-width one does. A
+//! short capture thus keeps 1 ms detail (a two-second migration spans enough buckets for its
+//! spread to mean something) and a long one ends at 1 s with the memory of a fixed 1 s scan
+//! plus the held rows. The framing side reads the current width from a shared atomic, so a
+//! chunk is cut at most one step finer than the tracker (and re-keyed when it is merged).
 
 use ahash::AHashMap as HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, UInt16Array, UInt8Array};
@@ -45,13 +56,28 @@ pub const MAX_OPEN_ROWS: usize = 1 << 16;
 /// Rows per emitted batch.
 const BATCH_ROWS: usize = 65_536;
 
+/// The first width of an adaptive scan: the finest bucket `--bucket` accepts.
+pub const ADAPTIVE_MIN_BUCKET_NS: i64 = 1_000_000;
+/// The coarsest width an adaptive scan goes to (the fixed default): past it rows stream out.
+pub const ADAPTIVE_MAX_BUCKET_NS: i64 = 1_000_000_000;
+/// Each coarsening cuts ten buckets into one: 1 ms, 10 ms, 100 ms, 1 s.
+const ADAPTIVE_STEP: i64 = 10;
+/// Rows an adaptive scan holds (closed and open) before it cuts coarser: about 220 bytes
+/// each, so some 60 MB at most. The 1 GiB bench capture (34 k flows over 60 s) passes it
+/// at 1 ms, 10 ms and 100 ms within its first seconds and streams at 1 s (722 k rows); a
+/// one-minute migration over four NICs stays at 10 ms (48 k rows).
+pub const HELD_MAX_ROWS: usize = 1 << 18;
+
 /// The analysis parameters the table is cut by, fixed for a scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrafficParams {
-    /// Time bucket width in nanoseconds.
+    /// Time bucket width in nanoseconds (the first width of an adaptive scan).
     pub bucket_ns: i64,
     /// Frames with a `wire_len` above this are counted in `over_switch_max`.
     pub switch_max_frame: u32,
+    /// Choose the width from the capture (see the module's *Adaptive width*): start at
+    /// [`ADAPTIVE_MIN_BUCKET_NS`] and cut coarser as the rows grow; `bucket_ns` is ignored.
+    pub adaptive: bool,
 }
 
 impl Default for TrafficParams {
@@ -59,7 +85,38 @@ impl Default for TrafficParams {
         TrafficParams {
             bucket_ns: 1_000_000_000,
             switch_max_frame: 9216,
+            adaptive: false,
         }
+    }
+}
+
+impl TrafficParams {
+    /// The width the scan starts with.
+    pub fn first_width(&self) -> i64 {
+        if self.adaptive {
+            ADAPTIVE_MIN_BUCKET_NS
+        } else {
+            self.bucket_ns.max(1)
+        }
+    }
+}
+
+/// The width buckets are cut at now, shared by the framing side (which stamps it on each
+/// chunk) and the in-order pass (which changes it in an adaptive scan).
+#[derive(Debug, Clone)]
+pub struct TrafficWidth(Arc<AtomicI64>);
+
+impl TrafficWidth {
+    pub fn new(params: &TrafficParams) -> TrafficWidth {
+        TrafficWidth(Arc::new(AtomicI64::new(params.first_width())))
+    }
+
+    pub fn get(&self) -> i64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set(&self, ns: i64) {
+        self.0.store(ns, Ordering::Relaxed)
     }
 }
 
@@ -234,6 +291,15 @@ impl PackedKey {
         self.0[7] >> 48
     }
 
+    /// The same key in a bucket `factor` times wider (the grids nest: bucket b of width w
+    /// lies in bucket floor(b / factor) of width w * factor).
+    fn coarser(mut self, factor: i64) -> PackedKey {
+        if let Some(b) = self.bucket() {
+            self.0[0] = b.div_euclid(factor) as u64;
+        }
+        self
+    }
+
     fn bucket(&self) -> Option<i64> {
         (self.mask() & present::BUCKET != 0).then_some(self.0[0] as i64)
     }
@@ -353,10 +419,15 @@ pub struct TrafficChunk {
     rows: HashMap<PackedKey, Sums>,
     /// The earliest bucket of a frame in the chunk.
     min_bucket: Option<i64>,
+    /// The width the chunk was cut at (its `params.bucket_ns`).
+    bucket_ns: i64,
 }
 
 impl TrafficChunk {
+    /// Sum one frame; `params.bucket_ns` is the width the chunk is cut at (the scan's
+    /// current width, stamped on the chunk when it was framed).
     pub fn add(&mut self, params: &TrafficParams, meta: &FrameMeta, d: &Decoded<'_>) {
+        self.bucket_ns = params.bucket_ns;
         let bucket = meta.timestamp_ns.map(|ns| ns.div_euclid(params.bucket_ns));
         if let Some(b) = bucket {
             self.min_bucket = Some(self.min_bucket.map_or(b, |m| m.min(b)));
@@ -419,7 +490,11 @@ impl TrafficChunk {
 
 /// The open rows across chunks, in the in-order pass.
 pub struct TrafficTracker {
-    params: TrafficParams,
+    width: TrafficWidth,
+    /// An adaptive scan that still holds its closed rows back (it may cut coarser).
+    holding: bool,
+    /// [`HELD_MAX_ROWS`] (smaller in tests, to make a small capture cut coarser).
+    pub(crate) held_max_rows: usize,
     open: HashMap<PackedKey, Sums>,
     closed: Vec<(PackedKey, Sums)>,
     /// Times the open rows hit [`MAX_OPEN_ROWS`] and were all written out early.
@@ -434,7 +509,9 @@ pub struct TrafficTracker {
 impl TrafficTracker {
     pub fn new(params: TrafficParams) -> TrafficTracker {
         TrafficTracker {
-            params,
+            width: TrafficWidth::new(&params),
+            holding: params.adaptive,
+            held_max_rows: HELD_MAX_ROWS,
             open: HashMap::new(),
             closed: Vec::new(),
             cap_flushes: 0,
@@ -442,9 +519,28 @@ impl TrafficTracker {
         }
     }
 
+    /// The width shared with the framing side.
+    pub fn width(&self) -> &TrafficWidth {
+        &self.width
+    }
+
+    /// The width buckets are cut at now (the final one once the scan has ended).
+    pub fn bucket_ns(&self) -> i64 {
+        self.width.get()
+    }
+
     /// Merge one chunk (chunks in frame order) and close the rows it proves over.
     pub fn chunk(&mut self, chunk: TrafficChunk) {
+        let width = self.width.get();
+        // a chunk framed before the last coarsening is cut finer: re-key it (never coarser)
+        let factor = if chunk.bucket_ns > 0 && chunk.bucket_ns < width {
+            width / chunk.bucket_ns
+        } else {
+            1
+        };
+        let min_bucket = chunk.min_bucket.map(|b| b.div_euclid(factor));
         for (key, sums) in chunk.rows {
+            let key = if factor > 1 { key.coarser(factor) } else { key };
             self.open
                 .entry(key)
                 .and_modify(|s| s.merge(&sums))
@@ -453,8 +549,7 @@ impl TrafficTracker {
         let mut leaving: Vec<(PackedKey, Sums)> = if self.open.len() > MAX_OPEN_ROWS {
             self.cap_flushes += 1;
             self.open.drain().collect()
-        } else if let Some(watermark) = chunk
-            .min_bucket
+        } else if let Some(watermark) = min_bucket
             .map(|b| b.saturating_sub(1))
             .filter(|w| self.closed_below.is_none_or(|c| *w > c))
         {
@@ -476,25 +571,62 @@ impl TrafficTracker {
         // the same capture gives the same batches.
         sort_rows(&mut leaving);
         self.closed.extend(leaving);
+        while self.holding && self.closed.len() + self.open.len() > self.held_max_rows {
+            if self.width.get() >= ADAPTIVE_MAX_BUCKET_NS {
+                // as coarse as it goes: the held rows leave, the rest stream as they close
+                self.holding = false;
+                sort_rows(&mut self.closed);
+            } else {
+                self.coarsen(ADAPTIVE_STEP);
+            }
+        }
+    }
+
+    /// Cut every held and open row `factor` times coarser. Closed rows whose coarser bucket
+    /// is not over yet join the open rows of the same key; the rest stay closed, merged.
+    fn coarsen(&mut self, factor: i64) {
+        self.width.set(self.width.get() * factor);
+        let watermark = self.closed_below.map(|w| w.div_euclid(factor));
+        self.closed_below = watermark;
+        let mut open = HashMap::with_capacity(self.open.len());
+        let mut closed: HashMap<PackedKey, Sums> = HashMap::new();
+        let still_open =
+            |k: &PackedKey| k.bucket().is_none_or(|b| watermark.is_none_or(|w| b >= w));
+        for (k, s) in self.open.drain().chain(self.closed.drain(..)) {
+            let k = k.coarser(factor);
+            let into = if still_open(&k) {
+                &mut open
+            } else {
+                &mut closed
+            };
+            into.entry(k).and_modify(|o| o.merge(&s)).or_insert(s);
+        }
+        self.open = open;
+        self.closed = closed.into_iter().collect();
     }
 
     /// Batches of the rows closed so far, all of them: closed rows wait in Arrow (a third of
-    /// their size here), not in this tracker.
+    /// their size here), not in this tracker. Nothing while an adaptive scan holds them.
     pub fn take_batches(&mut self) -> Vec<RecordBatch> {
         let mut out = Vec::new();
+        if self.holding {
+            return out;
+        }
+        let width = self.width.get();
         while !self.closed.is_empty() {
             let n = self.closed.len().min(BATCH_ROWS);
             let rows: Vec<(PackedKey, Sums)> = self.closed.drain(..n).collect();
-            out.push(batch(&rows, self.params.bucket_ns));
+            out.push(batch(&rows, width));
         }
         out
     }
 
     /// Close every row still open (end of the input) and return the remaining batches.
     pub fn finish(&mut self) -> Vec<RecordBatch> {
-        let mut rest: Vec<(PackedKey, Sums)> = self.open.drain().collect();
-        sort_rows(&mut rest);
+        let rest = self.open.drain();
         self.closed.extend(rest);
+        sort_rows(&mut self.closed);
+        self.holding = false;
         self.take_batches()
     }
 }
