@@ -98,7 +98,8 @@ def report_of(corpus: str, rel: str) -> dict[str, Any]:
     # entry says why), so an exception is a bug to see, never a golden answer.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", lmcap.CaptureWarning)
-        con = lmcap.connect(str(root / rel), strict=False, packets="detail")
+        # as `lmcap analyze` without --bucket: the scan chooses the width of traffic
+        con = lmcap.connect(str(root / rel), strict=False, packets="detail", bucket_ns=None)
     try:
         report = rep.build(con, Params())
     finally:

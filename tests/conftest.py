@@ -125,8 +125,17 @@ def _analyze(path: str, strict: bool, params: tuple) -> dict:
     from lmcap.diagnostics import Params
     from lmcap.report import build
 
-    # the way `lmcap analyze` loads a capture: the detail frames, not all of packets
-    return build(lmcap.connect(path, strict=strict, packets="detail"), Params(**dict(params)))
+    # the way `lmcap analyze` loads a capture: the detail frames, not all of packets, the
+    # traffic evidence cut as the bucket asks (None: as finely as the scan can hold)
+    p = Params(**dict(params))
+    con = lmcap.connect(
+        path,
+        strict=strict,
+        packets="detail",
+        bucket_ns=p.bucket_ns,
+        switch_max_frame=p.switch_max_frame,
+    )
+    return build(con, p)
 
 
 # --------------------------------------------------------------------------------------------

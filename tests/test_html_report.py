@@ -271,7 +271,7 @@ def test_plotted_flow_series_add_up_to_the_throughput_figures(name: str) -> None
     from lmcap import queries
     from lmcap.diagnostics import Params
 
-    params = Params()
+    params = Params(bucket_ns=10**9)  # the bucket the connection's traffic is cut at
     con = lmcap.connect(str(CAPTURES / name), strict=False)
     want = {
         (r["flow_id"], r["direction"][0] + "2" + r["direction"].split("_")[-1][0]): r["bytes"]

@@ -1137,9 +1137,10 @@ def add_parser(
     c.add_argument(
         "--bucket",
         type=parse_bucket,
-        default=1_000_000_000,
+        default=None,
         metavar="DURATION",
-        help="throughput bucket: 1s (default) down to 1ms",
+        help="throughput bucket, 1ms to 1h, or auto (the default): chosen from the capture, "
+        "as lmcap analyze does",
     )
     add_loading_options(
         c,
@@ -1158,7 +1159,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     try:
         rules = load_rules(args.rules)
-        params = Params(bucket_ns=args.bucket, link_speed_bps=args.link_speed or 0)
+        bucket = None if args.bucket in (None, "auto") else args.bucket
+        params = Params(bucket_ns=bucket, link_speed_bps=args.link_speed or 0)
         results, seconds, partial = run(
             args.files, rules, params, args.baseline, args.memory_limit, warn
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
@@ -141,10 +142,16 @@ DURATION_UNITS_NS = (
 )
 
 
-def parse_bucket(text: str) -> int:
+#: ``--bucket auto``: the bucket is chosen from the capture (the default of analyze and check).
+AUTO_BUCKET = "auto"
+
+
+def parse_bucket(text: str) -> int | str:
     """'1s', '100ms', '1ms', '0.5s', '250us', '1m', '1min', '1h' -> nanoseconds (1 ms to
-    1 hour). A number without a unit is seconds."""
+    1 hour). A number without a unit is seconds; 'auto' stays :data:`AUTO_BUCKET`."""
     t = text.strip().lower().replace(" ", "")
+    if t == AUTO_BUCKET:
+        return AUTO_BUCKET
     factor = 1e9
     for suffix, scale in DURATION_UNITS_NS:
         if t.endswith(suffix):
@@ -191,7 +198,8 @@ def _params(args: argparse.Namespace):
     from lmcap.diagnostics import Params
 
     values = dict(args.param or [])
-    values["bucket_ns"] = args.bucket
+    # not given or auto: chosen from the capture (the scan cuts traffic as finely as it can)
+    values["bucket_ns"] = None if args.bucket in (None, AUTO_BUCKET) else args.bucket
     if args.link_speed:
         values["link_speed_bps"] = args.link_speed
     return Params(**values)
@@ -369,7 +377,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.html:
         from lmcap import htmlreport
 
-        _write_report(args.html, htmlreport.render_html(report, con, params, top=args.top))
+        # the plots at the bucket the report used (chosen from the capture unless given)
+        used = dataclasses.replace(params, bucket_ns=report["throughput"]["bucket"]["bucket_ns"])
+        _write_report(args.html, htmlreport.render_html(report, con, used, top=args.top))
     if args.output:
         _write_report(args.output, text)
     else:
@@ -406,6 +416,11 @@ def cmd_sql(args: argparse.Namespace) -> int:
     # Build only the derived tables the SQL names.
     derived = [t for t in DERIVED_TABLES if queries.names_table(text, t)]
     analysis = _params(args)
+    if args.bucket is None:
+        from lmcap.diagnostics import DEFAULT_BUCKET_NS
+
+        # SQL sees the traffic table as cut: 1 s unless --bucket says otherwise (auto included)
+        analysis = dataclasses.replace(analysis, bucket_ns=DEFAULT_BUCKET_NS)
     con, had_errors = _connect(
         args.files,
         strict=False,
@@ -596,10 +611,12 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--bucket",
         type=parse_bucket,
-        default=1_000_000_000,
+        default=None,
         metavar="DURATION",
-        help="throughput time-series bucket, from 1ms to 1h: e.g. 1ms, 250ms, 1s (default), "
-        "1m (or 1min), 1h; a number without unit is seconds",
+        help="throughput time-series bucket, from 1ms to 1h: e.g. 1ms, 250ms, 1s, 1m (or "
+        "1min), 1h (a number without unit is seconds), or auto: chosen from the capture so "
+        "that every bulk transfer spans at least 20 buckets, 1ms to 1s (the default of "
+        "analyze; the report says which it chose and why). sql defaults to 1s",
     )
     p.add_argument(
         "--param",

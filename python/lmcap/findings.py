@@ -121,7 +121,15 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         "throughput-unstable",
         "a bulk transfer whose rate is jagged rather than flat",
         "warning",
-        ("bulk_min_bytes", "bulk_min_bps", "bucket_ns", "unstable_cov", "unstable_min_buckets"),
+        (
+            "bulk_min_bytes",
+            "bulk_min_bps",
+            "bucket_ns",
+            "unstable_cov",
+            "unstable_min_buckets",
+            "unstable_min_bucket_ns",
+            "transfer_share",
+        ),
         "throughput",
     ),
     FindingKind(

@@ -7,6 +7,7 @@ same in the JSON report, a finding's summary and the text report.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from typing import Any
 
@@ -45,3 +46,45 @@ def human_bytes(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
         n /= 1000
     return f"{n:.2f} TB"
+
+
+def human_duration(seconds: float | None) -> str:
+    """A duration with a unit a reader scans: ``250 ms``, ``2.5 s``, ``3.2 min``, ``1.5 h``."""
+    if seconds is None:
+        return "?"
+    if seconds < 1:
+        return f"{seconds * 1000:.3g} ms"
+    if seconds < 120:
+        return f"{seconds:.3g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.3g} min"
+    return f"{seconds / 3600:.3g} h"
+
+
+#: Eighths of a cell, lowest first; an idle point is SPARK_IDLE.
+SPARK_LEVELS = "▁▂▃▄▅▆▇█"
+SPARK_IDLE = "·"
+
+
+def sparkline(values: list[float], width: int = 40) -> str:
+    """A rate series as one line of block characters, scaled to its own peak: ``▁▃█▇▂·▅``
+    (``·``: no traffic). Longer series are cut into ``width`` runs of consecutive points and
+    each run's mean is drawn."""
+    if not values:
+        return ""
+    if len(values) > width:
+        n = len(values)
+        values = [
+            sum(values[i * n // width : (i + 1) * n // width])
+            / max(1, (i + 1) * n // width - i * n // width)
+            for i in range(width)
+        ]
+    peak = max(values)
+    if peak <= 0:
+        return SPARK_IDLE * len(values)
+    # eighths, rounded up: any traffic draws at least the lowest block
+    steps = len(SPARK_LEVELS)
+    return "".join(
+        SPARK_IDLE if v <= 0 else SPARK_LEVELS[max(0, math.ceil(v / peak * steps) - 1)]
+        for v in values
+    )

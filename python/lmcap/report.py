@@ -130,6 +130,8 @@ def scan_settings_section(con) -> dict[str, Any]:
         },
         "evidence": {
             "bucket_ns": s["bucket_ns"],
+            # the scan chose bucket_ns (lmcap analyze without --bucket): see throughput.bucket
+            "bucket_auto": s["bucket_auto"],
             "switch_max_frame": s["switch_max_frame"],
             "traffic_cap_flushes": s["traffic_cap_flushes"],
             # flows written out after the idle timeout: how the flow map stays bounded on a
@@ -190,7 +192,9 @@ def peak_rss_bytes() -> int:
 def build(con, params=None, timings: list[tuple[str, float, int]] | None = None) -> dict[str, Any]:
     """The whole report for a connection made by :func:`lmcap.connect`.
 
-    ``params`` is a :class:`lmcap.diagnostics.Params` (thresholds); defaults when None.
+    ``params`` is a :class:`lmcap.diagnostics.Params` (thresholds); defaults when None. A
+    ``bucket_ns`` of None is chosen from the capture (``throughput.bucket`` says how; the
+    report's ``throughput.bucket.bucket_ns`` is the one every diagnostic used).
     ``frame_sizes`` and the sections after ``vlans`` are written by their diagnostic.
     ``timings``, when a list, gets (phase, seconds, peak RSS bytes so far) for the capture
     section and each diagnostic (``lmcap analyze --profile``).
@@ -210,8 +214,10 @@ def build(con, params=None, timings: list[tuple[str, float, int]] | None = None)
     report["capture"] = capture_section(con)
     report["vlans"] = q.run(con, "vlan_summary")
     lap("capture and vlans sections")
-    params = params or Params()
-    ctx = Context(con, report, params)
+    # the throughput bucket, when not given, is chosen from the capture before any diagnostic
+    # reads it (each reads params.bucket_ns)
+    params, bucket_choice = throughput.resolve_bucket(con, params or Params())
+    ctx = Context(con, report, params, bucket_choice)
     for diagnostic in DIAGNOSTICS:
         diagnostic(ctx)
         lap(f"diagnostic {diagnostic.__module__.rsplit('.', 1)[-1]}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Union
 
 from lmcap.findings import SEVERITIES
-from lmcap.fmt import human_bps, human_bytes
+from lmcap.fmt import human_bps, human_bytes, human_duration, sparkline
 
 #: Rows of each list shown by default (`lmcap analyze --top N`; 0 shows every row).
 DEFAULT_TOP = 20
@@ -27,6 +27,8 @@ NOT_A_TERMINAL_WIDTH = 100
 MIN_WIDTH = 60
 #: Items of one evidence list shown under a finding (the JSON report has them all).
 EVIDENCE_ITEMS = 5
+#: Characters of a flow's rate line under the throughput table (its series, down-sampled).
+SPARKLINE_WIDTH = 40
 #: Spaces between table columns.
 COLUMN_GAP = 2
 #: A column is not narrowed below this by breaking words (only by wrapping at spaces).
@@ -368,8 +370,10 @@ def throughput_sections(report: dict[str, Any], top: int) -> list[Section]:
             f["resets_by_client"] + f["resets_by_server"] or "-",
         ]
 
+    bucket = t.get("bucket") or {}
     s = Section(
-        f"Throughput ({t['flow_count']} flows, largest first, {t['bucket_s']:g}s buckets{link})",
+        f"Throughput ({t['flow_count']} flows, largest first, "
+        f"{human_duration(t['bucket_s'])} buckets{link})",
         [
             table(
                 ["flow", "class", "bytes", "mean", "peak", "cov", "retrans", "resets"],
@@ -377,9 +381,17 @@ def throughput_sections(report: dict[str, Any], top: int) -> list[Section]:
                 row,
                 top,
                 total=t["flow_count"],
-            )
+            ),
+            # which buckets the spread (cov) covers
+            f"buckets of {human_duration(t['bucket_s'])}: {bucket.get('reason', 'given')}; "
+            f"cov over at least {bucket.get('min_buckets', '?')} interior buckets ('-' when a "
+            "transfer spans fewer)",
         ],
     )
+    lines = _rate_lines(flows, top)
+    if lines:
+        s.blocks.append("rate over time (data direction, first to last packet; · idle):")
+        s.blocks.extend(lines)
     lm = t.get("live_migrations") or {}
     if lm.get("migration_count"):
         # migrations (host pairs moving bulk data), not the connections each one opens
@@ -404,6 +416,24 @@ def throughput_sections(report: dict[str, Any], top: int) -> list[Section]:
             )
         )
     return [s]
+
+
+def _rate_lines(flows: list[dict[str, Any]], top: int) -> list[str]:
+    """One line per flow with a rate series: the flow, its sparkline, the point width."""
+    out = []
+    for f in flows if not top else flows[:top]:
+        series = (f.get("rate") or {}).get("series")
+        if not series or len(series["bps"]) < 2:
+            continue
+        flow = f"{f['client']} -> {f['server']}"
+        if f["rate"]["direction"] == "server_to_client":
+            flow = f"{f['server']} -> {f['client']}"
+        out.append(
+            f"  {flow}  {sparkline(series['bps'], SPARKLINE_WIDTH)}  "
+            f"(peak {human_bps(max(series['bps']))}, {len(series['bps'])} x "
+            f"{human_duration(series['point_s'])})"
+        )
+    return out
 
 
 def smb_sections(report: dict[str, Any], top: int) -> list[Section]:

@@ -17,6 +17,10 @@ from typing import Any
 
 from lmcap import queries as q
 
+#: The throughput bucket where there is nothing to choose it from (SQL over a connection
+#: whose scan was not cut finer, `lmcap sql`, `lmcap.connect`).
+DEFAULT_BUCKET_NS = 1_000_000_000
+
 
 @dataclass
 class Params:
@@ -31,8 +35,11 @@ class Params:
     bulk_min_segments: int = 50
     #: The largest L2 frame most switches accept.
     switch_max_frame: int = 9216
-    #: Throughput bucket in nanoseconds (`--bucket`, default 1 s, down to 1 ms).
-    bucket_ns: int = 1_000_000_000
+    #: Throughput bucket in nanoseconds (`--bucket`, 1 ms to 1 h). None (the default of
+    #: `lmcap analyze`): chosen from the capture (:func:`lmcap.diagnostics.throughput.
+    #: choose_bucket`), the coarsest of 1, 2, 5, 10, ... ms up to 1 s over which every bulk
+    #: transfer spans at least `unstable_min_buckets` buckets; SQL given None gets 1 s.
+    bucket_ns: int | None = None
     #: Link speed in bits/s (`--link-speed 10G`); 0 when unknown (no utilization verdicts).
     link_speed_bps: int = 0
     #: A bulk transfer carries at least this many payload bytes in one direction.
@@ -48,8 +55,18 @@ class Params:
     underused_ratio: float = 0.5
     #: `throughput-unstable` fires above this coefficient of variation of the per-bucket rate.
     unstable_cov: float = 0.5
-    #: ... over at least this many buckets (a 2-bucket flow has no shape to judge).
-    unstable_min_buckets: int = 5
+    #: Spread statistics of a rate (p5, p95, coefficient of variation) are given, and
+    #: `throughput-unstable` judged, over at least this many buckets: a two-second transfer
+    #: in 1 s buckets has no shape to judge (fewer: the spread fields are null).
+    unstable_min_buckets: int = 20
+    #: ... and judged only over buckets at least this wide (nanoseconds, 100 ms): per
+    #: millisecond even a steady TCP transfer swings with its own bursts (an iperf3 stream at a
+    #: flat 60 Mbit/s has a coefficient of variation of 4 per 1 ms bucket).
+    unstable_min_bucket_ns: int = 100_000_000
+    #: A flow direction's transfer (spread statistics, the bucket chosen for it) is the stretch
+    #: that carried this middle share of its bytes: a session's set-up before it and idle tail
+    #: after it are left out.
+    transfer_share: float = 0.95
     #: `tcp-retransmissions` fires above this share of a flow's payload bytes retransmitted.
     retrans_ratio: float = 0.01
     #: `multichannel-imbalance` fires when a session's busiest channel carried more than this
@@ -108,11 +125,19 @@ class Params:
     evidence_list_max: int = 20
     #: Points kept in a time series of the report (live migrations at once per bucket).
     timeline_max_points: int = 1000
+    #: Points of a flow's rate series (`throughput.flows[].rate.series`): a flow spanning
+    #: more buckets has that many consecutive buckets summed into one point.
+    series_max_points: int = 120
     #: Timeline entries kept per IGMP group (its counts always cover every event).
     igmp_timeline_max: int = 200
 
     def sql_params(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as SQL parameters ($bucket_ns, ...); a bucket still to be chosen from the
+        capture (None) is the 1 s default there."""
+        values = asdict(self)
+        if values["bucket_ns"] is None:
+            values["bucket_ns"] = DEFAULT_BUCKET_NS
+        return values
 
 
 @dataclass
@@ -120,6 +145,9 @@ class Context:
     con: Any
     report: dict[str, Any]
     params: Params = field(default_factory=Params)
+    #: How the throughput bucket was chosen (``throughput.bucket`` of the report): written by
+    #: :func:`lmcap.diagnostics.throughput.resolve_bucket` before the diagnostics run.
+    bucket_choice: dict[str, Any] = field(default_factory=dict)
 
     def run(self, name: str) -> list[dict[str, Any]]:
         return q.run(self.con, name, **self.params.sql_params())

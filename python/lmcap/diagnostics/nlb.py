@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from lmcap.findings import finding
-from lmcap.fmt import human_bps, iso_ns
+from lmcap.fmt import human_bps, human_bytes, iso_ns
 
 MODES = {"02:bf:": "unicast", "03:bf:": "multicast", "01:00:5e:7f:": "igmp"}
 
@@ -230,7 +230,7 @@ def run(ctx) -> None:
                 fid,
                 sev,
                 f"NLB cluster {cl['vip'] or '?'} ({mode} mode, MAC {cl['cluster_mac']}): "
-                f"{t['client_frames']} client frames, {t['client_bytes']} bytes "
+                f"{t['client_frames']} client frames, {human_bytes(t['client_bytes'])} "
                 f"({human_bps(t['client_bps'])}, {100 * t['share_bytes']:.1f}% of the "
                 f"capture's bytes) to the cluster MAC: {why}",
                 {

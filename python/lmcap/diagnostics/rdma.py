@@ -8,7 +8,7 @@ from typing import Any
 
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
-from lmcap.fmt import flow_text, human_bps, iso_ns
+from lmcap.fmt import flow_text, human_bps, human_bytes, iso_ns
 
 
 def _qp_name(r: dict[str, Any]) -> str:
@@ -73,7 +73,8 @@ def run(ctx: Context) -> None:
                 "info",
                 f"RDMA queue pair {_qp_name(r)} ({r['transport']}): {r['ce_marked']} "
                 f"packet(s) marked congestion-experienced (ECN CE) and {r['cnps']} congestion "
-                f"notification packet(s) addressed to it; it moved {r['payload_bytes']} bytes "
+                f"notification packet(s) addressed to it; it moved "
+                f"{human_bytes(r['payload_bytes'])} "
                 f"at {human_bps(r['rate_bps'])}.",
                 {
                     "transport": r["transport"],

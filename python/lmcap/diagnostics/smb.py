@@ -16,7 +16,7 @@ from typing import Any
 
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
-from lmcap.fmt import iso_ns
+from lmcap.fmt import human_bytes, iso_ns
 
 PROTOCOLS = ("smb2", "smb2_encrypted", "smb2_compressed", "smb1")
 GAP_KINDS = ("gap", "not_captured", "bad_header", "resync")
@@ -234,7 +234,7 @@ def _session_findings(ctx: Context, s: dict[str, Any]) -> None:
                 "smb-single-channel",
                 "warning",
                 f"SMB session {s['session_id']} ({s['client']} -> {s['server']}, dialect "
-                f"{s['dialect']}) moved {s['smb_bytes']} bytes {how} "
+                f"{s['dialect']}) moved {human_bytes(s['smb_bytes'])} {how} "
                 f"({s['server_addresses_used'][0]}), although the server advertised "
                 f"{len(usable)} interfaces ({addrs}).",
                 {**ev, "usable_interfaces": len(usable)},
@@ -257,7 +257,8 @@ def _session_findings(ctx: Context, s: dict[str, Any]) -> None:
                 finding(
                     "multichannel-imbalance",
                     "warning",
-                    f"SMB session {s['session_id']} spreads {s['smb_bytes']} bytes unevenly over "
+                    f"SMB session {s['session_id']} spreads {human_bytes(s['smb_bytes'])} "
+                    f"unevenly over "
                     f"{len(chans)} channels: {busiest['client']} -> {busiest['server']} carried "
                     f"{100 * busiest['share']:.0f}%, {least['client']} -> {least['server']} "
                     f"{100 * least['share']:.1f}% ({ratio:g}x; coefficient of variation "
@@ -284,7 +285,8 @@ def _session_findings(ctx: Context, s: dict[str, Any]) -> None:
                 "smb-rdma-unused",
                 "warning",
                 f"SMB session {s['session_id']} ({s['client']} -> {s['server']}) moved "
-                f"{s['tcp_io_bytes']} bytes of READ/WRITE data over TCP 445 although the server "
+                f"{human_bytes(s['tcp_io_bytes'])} of READ/WRITE data over TCP 445 although the "
+                f"server "
                 f"advertised RDMA on {len(rdma)} interface(s) ({addrs}).",
                 {**ev, "tcp_io_bytes": s["tcp_io_bytes"], "rdma_interfaces": len(rdma)},
                 "SMB Direct is not in use: data crosses the TCP stack and costs CPU on both "
@@ -372,7 +374,7 @@ def _gap_finding(
     ctx: Context, totals: dict[str, dict[str, int]], conns: list[dict[str, Any]]
 ) -> None:
     kinds = {k: v for k, v in totals.items() if v["events"]}
-    text = ", ".join(f"{k} {v['events']}x ({v['bytes']} bytes)" for k, v in kinds.items())
+    text = ", ".join(f"{k} {v['events']}x ({human_bytes(v['bytes'])})" for k, v in kinds.items())
     directions = len({(c["src"], c["dst"]) for c in conns})
     ctx.add(
         finding(

@@ -23,12 +23,115 @@ Never for a transfer with any jumbo segment or a jumbo MSS on either side (those
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from lmcap import queries as q
-from lmcap.diagnostics import Context
+from lmcap.diagnostics import DEFAULT_BUCKET_NS, Context, Params
 from lmcap.findings import finding
-from lmcap.fmt import flow_text, human_bps, human_bytes, iso_ns
+from lmcap.fmt import flow_text, human_bps, human_bytes, human_duration, iso_ns
+
+#: The widths the throughput bucket is chosen from (nanoseconds): 1, 2 and 5 times a power of
+#: ten, from the finest --bucket takes (1 ms) to the default (1 s).
+BUCKET_LADDER_NS = tuple(m * 10**e for e in range(6, 9) for m in (1, 2, 5)) + (10**9,)
+
+
+def resolve_bucket(con, p: Params) -> tuple[Params, dict[str, Any]]:
+    """``p`` with its ``bucket_ns`` set, and how it was set (``throughput.bucket`` of the
+    report). A given bucket stays. None is chosen from the capture: the coarsest width of
+    :data:`BUCKET_LADDER_NS` that is a multiple of the width the scan cut ``traffic`` at
+    (``scan_settings.bucket_ns``: 1 ms on a short capture, up to 1 s on a long one) over which
+    the shortest bulk transfer spans at least ``Params.unstable_min_buckets`` interior buckets,
+    so that the spread of every bulk transfer's rate means something. A bulk transfer is a flow
+    of query ``throughput_bulk_spans``, measured over its transfer (query
+    ``throughput_transfer_shape`` at the scan's width: a session's set-up and idle tail left
+    out). Transfers too short for that even at the scan's width do not count (their spread
+    statistics stay null); with none left it is 1 s, or the scan's finest width when there are
+    bulk flows but all too short (for their series)."""
+    settings = q.run(con, "capture_scan_settings") if _has_table(con, "scan_settings") else []
+    scan_ns = settings[0]["bucket_ns"] if settings else DEFAULT_BUCKET_NS
+    need = p.unstable_min_buckets
+    choice: dict[str, Any] = {
+        "auto": p.bucket_ns is None,
+        "scan_bucket_ns": scan_ns,
+        "min_buckets": need,
+        "shortest_bulk": None,
+    }
+    if p.bucket_ns is not None:
+        choice["bucket_ns"] = p.bucket_ns
+        choice["reason"] = "given (--bucket or Params.bucket_ns)"
+        return p, choice
+    bulk = q.run(con, "throughput_bulk_spans", **p.sql_params())
+    spans = _transfer_spans(con, [b["flow_id"] for b in bulk], scan_ns, p)
+    # interior buckets: the partly covered first and last one are not judged
+    fits = sorted(
+        (spans[b["flow_id"]], b["flow_id"], b)
+        for b in bulk
+        if spans.get(b["flow_id"], 0) // scan_ns >= need + 2
+    )
+    ladder = _ladder(scan_ns)
+    if fits:
+        span, _, shortest = fits[0]
+        chosen = max(w for w in ladder if span // w >= need + 2 or w == ladder[0])
+        choice["shortest_bulk"] = {
+            "flow_id": shortest["flow_id"],
+            "flow": f"{shortest['client']} -> {shortest['server']}",
+            "class": shortest["class"],
+            "span_s": round(span / 1e9, 6),
+        }
+        reason = (
+            f"chosen: the shortest bulk transfer ({shortest['client']} -> {shortest['server']}, "
+            f"{human_duration(span / 1e9)}) spans {span // chosen} buckets of "
+            f"{human_duration(chosen / 1e9)}"
+        )
+    else:
+        # none at all: the default; only ones too short to judge: the finest there is, for
+        # the plots and series
+        chosen = ladder[0] if bulk else ladder[-1]
+        reason = (
+            "chosen: no bulk transfer"
+            if not bulk
+            else f"chosen: no bulk transfer spans {need + 2} buckets of "
+            f"{human_duration(scan_ns / 1e9)}, the finest this scan kept"
+        )
+    if scan_ns > BUCKET_LADDER_NS[0]:
+        reason += (
+            f" (the scan cut traffic at {human_duration(scan_ns / 1e9)}: a long or busy capture "
+            "keeps no finer buckets; --bucket 10ms asks for finer ones)"
+        )
+    choice["bucket_ns"] = chosen
+    choice["reason"] = reason
+    return dataclasses.replace(p, bucket_ns=chosen), choice
+
+
+def _ladder(floor_ns: int) -> list[int]:
+    """The steps of :data:`BUCKET_LADDER_NS` from ``floor_ns`` up that are its multiples."""
+    return [w for w in BUCKET_LADDER_NS if w >= floor_ns and w % floor_ns == 0] or [floor_ns]
+
+
+def _transfer_spans(con, flow_ids: list[int], bucket_ns: int, p: Params) -> dict[int, int]:
+    """Flow id -> the span in nanoseconds of the transfer of its data direction (the one with
+    more wire bytes), from query ``throughput_transfer_shape`` at ``bucket_ns``."""
+    if not flow_ids:
+        return {}
+    at = {**p.sql_params(), "bucket_ns": bucket_ns}
+    with q.variable(con, "lmcap_flow_ids", flow_ids):
+        rows = q.run(con, "throughput_transfer_shape", **at)
+    best: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        if r["flow_id"] not in best or r["bytes"] > best[r["flow_id"]]["bytes"]:
+            best[r["flow_id"]] = r
+    return {fid: r["transfer_end_ns"] - r["transfer_start_ns"] for fid, r in best.items()}
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE table_name = ? UNION ALL "
+            "SELECT 1 FROM duckdb_views() WHERE view_name = ?",
+            [name, name],
+        ).fetchall()
+    )
 
 
 def _grouping(groups: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
@@ -69,16 +172,29 @@ def run(ctx: Context) -> None:
     largest = sorted(flows, key=lambda f: -(f["wire_bytes_c2s"] + f["wire_bytes_s2c"]))[:top]
     # the directions of the largest flows (their rate in the report) and of bulk transfers
     ids = ", ".join(str(f["flow_id"]) for f in largest) or "NULL"
-    # computed for the notable flows only (a superset: their payload counts every frame, the
-    # statistics' only those inside the analysis window)
-    with q.variable(ctx.con, "lmcap_flow_ids", [f["flow_id"] for f in flows]):
-        stats = q.run_rows(
-            ctx.con,
-            "throughput_flow_stats",
-            f"payload_bytes >= {int(p.bulk_min_bytes)} OR flow_id IN ({ids})",
-            "bytes DESC, flow_id, direction",
-            **p.sql_params(),
-        )
+    # Computed for the notable flows only (a superset: their payload counts every frame, the
+    # statistics' only those inside the analysis window), each at its bucket.
+    buckets = _flow_buckets(ctx.con, flows, ctx.bucket_choice, p)
+    stats: list[dict[str, Any]] = []
+    series: dict[tuple[int, str], dict[str, Any]] = {}
+    shapes: dict[tuple[int, str], dict[str, Any]] = {}
+    shown = {f["flow_id"] for f in largest}
+    for width, fids in sorted(buckets.items()):
+        at = {**p.sql_params(), "bucket_ns": width}
+        with q.variable(ctx.con, "lmcap_flow_ids", fids):
+            stats += q.run_rows(
+                ctx.con,
+                "throughput_flow_stats",
+                f"payload_bytes >= {int(p.bulk_min_bytes)} OR flow_id IN ({ids})",
+                "bytes DESC, flow_id, direction",
+                **at,
+            )
+            for r in q.run(ctx.con, "throughput_transfer_shape", **at):
+                shapes[(r["flow_id"], r["direction"])] = r
+                if r["flow_id"] in shown:
+                    series[(r["flow_id"], r["direction"])] = _series(r)
+    stats.sort(key=lambda s: (-s["bytes"], s["flow_id"], s["direction"]))
+    width_of = {fid: width for width, fids in buckets.items() for fid in fids}
     groups = ctx.run("throughput_groups")
     concurrent = ctx.run("throughput_migrations_concurrent")
 
@@ -87,7 +203,8 @@ def run(ctx: Context) -> None:
     for s in stats:
         best = data_dir.get(s["flow_id"])
         if best is None or s["payload_bytes"] > best["payload_bytes"]:
-            data_dir[s["flow_id"]] = s
+            shape = shapes.get((s["flow_id"], s["direction"]))
+            data_dir[s["flow_id"]] = _with_spread(s, shape, p, width_of[s["flow_id"]])
 
     flow_rows = []
     for f in largest:
@@ -97,18 +214,26 @@ def run(ctx: Context) -> None:
             None
             if s is None
             else {
-                k: s[k]
-                for k in (
-                    "direction",
-                    "mean_bps",
-                    "peak_bps",
-                    "p5_bps",
-                    "p95_bps",
-                    "cov",
-                    "utilization",
-                    "buckets",
-                    "active_buckets",
-                )  # fmt: skip
+                **{
+                    k: s[k]
+                    for k in (
+                        "direction",
+                        "mean_bps",
+                        "peak_bps",
+                        "p5_bps",
+                        "p95_bps",
+                        "cov",
+                        "utilization",
+                        "buckets",
+                        "active_buckets",
+                        "spread_buckets",
+                        "transfer_start",
+                        "transfer_end",
+                        "transfer_s",
+                    )  # fmt: skip
+                },
+                "bucket_s": s["bucket_s"],
+                "series": series.get((f["flow_id"], s["direction"])),
             }
         )
         flow_rows.append(row)
@@ -120,6 +245,7 @@ def run(ctx: Context) -> None:
     peak = max(concurrent, key=lambda r: r["flows"], default=None)
     ctx.report["throughput"] = {
         "bucket_s": p.bucket_ns / 1e9,
+        "bucket": {**ctx.bucket_choice, "bucket_s": p.bucket_ns / 1e9},
         "link_speed_bps": p.link_speed_bps or None,
         "flows": flow_rows,
         "flow_count": sum(t["flows"] for t in totals),
@@ -157,7 +283,11 @@ def run(ctx: Context) -> None:
         f = by_id[fid]
         if not _is_bulk(s, p):
             continue
-        rate = {k: s[k] for k in ("mean_bps", "peak_bps", "p5_bps", "p95_bps", "cov", "buckets")}
+        rate = {
+            k: s[k]
+            for k in ("mean_bps", "peak_bps", "p5_bps", "p95_bps", "cov", "buckets",
+                      "spread_buckets", "bucket_s")
+        }  # fmt: skip
         ev = {
             "flow": f"{s['src']} -> {s['dst']}",
             "class": f["class"],
@@ -180,16 +310,17 @@ def run(ctx: Context) -> None:
                     _UNDERUSED_ADVICE.get(f["class"], _UNDERUSED_ADVICE["other"]),
                 )
             )
-        if (s["buckets"] >= p.unstable_min_buckets and s["cov"] is not None
-                and s["cov"] > p.unstable_cov):  # fmt: skip
+        # judged per unstable_min_bucket_ns or coarser: finer, TCP's own bursts are the swing
+        judged = s["bucket_s"] * 1e9 >= p.unstable_min_bucket_ns
+        if judged and s["spread_buckets"] and s["cov"] is not None and s["cov"] > p.unstable_cov:
             ctx.add(
                 finding(
                     "throughput-unstable",
                     "warning",
-                    f"{s['src']} -> {s['dst']} ({f['class']}) is jagged: per-"
-                    f"{p.bucket_ns / 1e9:g}s rate varies by {100 * s['cov']:.0f}% around its mean "
-                    f"{human_bps(s['mean_bps'])} (p5 {human_bps(s['p5_bps'])}, p95 "
-                    f"{human_bps(s['p95_bps'])}).",
+                    f"{s['src']} -> {s['dst']} ({f['class']}) is jagged: its rate per "
+                    f"{human_duration(s['bucket_s'])} varies by {100 * s['cov']:.0f}% around "
+                    f"its mean {human_bps(s['mean_bps'])} over {s['spread_buckets']} buckets (p5 "
+                    f"{human_bps(s['p5_bps'])}, p95 {human_bps(s['p95_bps'])}).",
                     ev,
                     "A saw-tooth rate means the sender keeps stalling and restarting: look for "
                     "losses and retransmissions, zero windows (a slow receiver), buffer "
@@ -220,9 +351,9 @@ def run(ctx: Context) -> None:
                     "tcp-resets",
                     "warning",
                     f"{f['client']} -> {f['server']} ({f['class']}) was reset by "
-                    f"{' and '.join(by)} with {unacked} bytes still unacknowledged (after {sent} "
-                    "payload bytes): on Windows this is 'An existing connection was forcibly "
-                    "closed by the remote host'.",
+                    f"{' and '.join(by)} with {human_bytes(unacked)} still unacknowledged (after "
+                    f"{human_bytes(sent)} of payload): on Windows this is 'An existing connection "
+                    "was forcibly closed by the remote host'.",
                     {**_flow_row(f), "reset_by": by},
                     "A reset during a transfer means one side gave up or refused the "
                     "connection. Look before it: repeated retransmissions of large segments "
@@ -242,7 +373,8 @@ def run(ctx: Context) -> None:
                     "tcp-retransmissions",
                     "warning",
                     f"{f['client']} -> {f['server']} ({f['class']}) retransmitted "
-                    f"{retrans} of {sent} payload bytes ({100 * retrans / sent:.1f}%)"
+                    f"{human_bytes(retrans)} of {human_bytes(sent)} of payload "
+                    f"({100 * retrans / sent:.1f}%)"
                     + "".join(_loss_side_text(r) for r in sides)
                     + ".",
                     {
@@ -273,6 +405,68 @@ def run(ctx: Context) -> None:
                     "during the transfer and its receive-side scaling and buffer settings.",
                 )
             )
+
+
+def _flow_buckets(con, flows: list[dict[str, Any]], choice: dict[str, Any], p: Params
+                  ) -> dict[int, list[int]]:  # fmt: skip
+    """The bucket each flow's statistics and series are taken at: flow ids by width.
+
+    A given bucket (``--bucket``) is every flow's. A chosen one is the capture's floor: each
+    flow gets the coarsest step of :data:`BUCKET_LADDER_NS` from it up to 1 s over which its
+    transfer (:func:`_transfer_spans` at the scan's width) holds ``Params.unstable_min_buckets``
+    interior buckets, so that a one-minute migration is judged per second while a 2 s SMB copy
+    beside it is judged per 50 ms (judging the minute per 2 ms would call its packet bursts a
+    saw-tooth)."""
+    width = p.bucket_ns
+    ids = [f["flow_id"] for f in flows]
+    if not choice.get("auto"):
+        return {width: ids} if ids else {}
+    spans = _transfer_spans(con, ids, choice["scan_bucket_ns"], p)
+    ladder = _ladder(width)
+    need = p.unstable_min_buckets + 2
+    out: dict[int, list[int]] = {}
+    for fid in ids:
+        fits = [w for w in ladder if spans.get(fid, 0) // w >= need]
+        out.setdefault(fits[-1] if fits else width, []).append(fid)
+    return out
+
+
+def _with_spread(
+    s: dict[str, Any], shape: dict[str, Any] | None, p: Params, bucket_ns: int
+) -> dict[str, Any]:
+    """A ``throughput_flow_stats`` row (taken at ``bucket_ns``) with ``bucket_s``, the
+    transfer (``transfer_start``, ``transfer_end``, ``transfer_s``: query
+    ``throughput_transfer_shape``, the stretch that carried the middle ``transfer_share`` of its
+    bytes) and its spread: ``p5_bps``, ``p95_bps`` and ``cov`` over the transfer's interior
+    buckets (idle ones included), ``spread_buckets`` their number; all four None when they are
+    fewer than ``Params.unstable_min_buckets``: over a handful of buckets a spread says
+    nothing (a 2 s transfer in 1 s buckets has one interior bucket), and over a whole SMB
+    session the set-up and the idle tail would make one burst read as a saw-tooth."""
+    out = {**s, "bucket_s": bucket_ns / 1e9, "transfer_start": None, "transfer_end": None,
+           "transfer_s": None}  # fmt: skip
+    spread = {"spread_buckets": None, "p5_bps": None, "p95_bps": None, "cov": None}
+    if shape is not None:
+        out["transfer_start"] = iso_ns(shape["transfer_start_ns"])
+        out["transfer_end"] = iso_ns(shape["transfer_end_ns"])
+        out["transfer_s"] = round((shape["transfer_end_ns"] - shape["transfer_start_ns"]) / 1e9, 6)
+        if shape["spread_buckets"] >= p.unstable_min_buckets:
+            spread = {k: shape[k] for k in spread}
+    return {**out, **spread}
+
+
+def _series(r: dict[str, Any]) -> dict[str, Any]:
+    """A ``throughput_transfer_shape`` row's rate over time: ``start`` (of the first point),
+    ``point_s`` (the width of a point: a bucket, or several summed when the flow spans more
+    than ``Params.series_max_points`` buckets) and ``bps`` (the wire rate of each point, idle
+    ones 0)."""
+    point_bytes = [0] * r["series_points"]
+    for point, n in zip(r["series_point"], r["series_bytes"]):
+        point_bytes[point] += n
+    return {
+        "start": iso_ns(r["series_start_ns"]),
+        "point_s": r["series_point_ns"] / 1e9,
+        "bps": [round(n * 8 * 1e9 / r["series_point_ns"]) for n in point_bytes],
+    }
 
 
 def _loss_side(r: dict[str, Any]) -> dict[str, Any]:
@@ -312,7 +506,7 @@ def _loss_side_text(r: dict[str, Any]) -> str:
     return "; " + "; ".join(parts) if parts else ""
 
 
-def _is_bulk(s: dict[str, Any], p) -> bool:
+def _is_bulk(s: dict[str, Any], p: Params) -> bool:
     """A bulk transfer tries to fill the link: at least ``Params.bulk_min_bytes`` of payload
     at a mean rate over its own span of at least ``Params.bulk_min_bps``. A megabyte of
     NTP, SSH or HTTP spread over ten minutes is a conversation, not a transfer to judge
