@@ -196,7 +196,7 @@ def test_an_adaptive_traffic_width_on_a_long_capture_ends_coarse_and_sums_right(
     tmp_path: Path,
 ) -> None:
     # Eighty hosts sending once every 200 ms for 20 minutes: 480 k rows at 1 ms, past the
-    # 262,144 an adaptive scan holds, so it cuts coarser (10 ms: still 480 k; 100 ms: 480 k;
+    # 65,536 an adaptive scan holds, so it cuts coarser (10 ms: still 480 k; 100 ms: 480 k;
     # 1 s: 96 k); the rows equal the specification at the width it reached.
     import struct
 

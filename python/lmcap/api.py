@@ -248,7 +248,7 @@ def connect(
     (time bucket width; the frame size counted as over the switch limit), as the analysis
     parameters of the same names do; ``bucket_ns=None`` lets the scan choose the width (what
     ``lmcap analyze`` does without ``--bucket``): the finest of 1 ms, 10 ms, 100 ms and 1 s
-    that keeps the table under 262,144 rows held, 1 s past that (``scan_settings.bucket_ns``
+    that keeps the table under 65,536 rows held, 1 s past that (``scan_settings.bucket_ns``
     says which). ``progress`` is called as the scan goes with the
     ``capture_files`` rows so far (see :class:`lmcap.progress.Progress`). ``filter``
     (:class:`lmcap.Filter`) keeps only the frames of a time range, VLANs or hosts, in every

@@ -419,10 +419,11 @@ def _flow_buckets(con, flows: list[dict[str, Any]], choice: dict[str, Any], p: P
     saw-tooth)."""
     width = p.bucket_ns
     ids = [f["flow_id"] for f in flows]
-    if not choice.get("auto"):
+    ladder = _ladder(width)
+    if not choice.get("auto") or len(ladder) == 1:
+        # given, or nothing coarser to choose (a long capture: the scan cut 1 s buckets)
         return {width: ids} if ids else {}
     spans = _transfer_spans(con, ids, choice["scan_bucket_ns"], p)
-    ladder = _ladder(width)
     need = p.unstable_min_buckets + 2
     out: dict[int, list[int]] = {}
     for fid in ids:

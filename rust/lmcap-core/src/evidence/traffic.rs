@@ -63,10 +63,12 @@ pub const ADAPTIVE_MAX_BUCKET_NS: i64 = 1_000_000_000;
 /// Each coarsening cuts ten buckets into one: 1 ms, 10 ms, 100 ms, 1 s.
 const ADAPTIVE_STEP: i64 = 10;
 /// Rows an adaptive scan holds (closed and open) before it cuts coarser: about 220 bytes
-/// each, so some 60 MB at most. The 1 GiB bench capture (34 k flows over 60 s) passes it
-/// at 1 ms, 10 ms and 100 ms within its first seconds and streams at 1 s (722 k rows); a
-/// one-minute migration over four NICs stays at 10 ms (48 k rows).
-pub const HELD_MAX_ROWS: usize = 1 << 18;
+/// each, so some 15 MB at most. Enough for what the fine widths are for: a capture of a
+/// short transfer (a two-second migration over four NICs at 1 ms: 16 k rows) keeps them,
+/// while a long or busy one leaves them within its first chunks (the 1 GiB bench capture,
+/// 34 k flows over 60 s, is at 1 s after a few seconds of capture time: the decode threads'
+/// chunks are larger at fine widths, and four times this bound cost a quarter more scan time).
+pub const HELD_MAX_ROWS: usize = 1 << 16;
 
 /// The analysis parameters the table is cut by, fixed for a scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
