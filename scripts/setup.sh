@@ -44,7 +44,8 @@ fi
 log "installing Python packages"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q "maturin>=1.5,<2" "pyarrow>=14" "duckdb>=1.0" "pytest>=7" "jsonschema>=4" "ruff>=0.4" "mypy>=1.10" \
-    "matplotlib>=3.7" "nbclient>=0.9" "nbformat>=5.9" "ipykernel>=6" "polars>=1.0" "pyspark>=4.0"
+    "matplotlib>=3.7" "nbclient>=0.9" "nbformat>=5.9" "ipykernel>=6" "polars>=1.0" "pyspark>=4.0" \
+    "hypothesis>=6.100"
 
 log "building the lmcap wheel (release)"
 rm -rf dist

@@ -500,6 +500,9 @@ impl FileReader {
                         self.info.link_types.insert(h.link_type);
                         self.info.interfaces = 1;
                         src.consume(GLOBAL_HEADER_LEN);
+                        // consumed: a file of a header and a cut record says so (property
+                        // test: an error offset is never past the bytes read)
+                        self.info.bytes_read = src.position();
                         self.state = State::Pcap(h);
                     } else if m_le == pcapng::BLOCK_SECTION_HEADER {
                         self.info.format = Some(Format::PcapNg);
