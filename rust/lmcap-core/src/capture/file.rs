@@ -106,6 +106,12 @@ pub struct FileReader {
     last_timestamp: Option<i64>,
 }
 
+/// Interface Description Blocks kept per pcapng section: each is kept (16 bytes) while the
+/// section is read, so without a bound a file of nothing but IDBs would grow memory with its
+/// size (64 M of them, 1.3 GB of file: over 1 GiB). A capture point has a handful; a million is
+/// no capture.
+pub const MAX_SECTION_INTERFACES: usize = 1 << 20;
+
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
@@ -617,6 +623,13 @@ impl FileReader {
                             self.info.big_endian = Some(*big_endian);
                         }
                         pcapng::BLOCK_INTERFACE_DESCRIPTION => {
+                            if interfaces.len() >= MAX_SECTION_INTERFACES {
+                                return Err(ErrorKind::BadHeader(format!(
+                                    "more than {MAX_SECTION_INTERFACES} interfaces in one \
+                                     section: not a real capture (each is kept while the \
+                                     section is read)"
+                                )));
+                            }
                             let iface = pcapng::interface(&block[8..len - 4], *big_endian)?;
                             self.info.link_types.insert(iface.link_type);
                             self.info.interfaces += 1;

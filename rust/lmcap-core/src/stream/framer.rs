@@ -158,18 +158,36 @@ impl<F: Framing> MessageFramer<F> {
         self.state = State::Unsynced { skipped: 0 };
     }
 
-    /// Bytes skipped while unsynced that no resync has accounted for yet (end of capture).
+    /// The stream ends (its end of capture, FIN, or idle timeout): what it still holds is
+    /// reported, never dropped. Bytes skipped while unsynced that no resync has accounted for
+    /// are lost (resync); a message whose head was still being collected is handed over as
+    /// cut (as when the snaplen cuts it: its start and length are known); a length prefix
+    /// that never arrived whole is lost (gap).
     pub fn finish(&mut self, at: At, emit: &mut impl FnMut(Event<'_>)) {
-        if let State::Unsynced { skipped } = self.state {
-            if skipped > 0 {
+        match self.state {
+            State::Unsynced { skipped } if skipped > 0 => {
                 emit(Event::Lost {
                     at,
                     kind: LostKind::Resync,
                     bytes: skipped,
                 });
-                self.state = State::Unsynced { skipped: 0 };
             }
+            State::Collect {
+                at: start,
+                total: Some(total),
+                ..
+            } if !self.head.is_empty() => self.hand_over(start, total, true, emit),
+            State::Collect { total: None, .. } if !self.head.is_empty() => {
+                emit(Event::Lost {
+                    at,
+                    kind: LostKind::Gap,
+                    bytes: self.head.len() as u64,
+                });
+            }
+            _ => return,
         }
+        self.head.clear();
+        self.state = State::Unsynced { skipped: 0 };
     }
 
     pub fn segment(&mut self, seg: &Segment<'_>, emit: &mut impl FnMut(Event<'_>)) {

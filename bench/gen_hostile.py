@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""Hostile captures for lmcap's resource bounds (issue 12): pure Python, ``struct`` only.
+
+    python3 bench/gen_hostile.py --kind interfaces  --count 100000 -o ifaces.pcapng
+    python3 bench/gen_hostile.py --kind sections    --count 10000  -o sections.pcapng
+    python3 bench/gen_hostile.py --kind smb-streams --count 100000 -o smb.pcap
+
+Each kind must be read in time linear in its size and in bounded memory:
+
+``interfaces``
+    pcapng: one Section Header Block, ``count`` Interface Description Blocks (Ethernet,
+    ``if_tsresol`` alternating 10^-6 and 10^-9), then ``--packets`` Enhanced Packet Blocks
+    (default 1,000) that name the highest interface ids; every tenth names an interface that
+    was never described (``count + k``, the last one 0xFFFFFFFF).
+``sections``
+    pcapng: ``count`` sections, each a Section Header Block (little-endian and big-endian
+    sections alternate), one Interface Description Block and one packet (even sections) or
+    two (odd sections). Interface ids are numbered across the file, so the last section's
+    interface is ``count - 1``.
+``smb-streams``
+    classic pcap (µs): ``count`` TCP connections to port 445, each a SYN, a SYN-ACK and one
+    client segment holding a NetBIOS session header that announces a message of 0xFFFFFF
+    bytes (the 24-bit maximum, 16 MiB - 1) and the first 32 bytes of an SMB2 WRITE header;
+    the rest never comes. Two directions per connection, so more than 32,768 connections pass
+    the stream stage's 65,536 open directions (``stream_directions_untracked``).
+
+All frames are Ethernet/IPv4 between documentation addresses (192.0.2.0/24,
+198.51.100.0/24, 203.0.113.0/24) with correct IPv4 and TCP/UDP checksums, one microsecond
+apart from 2023-11-14T22:13:20Z (well inside every idle timeout). The output is
+byte-identical on every run. :func:`generate` returns the number of frames written.
+
+Measured (2 cores, ``/usr/bin/time lmcap analyze FILE --format json``; no file error, rows ==
+frames written in every run):
+
+    kind         count    file MB  frames     seconds  peak MiB  bound counters
+    interfaces    25,000    0.9       1,000     0.8      156     none
+    interfaces    50,000    1.7       1,000     0.6      157     none
+    interfaces   100,000    3.3       1,000     0.7      157     none
+    sections       2,500    0.5       3,750     0.7      163     none
+    sections       5,000    1.0       7,500     0.8      169     none
+    sections      10,000    2.0      15,000     0.8      175     none
+    smb-streams   25,000    6.2      75,000     1.7      278     none
+    smb-streams   50,000   12.3     150,000     2.8      422     stream_directions_untracked 51,696
+    smb-streams  100,000   24.6     300,000     4.8      516     stream_directions_untracked 201,696
+"""
+
+from __future__ import annotations
+
+import argparse
+import struct
+import sys
+
+T0_NS = 1_700_000_000 * 1_000_000_000
+STEP_NS = 1_000
+ETH_TYPE_IPV4 = 0x0800
+LINKTYPE_ETHERNET = 1
+SNAPLEN = 65_535
+
+SHB = 0x0A0D0D0A
+IDB = 0x00000001
+EPB = 0x00000006
+BYTE_ORDER_MAGIC = 0x1A2B3C4D
+OPT_IF_TSRESOL = 9
+
+MAC_A = bytes.fromhex("00155d000001")
+MAC_B = bytes.fromhex("00155d000002")
+HOST_A = bytes([192, 0, 2, 1])
+HOST_B = bytes([192, 0, 2, 2])
+SMB_SERVER = bytes([203, 0, 113, 10])
+SMB_PORT = 445
+SMB_ANNOUNCED = 0xFFFFFF  # the largest NetBIOS session length (24 bits)
+
+TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+
+KINDS = ("interfaces", "sections", "smb-streams")
+
+
+# --------------------------------------------------------------------------------------------
+# frames
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def _ipv4(src: bytes, dst: bytes, proto: int, l4: bytes, ident: int) -> bytes:
+    head = struct.pack(
+        "!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), ident & 0xFFFF, 0x4000, 64, proto, 0, src, dst
+    )
+    csum = _checksum(head)
+    return head[:10] + struct.pack("!H", csum) + head[12:] + l4
+
+
+def _l4_checksum(src: bytes, dst: bytes, proto: int, l4: bytes) -> int:
+    return _checksum(src + dst + struct.pack("!BBH", 0, proto, len(l4)) + l4)
+
+
+def udp_frame(src: bytes, dst: bytes, sport: int, dport: int, payload: bytes, ident: int) -> bytes:
+    """Ethernet/IPv4/UDP frame from ``src`` to ``dst`` (4-byte addresses)."""
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    csum = _l4_checksum(src, dst, 17, udp) or 0xFFFF
+    udp = udp[:6] + struct.pack("!H", csum) + udp[8:]
+    return MAC_B + MAC_A + struct.pack("!H", ETH_TYPE_IPV4) + _ipv4(src, dst, 17, udp, ident)
+
+
+def tcp_frame(
+    src: bytes,
+    dst: bytes,
+    sport: int,
+    dport: int,
+    seq: int,
+    ack: int,
+    flags: int,
+    payload: bytes = b"",
+    ident: int = 0,
+) -> bytes:
+    """Ethernet/IPv4/TCP frame, 20-byte TCP header, window 64240."""
+    tcp = (
+        struct.pack(
+            "!HHIIBBHHH",
+            sport,
+            dport,
+            seq & 0xFFFFFFFF,
+            ack & 0xFFFFFFFF,
+            5 << 4,
+            flags,
+            64240,
+            0,
+            0,
+        )
+        + payload
+    )
+    csum = _l4_checksum(src, dst, 6, tcp)
+    tcp = tcp[:16] + struct.pack("!H", csum) + tcp[18:]
+    return MAC_B + MAC_A + struct.pack("!H", ETH_TYPE_IPV4) + _ipv4(src, dst, 6, tcp, ident)
+
+
+def _packet_frame(k: int) -> bytes:
+    """The k-th small UDP frame of the pcapng kinds (60 bytes on the wire)."""
+    payload = struct.pack("!I", k) + b"lmcap-hostile\0"
+    return udp_frame(HOST_A, HOST_B, 40000 + k % 1000, 9, payload, k)
+
+
+# --------------------------------------------------------------------------------------------
+# pcapng blocks
+
+
+def _pad4(b: bytes) -> bytes:
+    return b + b"\0" * (-len(b) % 4)
+
+
+def _block(e: str, block_type: int, body: bytes) -> bytes:
+    body = _pad4(body)
+    total = 12 + len(body)
+    return struct.pack(e + "II", block_type, total) + body + struct.pack(e + "I", total)
+
+
+def shb(e: str = "<") -> bytes:
+    """Section Header Block without options, section length -1 (not given)."""
+    return _block(e, SHB, struct.pack(e + "IHHq", BYTE_ORDER_MAGIC, 1, 0, -1))
+
+
+def idb(e: str = "<", tsresol: int = 6) -> bytes:
+    """Ethernet Interface Description Block with an ``if_tsresol`` option (10^-tsresol s)."""
+    opts = struct.pack(e + "HH", OPT_IF_TSRESOL, 1) + _pad4(bytes([tsresol]))
+    opts += struct.pack(e + "HH", 0, 0)
+    return _block(e, IDB, struct.pack(e + "HHI", LINKTYPE_ETHERNET, 0, SNAPLEN) + opts)
+
+
+def epb(e: str, interface_id: int, ts_units: int, frame: bytes) -> bytes:
+    """Enhanced Packet Block (no options)."""
+    head = struct.pack(
+        e + "IIIII", interface_id, ts_units >> 32, ts_units & 0xFFFFFFFF, len(frame), len(frame)
+    )
+    return _block(e, EPB, head + frame)
+
+
+def _units(t_ns: int, tsresol: int) -> int:
+    return t_ns // 10 ** (9 - tsresol)
+
+
+# --------------------------------------------------------------------------------------------
+# the three kinds
+
+
+class _Out:
+    """Buffered writer that counts frames and bytes."""
+
+    def __init__(self, f) -> None:
+        self.f = f
+        self.parts: list[bytes] = []
+        self.pending = 0
+        self.bytes = 0
+        self.frames = 0
+
+    def put(self, b: bytes, frame: bool = False) -> None:
+        self.parts.append(b)
+        self.pending += len(b)
+        self.bytes += len(b)
+        self.frames += frame
+        if self.pending >= 1 << 20:
+            self.flush()
+
+    def flush(self) -> None:
+        self.f.write(b"".join(self.parts))
+        self.parts.clear()
+        self.pending = 0
+
+
+def write_interfaces(out: _Out, count: int, packets: int = 1000) -> dict:
+    """One section, ``count`` IDBs, ``packets`` EPBs naming the highest interface ids."""
+    out.put(shb("<"))
+    for i in range(count):
+        out.put(idb("<", 6 if i % 2 == 0 else 9))
+    undescribed = 0
+    for k in range(packets):
+        t_ns = T0_NS + k * STEP_NS
+        if k % 10 == 9:
+            iface = 0xFFFFFFFF if k == packets - 1 else count + k
+            tsresol = 6  # what a reader assumes for an interface never described
+            undescribed += 1
+        else:
+            iface = max(count - 1 - (k * 7) % max(count // 100, 1), 0)
+            tsresol = 6 if iface % 2 == 0 else 9
+        out.put(epb("<", iface, _units(t_ns, tsresol), _packet_frame(k)), frame=True)
+    return {"interfaces": count, "sections": 1, "undescribed_interface_frames": undescribed}
+
+
+def write_sections(out: _Out, count: int) -> dict:
+    """``count`` sections of alternating byte order, one IDB and one or two EPBs each."""
+    k = 0
+    for s in range(count):
+        e = "<" if s % 2 == 0 else ">"
+        tsresol = 6 if s % 4 < 2 else 9
+        out.put(shb(e))
+        out.put(idb(e, tsresol))
+        for _ in range(1 + s % 2):
+            t_ns = T0_NS + k * STEP_NS
+            out.put(epb(e, 0, _units(t_ns, tsresol), _packet_frame(k)), frame=True)
+            k += 1
+    return {"interfaces": count, "sections": count}
+
+
+def smb_client(i: int) -> tuple[bytes, int]:
+    """Address and port of connection ``i``'s client (198.51.100.1-250, ports from 1024)."""
+    return bytes([198, 51, 100, 1 + i % 250]), 1024 + i // 250
+
+
+def smb_announcement() -> bytes:
+    """NetBIOS session header announcing 0xFFFFFF bytes, then 32 bytes of an SMB2 WRITE
+    request header (of its 64): the message never gets further."""
+    smb2 = b"\xfeSMB" + struct.pack("<HHIHHII", 64, 256, 0, 0x0009, 1, 0, 0)
+    smb2 += struct.pack("<Q", 1)  # MessageId; Reserved, TreeId, SessionId, Signature never come
+    assert len(smb2) == 32
+    return struct.pack("!I", SMB_ANNOUNCED) + smb2
+
+
+def write_smb_streams(out: _Out, count: int) -> dict:
+    """Classic pcap: ``count`` half-open SMB connections (SYN, SYN-ACK, 36-byte start)."""
+    out.put(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, SNAPLEN, LINKTYPE_ETHERNET))
+    announce = smb_announcement()
+    k = 0
+    for i in range(count):
+        client, cport = smb_client(i)
+        isn_c = (i * 2654435761 + 12345) & 0xFFFFFFFF
+        isn_s = (i * 40503 * 65537 + 777) & 0xFFFFFFFF
+        frames = (
+            tcp_frame(client, SMB_SERVER, cport, SMB_PORT, isn_c, 0, TCP_SYN, ident=k),
+            tcp_frame(
+                SMB_SERVER,
+                client,
+                SMB_PORT,
+                cport,
+                isn_s,
+                isn_c + 1,
+                TCP_SYN | TCP_ACK,
+                ident=k + 1,
+            ),
+            tcp_frame(
+                client,
+                SMB_SERVER,
+                cport,
+                SMB_PORT,
+                isn_c + 1,
+                isn_s + 1,
+                TCP_PSH | TCP_ACK,
+                announce,
+                ident=k + 2,
+            ),
+        )
+        for frame in frames:
+            t_ns = T0_NS + k * STEP_NS
+            sec, usec = divmod(t_ns // 1000, 1_000_000)
+            out.put(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame, frame=True)
+            k += 1
+    return {"connections": count, "directions": 2 * count, "announced_bytes": SMB_ANNOUNCED}
+
+
+def generate(kind: str, count: int, path, packets: int = 1000) -> dict:
+    """Write capture ``kind`` with ``count`` interfaces, sections or connections to ``path``.
+    Returns ``{"kind", "count", "frames", "bytes", ...}``; ``frames`` is what a reader must
+    return."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    with open(path, "wb") as f:
+        out = _Out(f)
+        if kind == "interfaces":
+            extra = write_interfaces(out, count, packets)
+        elif kind == "sections":
+            extra = write_sections(out, count)
+        elif kind == "smb-streams":
+            extra = write_smb_streams(out, count)
+        else:
+            raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+        out.flush()
+    return {"kind": kind, "count": count, "frames": out.frames, "bytes": out.bytes, **extra}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--kind", required=True, choices=KINDS)
+    ap.add_argument(
+        "--count", type=int, required=True, help="interfaces, sections or SMB connections"
+    )
+    ap.add_argument(
+        "--packets",
+        type=int,
+        default=1000,
+        help="packets after the interfaces (--kind interfaces only)",
+    )
+    ap.add_argument("-o", "--output", required=True)
+    args = ap.parse_args(argv)
+    meta = generate(args.kind, args.count, args.output, args.packets)
+    print(" ".join(f"{k}={v}" for k, v in meta.items()), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""Hostile resource use (issue 12): captures crafted to make a reader hoard state are read to
+their end, every frame comes out, and where a bound exists the report counts what it did.
+
+The captures come from ``bench/gen_hostile.py`` (its docstring has the full-size runs and
+their timings); here smaller versions, a few seconds each:
+
+- ``interfaces``: one section with many Interface Description Blocks, then packets naming the
+  highest interface ids and some naming interfaces never described;
+- ``sections``: many sections, little- and big-endian in turn, one interface each;
+- ``smb-streams``: half-open SMB connections that each announce a 16 MiB (- 1) message and send its
+  first 36 bytes, more of them than the stream stage follows at once.
+
+No test here asserts a time: timings belong in the benchmark, not in CI.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import struct
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from conftest import REPO_ROOT
+
+import lmcap
+from lmcap import _core
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location(
+        "gen_hostile", REPO_ROOT / "bench" / "gen_hostile.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gen = _load_generator()
+
+MAX_DIRECTIONS = _core.evidence_limits()["stream_max_directions"]
+
+INTERFACES = 20_000
+INTERFACE_PACKETS = 500
+SECTIONS = 2_000
+# Two directions per connection: past MAX_DIRECTIONS / 2 connections, later ones go untracked.
+SMB_CONNECTIONS = MAX_DIRECTIONS // 2 + 300
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """``kind -> (path, generator metadata)``, each capture written once for the module."""
+    out = tmp_path_factory.mktemp("hostile")
+    made: dict[str, tuple[Path, dict]] = {}
+
+    def make(kind: str) -> tuple[Path, dict]:
+        if kind not in made:
+            count = {"interfaces": INTERFACES, "sections": SECTIONS, "smb-streams": SMB_CONNECTIONS}
+            path = out / f"{kind}.{'pcap' if kind == 'smb-streams' else 'pcapng'}"
+            meta = gen.generate(kind, count[kind], path, packets=INTERFACE_PACKETS)
+            made[kind] = (path, meta)
+        return made[kind]
+
+    return make
+
+
+def _check_report(report: dict, frames: int) -> dict:
+    capture = report["capture"]
+    assert capture["packets"] == frames
+    [f] = capture["files"]
+    assert f["error"] is None, f["error"]
+    assert f["packets"] == frames
+    return capture
+
+
+def _packets(path: Path) -> list[dict]:
+    """``lmcap.read`` rows: interface id, link type and timestamp in ns since the epoch."""
+    t = lmcap.read(str(path))
+    cols = {
+        "interface_id": t.column("interface_id").to_pylist(),
+        "link_type": t.column("link_type").to_pylist(),
+        "timestamp_ns": t.column("timestamp").cast(pa.int64()).to_pylist(),
+    }
+    return [dict(zip(cols, row)) for row in zip(*cols.values())]
+
+
+def _file_row(path: Path) -> dict:
+    [row] = lmcap.read_tables(path)["capture_files"].to_pylist()
+    return row
+
+
+@pytest.mark.parametrize("kind", ["interfaces", "sections", "smb-streams"])
+def test_every_frame_is_read(hostile, kind: str) -> None:
+    path, meta = hostile(kind)
+    assert lmcap.read(str(path)).num_rows == meta["frames"]
+
+
+def test_many_interfaces(hostile) -> None:
+    path, meta = hostile("interfaces")
+    row = _file_row(path)
+    assert (row["sections"], row["interfaces"]) == (1, INTERFACES)
+    assert row["error_kind"] is None
+    packets = _packets(path)
+    described = [p for p in packets if p["interface_id"] < INTERFACES]
+    never = [p for p in packets if p["interface_id"] >= INTERFACES]
+    assert len(never) == meta["undescribed_interface_frames"]
+    assert max(p["interface_id"] for p in never) == 0xFFFFFFFF
+    assert all(p["link_type"] is None for p in never)
+    assert all(p["link_type"] == 1 for p in described)
+    # the packets name the top 1% of interface ids, in both timestamp resolutions
+    assert min(p["interface_id"] for p in described) >= INTERFACES - INTERFACES // 100
+    stamps = [p["timestamp_ns"] for p in packets]
+    assert stamps == [gen.T0_NS + k * gen.STEP_NS for k in range(len(packets))]
+
+    capture = _check_report(lmcap.analyze(path), meta["frames"])
+    assert capture["decode_status"].get("unknown_interface") == len(never)
+    # no bound is involved: the interface list is the file's own
+    assert not any(capture["evidence"]["bounds"].values())
+
+
+def test_many_sections(hostile) -> None:
+    path, meta = hostile("sections")
+    row = _file_row(path)
+    assert (row["sections"], row["interfaces"]) == (SECTIONS, SECTIONS)
+    assert row["error_kind"] is None
+    packets = _packets(path)
+    # ids are numbered across sections: section s's one interface is s (one packet in even
+    # sections, two in odd ones); byte order and resolution alternate, timestamps must not
+    expected_ids = [s for s in range(SECTIONS) for _ in range(1 + s % 2)]
+    assert [p["interface_id"] for p in packets] == expected_ids
+    assert [p["timestamp_ns"] for p in packets] == [
+        gen.T0_NS + k * gen.STEP_NS for k in range(len(packets))
+    ]
+    assert {p["link_type"] for p in packets} == {1}
+
+    capture = _check_report(lmcap.analyze(path), meta["frames"])
+    assert capture["decode_status"] == {"ok": meta["frames"]}
+    assert not any(capture["evidence"]["bounds"].values())
+
+
+def test_half_open_smb_streams_past_the_direction_bound(hostile) -> None:
+    path, meta = hostile("smb-streams")
+    assert meta["directions"] > MAX_DIRECTIONS
+    report = lmcap.analyze(path)
+    capture = _check_report(report, meta["frames"])
+    assert capture["decode_status"] == {"ok": meta["frames"]}
+    bounds = capture["evidence"]["bounds"]
+    # the first MAX_DIRECTIONS / 2 connections are followed (client and server direction
+    # each); every frame (SYN, SYN-ACK, data) of the later ones is counted, not framed
+    untracked = 3 * (SMB_CONNECTIONS - MAX_DIRECTIONS // 2)
+    assert bounds["stream_directions_untracked"] == untracked
+    # within the flow map's bound: no flow is written out early
+    assert bounds["flows_memcap_evicted"] == 0
+    assert capture["evidence"]["stream_directions_expired"] == 0
+    assert "evidence-bounded" in {f["id"] for f in report["findings"]}
+
+
+def test_a_message_announced_but_never_completed_is_a_cut_row(tmp_path: Path) -> None:
+    # Each half-open stream announces a 16 MiB WRITE and sends its first 36 bytes: the stream
+    # ends (end of capture) inside the head. That message is a row of smb_pdus marked
+    # truncated, with its announced length: once it vanished without a row or a gap.
+    path = tmp_path / "three.pcap"
+    meta = gen.generate("smb-streams", 3, path)
+    tables = lmcap.read_tables(str(path))
+    pdus = tables["smb_pdus"].to_pylist()
+    assert len(pdus) == meta["connections"]
+    assert all(p["truncated"] and p["message_length"] == 0xFFFFFF for p in pdus)
+    assert {p["command_name"] for p in pdus} == {"write"}
+    assert tables["stream_gaps"].num_rows == 0
+
+
+def test_a_pcapng_section_of_too_many_interfaces_stops_with_an_error(tmp_path: Path) -> None:
+    # Interfaces are kept while their section is read: a section of more than
+    # MAX_SECTION_INTERFACES (1 Mi) is no capture, and reading stops there with an error that
+    # names the offset, keeping what was read before.
+    limit = 1 << 20
+    path = tmp_path / "idbs.pcapng"
+    block = gen._block("<", gen.IDB, struct.pack("<HHI", 1, 0, 65535))
+    with path.open("wb") as f:
+        f.write(gen.shb())
+        f.write(gen.idb())
+        f.write(gen.epb("<", 0, 0, gen._packet_frame(0)))
+        f.write(block * limit)
+    with pytest.warns(lmcap.CaptureWarning, match="more than 1048576 interfaces"):
+        tables = lmcap.read_tables(str(path), strict=False)
+    assert tables["packets"].num_rows == 1
+    [row] = tables["capture_files"].to_pylist()
+    assert row["error_kind"] == "bad_header"
+    assert row["error_offset"] == path.stat().st_size - len(block)
