@@ -4,6 +4,7 @@
     python3 bench/gen_hostile.py --kind interfaces  --count 100000 -o ifaces.pcapng
     python3 bench/gen_hostile.py --kind sections    --count 10000  -o sections.pcapng
     python3 bench/gen_hostile.py --kind smb-streams --count 100000 -o smb.pcap
+    python3 bench/gen_hostile.py --kind smb-heads   --count 16384  -o heads.pcap
 
 Each kind must be read in time linear in its size and in bounded memory:
 
@@ -23,6 +24,11 @@ Each kind must be read in time linear in its size and in bounded memory:
     bytes (the 24-bit maximum, 16 MiB - 1) and the first 32 bytes of an SMB2 WRITE header;
     the rest never comes. Two directions per connection, so more than 32,768 connections pass
     the stream stage's 65,536 open directions (``stream_directions_untracked``).
+``smb-heads``
+    classic pcap: ``count`` connections, each a SYN and one 65,000-byte segment starting an
+    IOCTL request of 0xFFFFFF bytes, a command whose first 64 KiB lmcap collects to decode:
+    every connection holds a big head at once. Past the 64 MiB all heads share, messages are
+    handed over cut (``stream_heads_cut``).
 
 All frames are Ethernet/IPv4 between documentation addresses (192.0.2.0/24,
 198.51.100.0/24, 203.0.113.0/24) with correct IPv4 and TCP/UDP checksums, one microsecond
@@ -42,6 +48,8 @@ frames written in every run):
     smb-streams   25,000    6.2      75,000     1.7      278     none
     smb-streams   50,000   12.3     150,000     2.8      422     stream_directions_untracked 51,696
     smb-streams  100,000   24.6     300,000     4.8      516     stream_directions_untracked 201,696
+    smb-heads     16,384 1067        32,768     2.4      409     stream_heads_cut 15,352
+                                                                 (1,382 MiB before the budget)
 """
 
 from __future__ import annotations
@@ -72,7 +80,7 @@ SMB_ANNOUNCED = 0xFFFFFF  # the largest NetBIOS session length (24 bits)
 
 TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
-KINDS = ("interfaces", "sections", "smb-streams")
+KINDS = ("interfaces", "sections", "smb-streams", "smb-heads")
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,6 +309,35 @@ def write_smb_streams(out: _Out, count: int) -> dict:
     return {"connections": count, "directions": 2 * count, "announced_bytes": SMB_ANNOUNCED}
 
 
+#: Payload of each connection of ``smb-heads``: a 64 KiB head to collect, nearly.
+BIG_HEAD_SEGMENT = 65_000
+
+
+def write_smb_heads(out: _Out, count: int) -> dict:
+    """Classic pcap: ``count`` SMB connections (SYN, then one 65,000-byte segment) each
+    starting an IOCTL request of 0xFFFFFF bytes: a command whose first 64 KiB lmcap collects
+    to decode, so every connection holds a big head at once (the budget shared by all)."""
+    out.put(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, SNAPLEN, LINKTYPE_ETHERNET))
+    body = b"\xfeSMB" + struct.pack("<HHIHHII", 64, 1, 0, 0x000B, 1, 0, 0) + bytes(44)
+    payload = struct.pack("!I", SMB_ANNOUNCED) + body
+    payload += bytes(BIG_HEAD_SEGMENT - len(payload))
+    k = 0
+    for i in range(count):
+        client, cport = smb_client(i)
+        isn = (i * 2654435761 + 12345) & 0xFFFFFFFF
+        frames = (
+            tcp_frame(client, SMB_SERVER, cport, SMB_PORT, isn, 0, TCP_SYN, ident=k),
+            tcp_frame(client, SMB_SERVER, cport, SMB_PORT, isn + 1, 1, TCP_ACK, payload,
+                      ident=k + 1),
+        )  # fmt: skip
+        for frame in frames:
+            t_ns = T0_NS + k * STEP_NS
+            sec, usec = divmod(t_ns // 1000, 1_000_000)
+            out.put(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame, frame=True)
+            k += 1
+    return {"connections": count, "directions": count, "announced_bytes": SMB_ANNOUNCED}
+
+
 def generate(kind: str, count: int, path, packets: int = 1000) -> dict:
     """Write capture ``kind`` with ``count`` interfaces, sections or connections to ``path``.
     Returns ``{"kind", "count", "frames", "bytes", ...}``; ``frames`` is what a reader must
@@ -315,6 +352,8 @@ def generate(kind: str, count: int, path, packets: int = 1000) -> dict:
             extra = write_sections(out, count)
         elif kind == "smb-streams":
             extra = write_smb_streams(out, count)
+        elif kind == "smb-heads":
+            extra = write_smb_heads(out, count)
         else:
             raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
         out.flush()

@@ -187,3 +187,21 @@ def test_a_pcapng_section_of_too_many_interfaces_stops_with_an_error(tmp_path: P
     [row] = tables["capture_files"].to_pylist()
     assert row["error_kind"] == "bad_header"
     assert row["error_offset"] == path.stat().st_size - len(block)
+
+
+def test_message_heads_of_all_connections_share_a_budget(tmp_path: Path) -> None:
+    # 1,100 connections each collecting the 64 KiB head of an IOCTL at once: 71 MB of heads,
+    # past the 64 MiB budget. The later ones are handed over cut (counted), every message is
+    # still a row, and the report says the evidence was bounded.
+    path = tmp_path / "heads.pcap"
+    meta = gen.generate("smb-heads", 1_100, path)
+    budget = _core.evidence_limits()["stream_heads_budget_bytes"]
+    assert meta["connections"] * gen.BIG_HEAD_SEGMENT > budget
+    report = lmcap.analyze(path)
+    capture = _check_report(report, meta["frames"])
+    cut = capture["evidence"]["bounds"]["stream_heads_cut"]
+    fit = budget // gen.BIG_HEAD_SEGMENT
+    assert 0 < cut <= meta["connections"] - fit // 2
+    pdus = lmcap.read_tables(str(path))["smb_pdus"].to_pylist()
+    assert len(pdus) == meta["connections"] and all(p["truncated"] for p in pdus)
+    assert "evidence-bounded" in {f["id"] for f in report["findings"]}

@@ -261,7 +261,7 @@ def connect(
     ``claim_runs_dropped``, ``claims_untracked``, and of the flow map: ``flows_idle_expired``,
     ``flows_memcap_evicted``, ``flows_resumed``, ``flows_evicted_forgotten``,
     ``mss_hosts_untracked``, and of the SMB/iWARP framers: ``stream_directions_expired``,
-    ``stream_directions_untracked``).
+    ``stream_directions_untracked``, ``stream_heads_cut``).
 
     With ``packets="detail"`` and a ``memory_limit``, DuckDB gets at most
     ``LOAD_MEMORY_LIMIT_BYTES`` while the scan runs (the scan's own state needs the rest) and
@@ -397,6 +397,7 @@ _SCAN_SETTINGS = pa.schema(
         ("stream_directions_expired", pa.int64()),
         ("stream_directions_untracked", pa.int64()),
         ("bucket_auto", pa.bool_()),
+        ("stream_heads_cut", pa.int64()),
     ]
 )
 

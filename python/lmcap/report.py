@@ -151,6 +151,7 @@ def scan_settings_section(con) -> dict[str, Any]:
                     "flows_evicted_forgotten",
                     "mss_hosts_untracked",
                     "stream_directions_untracked",
+                    "stream_heads_cut",
                 )
             },
         },

@@ -69,6 +69,13 @@ def what_it_means(limits: dict[str, int]) -> dict[str, tuple[str, str]]:
             f"{limits['stream_max_directions']:,} connection directions open at once)",
             "the smb and rdma sections miss the messages of those connections",
         ),
+        "stream_heads_cut": (
+            "SMB/iWARP messages decoded from their first bytes only (the heads being collected "
+            f"held {limits['stream_heads_budget_bytes'] >> 20} MiB, the budget of all "
+            "connections together)",
+            "those messages are rows marked truncated: an IOCTL's interface list or a "
+            "negotiate context may be missing from the smb section",
+        ),
     }
 
 

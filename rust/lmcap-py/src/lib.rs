@@ -290,6 +290,7 @@ impl Scanner {
         std::collections::HashMap::from([
             ("stream_directions_expired", st.directions_expired),
             ("stream_directions_untracked", st.directions_untracked),
+            ("stream_heads_cut", st.heads_cut),
             ("flows_idle_expired", f.idle_expired),
             ("flows_memcap_evicted", f.memcap_evicted),
             ("flows_resumed", f.resumed),
@@ -423,6 +424,10 @@ fn evidence_limits() -> std::collections::HashMap<&'static str, usize> {
         ("flows_evicted_remembered", flows::EVICTED_REMEMBERED),
         ("flows_max_mss_hosts", flows::MAX_MSS_HOSTS),
         ("stream_max_directions", lmcap_core::stream::MAX_DIRECTIONS),
+        (
+            "stream_heads_budget_bytes",
+            lmcap_core::stream::HEADS_BUDGET_BYTES,
+        ),
         ("tcp_max_cover_ranges", tcp::MAX_COVER_RANGES),
         ("tcp_max_open_segments", tcp::MAX_OPEN_SEGMENTS),
         ("tcp_max_resets", tcp::MAX_RESETS),

@@ -108,6 +108,12 @@ const MAX_GAP: u32 = 1 << 30;
 
 pub struct MessageFramer<F: Framing> {
     pub framing: F,
+    /// The most bytes the head may hold now (set by the caller from a budget shared by every
+    /// direction, see `stream::HEADS_BUDGET_BYTES`): past it a message is handed over cut,
+    /// as if the snaplen had cut it, and its rest skipped. Never below the prefix.
+    pub head_limit: usize,
+    /// Messages handed over cut because `head_limit` was reached.
+    pub heads_cut: u64,
     next_seq: Option<u32>,
     state: State,
     head: Vec<u8>,
@@ -121,6 +127,9 @@ pub struct MessageFramer<F: Framing> {
 /// Bytes of the previous segment kept for a split message start.
 const CARRY: usize = 8;
 
+/// A head allocation up to this size is kept for the next message; a larger one is freed.
+const KEPT_HEAD_CAPACITY: usize = 4096;
+
 impl<F: Framing + Default> Default for MessageFramer<F> {
     fn default() -> Self {
         MessageFramer::new(F::default())
@@ -131,6 +140,8 @@ impl<F: Framing> MessageFramer<F> {
     pub fn new(framing: F) -> Self {
         MessageFramer {
             framing,
+            head_limit: usize::MAX,
+            heads_cut: 0,
             next_seq: None,
             state: State::Unsynced { skipped: 0 },
             head: Vec::new(),
@@ -263,7 +274,8 @@ impl<F: Framing> MessageFramer<F> {
         }
     }
 
-    /// Emit the collected head as a message and empty it (keeping its allocation).
+    /// Emit the collected head as a message and empty it (keeping a small allocation: a
+    /// large one, an IOCTL's 64 KiB, goes back, or every idle direction would hold one).
     fn hand_over(&mut self, at: At, total: usize, cut: bool, emit: &mut impl FnMut(Event<'_>)) {
         let head = std::mem::take(&mut self.head);
         emit(Event::Message {
@@ -272,8 +284,15 @@ impl<F: Framing> MessageFramer<F> {
             total,
             cut,
         });
-        self.head = head;
-        self.head.clear();
+        if head.capacity() <= KEPT_HEAD_CAPACITY {
+            self.head = head;
+            self.head.clear();
+        }
+    }
+
+    /// Bytes the head holds allocated (what the shared budget counts).
+    pub fn head_capacity(&self) -> usize {
+        self.head.capacity()
     }
 
     /// Frame `len` bytes of stream of which the first `data.len()` were captured.
@@ -369,11 +388,25 @@ impl<F: Framing> MessageFramer<F> {
                     }
                     // The message begins in the segment that holds its first byte.
                     let start = if self.head.is_empty() { at } else { start };
-                    let n = (want - self.head.len()).min(data.len() - p);
+                    let limit = self.head_limit.max(self.framing.prefix());
+                    if let (Some(total), true) = (total, self.head.len() >= limit) {
+                        // The shared budget for heads is spent: hand over what is here.
+                        let have = self.head.len();
+                        self.heads_cut += 1;
+                        self.hand_over(start, total, true, emit);
+                        self.state = State::Skip {
+                            remaining: (total - have) as u64,
+                        };
+                        continue;
+                    }
+                    let n = (want.min(limit) - self.head.len()).min(data.len() - p);
                     self.head.extend_from_slice(&data[p..p + n]);
                     p += n;
-                    if self.head.len() < want {
+                    if self.head.len() < want.min(limit) {
                         continue;
+                    }
+                    if self.head.len() < want {
+                        continue; // at the limit: handed over cut above, with the next bytes
                     }
                     let total = match total {
                         Some(t) => Some(t),

@@ -89,6 +89,13 @@ type DirectionKey = smb::Endpoints;
 /// map's share (some 20 MB when full); 32 k SMB connections at once is far beyond a cluster's.
 pub const MAX_DIRECTIONS: usize = 1 << 16;
 
+/// Bytes all directions' message heads may hold at once. A head is collected to decode a
+/// message (an SMB IOCTL response up to 64 KiB: the interface list); 65,536 directions each
+/// collecting one would hold 4 GiB. Past this budget a direction's message is handed over cut
+/// at what it has (a row marked truncated, its length known) and counted
+/// ([`StreamCounters::heads_cut`]); a real capture holds a few heads at a time.
+pub const HEADS_BUDGET_BYTES: usize = 64 << 20;
+
 /// Capture time without a segment after which a direction's framer is closed (its unframed
 /// bytes reported as at the end of the capture); the flow map's idle timeout.
 pub const STREAM_IDLE_TIMEOUT_NS: i64 = crate::flows::FLOW_IDLE_TIMEOUT_NS;
@@ -103,6 +110,9 @@ pub struct StreamCounters {
     pub directions_expired: u64,
     /// Frames of directions not followed because [`MAX_DIRECTIONS`] were open.
     pub directions_untracked: u64,
+    /// Messages handed over cut because the heads of all directions held
+    /// [`HEADS_BUDGET_BYTES`].
+    pub heads_cut: u64,
 }
 
 /// The in-order stage: feed it every [`StreamFrame`] in frame order, take its rows per batch.
@@ -121,6 +131,8 @@ pub struct StreamTracker {
     rdma: RdmaRows,
     last: At,
     last_sweep_ns: Option<i64>,
+    /// Bytes the framers' heads hold allocated, together (bounded by [`HEADS_BUDGET_BYTES`]).
+    heads_bytes: usize,
     pub counters: StreamCounters,
 }
 
@@ -142,6 +154,7 @@ impl StreamTracker {
                 timestamp_ns: None,
             },
             last_sweep_ns: None,
+            heads_bytes: 0,
             counters: StreamCounters::default(),
         }
     }
@@ -175,12 +188,14 @@ impl StreamTracker {
         let rows = &mut self.rows;
         for key in smb {
             if let Some((mut framer, at)) = self.smb.remove(&key) {
+                self.heads_bytes -= framer.head_capacity();
                 framer.finish(at, &mut |e| emit(rows, &key, e));
             }
         }
         let rdma = &mut self.rdma;
         for key in iwarp {
             if let Some((mut framer, mut st, at)) = self.iwarp.remove(&key) {
+                self.heads_bytes -= framer.head_capacity();
                 framer.finish(at, &mut |e| emit_iwarp(rows, rdma, &mut st, &key, e));
             }
         }
@@ -202,9 +217,18 @@ impl StreamTracker {
                 dst_ip: f.src,
                 dst_port: f.src_port,
             };
+            // the connection ends here: what each direction still holds is reported
+            let rows = &mut self.rows;
             for k in [key, back] {
-                self.smb.remove(&k);
-                self.iwarp.remove(&k);
+                if let Some((mut framer, _)) = self.smb.remove(&k) {
+                    self.heads_bytes -= framer.head_capacity();
+                    framer.finish(f.at, &mut |e| emit(rows, &k, e));
+                }
+                if let Some((mut framer, mut st, _)) = self.iwarp.remove(&k) {
+                    self.heads_bytes -= framer.head_capacity();
+                    let rdma = &mut self.rdma;
+                    framer.finish(f.at, &mut |e| emit_iwarp(rows, rdma, &mut st, &k, e));
+                }
             }
             return;
         }
@@ -236,10 +260,17 @@ impl StreamTracker {
                 (framer, st, f.at)
             });
             *last = f.at;
+            let (before, cut) = (framer.head_capacity(), framer.heads_cut);
+            framer.head_limit = HEADS_BUDGET_BYTES.saturating_sub(self.heads_bytes - before);
             let mut on = |e: Event<'_>| emit_iwarp(rows, rdma, st, &ends, e);
             framer.segment(&seg, &mut on);
             if fin {
                 framer.finish(f.at, &mut on);
+            }
+            self.heads_bytes = self.heads_bytes - before + framer.head_capacity();
+            self.counters.heads_cut += framer.heads_cut - cut;
+            if fin {
+                self.heads_bytes -= framer.head_capacity();
                 self.iwarp.remove(&key);
             }
         } else {
@@ -248,9 +279,16 @@ impl StreamTracker {
                 .entry(key)
                 .or_insert_with(|| (MessageFramer::new(smb::SmbFraming), f.at));
             *last = f.at;
+            let (before, cut) = (framer.head_capacity(), framer.heads_cut);
+            framer.head_limit = HEADS_BUDGET_BYTES.saturating_sub(self.heads_bytes - before);
             framer.segment(&seg, &mut |e| emit(rows, &ends, e));
             if fin {
                 framer.finish(f.at, &mut |e| emit(rows, &ends, e));
+            }
+            self.heads_bytes = self.heads_bytes - before + framer.head_capacity();
+            self.counters.heads_cut += framer.heads_cut - cut;
+            if fin {
+                self.heads_bytes -= framer.head_capacity();
                 self.smb.remove(&key);
             }
         }
