@@ -35,7 +35,7 @@ pub trait Framing {
 pub enum LostKind {
     /// Sequence numbers were skipped (frames missing from the capture) where a message header was due.
     Gap,
-    /// The snaplen cut the segment before a message header.
+    /// The snaplen cut the segment before a message header (or the capture ended inside one).
     NotCaptured,
     /// The bytes where a message was due do not look like one.
     BadHeader,
@@ -173,7 +173,7 @@ impl<F: Framing> MessageFramer<F> {
     /// reported, never dropped. Bytes skipped while unsynced that no resync has accounted for
     /// are lost (resync); a message whose head was still being collected is handed over as
     /// cut (as when the snaplen cuts it: its start and length are known); a length prefix
-    /// that never arrived whole is lost (gap).
+    /// that never arrived whole is lost (not_captured).
     pub fn finish(&mut self, at: At, emit: &mut impl FnMut(Event<'_>)) {
         match self.state {
             State::Unsynced { skipped } if skipped > 0 => {
@@ -189,9 +189,10 @@ impl<F: Framing> MessageFramer<F> {
                 ..
             } if !self.head.is_empty() => self.hand_over(start, total, true, emit),
             State::Collect { total: None, .. } if !self.head.is_empty() => {
+                // the capture (or the connection) ended inside the length prefix
                 emit(Event::Lost {
                     at,
-                    kind: LostKind::Gap,
+                    kind: LostKind::NotCaptured,
                     bytes: self.head.len() as u64,
                 });
             }

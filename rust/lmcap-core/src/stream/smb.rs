@@ -321,6 +321,47 @@ mod tests {
     }
 
     #[test]
+    fn a_stream_that_ends_inside_a_head_reports_it() {
+        // An IOCTL (whose head is collected up to 64 KiB) of which 100 bytes arrive, then the
+        // stream ends: a message cut short, its length known. Two bytes of a length prefix:
+        // bytes not captured.
+        let ioctl = smb2_message(0x000B, false, 7, 10_000);
+        for (sent, want_msgs, want_lost) in [
+            (100, vec![(1, ioctl.len(), true)], vec![]),
+            (2, vec![], vec![(LostKind::NotCaptured, 2)]),
+        ] {
+            let mut f = MessageFramer::new(SmbFraming);
+            let (mut msgs, mut lost) = (Vec::new(), Vec::new());
+            let mut emit = |e: Event<'_>| match e {
+                Event::Message { at, total, cut, .. } => msgs.push((at.frame_number, total, cut)),
+                Event::Lost { kind, bytes, .. } => lost.push((kind, bytes)),
+            };
+            let at = |n| At {
+                frame_number: n,
+                timestamp_ns: None,
+            };
+            let syn = Segment {
+                at: at(0),
+                seq: 999,
+                syn: true,
+                payload: &[],
+                payload_len: 0,
+            };
+            f.segment(&syn, &mut emit);
+            let data = Segment {
+                at: at(1),
+                seq: 1000,
+                syn: false,
+                payload: &ioctl[..sent],
+                payload_len: sent as u32,
+            };
+            f.segment(&data, &mut emit);
+            f.finish(at(2), &mut emit);
+            assert_eq!((msgs, lost), (want_msgs, want_lost), "{sent} bytes sent");
+        }
+    }
+
+    #[test]
     fn messages_across_and_within_segments() {
         let mut s = smb2_message(command::NEGOTIATE, false, 0, 40);
         s.extend(smb2_message(command::WRITE, false, 7, 5000));
