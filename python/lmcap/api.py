@@ -587,11 +587,6 @@ def analyze(
         con.close()
 
 
-#: The analysis parameters that say how the scan cut the ``traffic`` evidence: a query reading
-#: ``traffic`` must not ask for a finer cut than the one the connection was loaded with.
-_SCAN_CUT_PARAMS = ("bucket_ns", "switch_max_frame")
-
-
 def query(name: str, con, **params: Any):
     """A shipped query (``lmcap queries`` lists them) as a lazy DuckDB relation over a
     connection from :func:`connect`: show it, ``.df()``, ``.arrow()``, or build on it
@@ -620,8 +615,8 @@ def query(name: str, con, **params: Any):
             f"no shipped query named {name!r}{hint}; lmcap.queries.all_queries() lists them"
         )
     _params("query", params)
-    scan = _scan_cut(con)
-    for key in _SCAN_CUT_PARAMS:
+    scan = queries.scan_cut(con)
+    for key in queries.SCAN_CUT_PARAMS:
         if key in scan:
             params.setdefault(key, scan[key])
     if "bucket_ns" in scan and params["bucket_ns"] % scan["bucket_ns"]:
@@ -633,17 +628,3 @@ def query(name: str, con, **params: Any):
     q = shipped[name]
     values = {k: v for k, v in Params(**params).sql_params().items() if k in q.params}
     return con.sql(q.sql, params=values) if values else con.sql(q.sql)
-
-
-def _scan_cut(con) -> dict[str, int]:
-    """``bucket_ns`` and ``switch_max_frame`` from the connection's ``scan_settings`` ({}
-    when it has none, e.g. a connection over an exported dataset of several captures)."""
-    import duckdb
-
-    try:
-        rows = con.sql(
-            f"SELECT DISTINCT {', '.join(_SCAN_CUT_PARAMS)} FROM scan_settings"
-        ).fetchall()
-    except duckdb.CatalogException:  # no scan_settings table: nothing to default from
-        return {}
-    return dict(zip(_SCAN_CUT_PARAMS, rows[0])) if len(rows) == 1 else {}

@@ -130,6 +130,25 @@ def run_rows(
     return [dict(zip(rel.columns, row)) for row in rel.fetchall()]
 
 
+#: The analysis parameters that say how the scan cut the ``traffic`` evidence: a query reading
+#: ``traffic`` must not ask for a finer cut than the one the connection was loaded with.
+SCAN_CUT_PARAMS = ("bucket_ns", "switch_max_frame")
+
+
+def scan_cut(con) -> dict[str, int]:
+    """``bucket_ns`` and ``switch_max_frame`` from the connection's ``scan_settings`` ({}
+    when it has none, e.g. a connection over an exported dataset of several captures)."""
+    import duckdb
+
+    try:
+        rows = con.sql(
+            f"SELECT DISTINCT {', '.join(SCAN_CUT_PARAMS)} FROM scan_settings"
+        ).fetchall()
+    except duckdb.CatalogException:  # no scan_settings table: nothing to default from
+        return {}
+    return dict(zip(SCAN_CUT_PARAMS, rows[0])) if len(rows) == 1 else {}
+
+
 @contextmanager
 def variable(con, name: str, value: object) -> Iterator[None]:
     """DuckDB's variable ``name`` set to ``value`` for the queries run inside, unset after.

@@ -48,8 +48,7 @@ def resolve_bucket(con, p: Params) -> tuple[Params, dict[str, Any]]:
     out). Transfers too short for that even at the scan's width do not count (their spread
     statistics stay null); with none left it is 1 s, or the scan's finest width when there are
     bulk flows but all too short (for their series)."""
-    settings = q.run(con, "capture_scan_settings") if _has_table(con, "scan_settings") else []
-    scan_ns = settings[0]["bucket_ns"] if settings else DEFAULT_BUCKET_NS
+    scan_ns = q.scan_cut(con).get("bucket_ns", DEFAULT_BUCKET_NS)
     need = p.unstable_min_buckets
     choice: dict[str, Any] = {
         "auto": p.bucket_ns is None,
@@ -72,7 +71,7 @@ def resolve_bucket(con, p: Params) -> tuple[Params, dict[str, Any]]:
     ladder = _ladder(scan_ns)
     if fits:
         span, _, shortest = fits[0]
-        chosen = max(w for w in ladder if span // w >= need + 2 or w == ladder[0])
+        chosen = _coarsest(ladder, span, need) or ladder[0]
         choice["shortest_bulk"] = {
             "flow_id": shortest["flow_id"],
             "flow": f"{shortest['client']} -> {shortest['server']}",
@@ -104,6 +103,12 @@ def resolve_bucket(con, p: Params) -> tuple[Params, dict[str, Any]]:
     return dataclasses.replace(p, bucket_ns=chosen), choice
 
 
+def _coarsest(ladder: list[int], span_ns: int, need: int) -> int | None:
+    """The coarsest width of ``ladder`` over which ``span_ns`` holds ``need`` interior buckets
+    (the partly covered first and last one are not judged); None when none does."""
+    return max((w for w in ladder if span_ns // w >= need + 2), default=None)
+
+
 def _ladder(floor_ns: int) -> list[int]:
     """The steps of :data:`BUCKET_LADDER_NS` from ``floor_ns`` up that are its multiples."""
     return [w for w in BUCKET_LADDER_NS if w >= floor_ns and w % floor_ns == 0] or [floor_ns]
@@ -122,16 +127,6 @@ def _transfer_spans(con, flow_ids: list[int], bucket_ns: int, p: Params) -> dict
         if r["flow_id"] not in best or r["bytes"] > best[r["flow_id"]]["bytes"]:
             best[r["flow_id"]] = r
     return {fid: r["transfer_end_ns"] - r["transfer_start_ns"] for fid, r in best.items()}
-
-
-def _has_table(con, name: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT 1 FROM duckdb_tables() WHERE table_name = ? UNION ALL "
-            "SELECT 1 FROM duckdb_views() WHERE view_name = ?",
-            [name, name],
-        ).fetchall()
-    )
 
 
 def _grouping(groups: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
@@ -424,11 +419,10 @@ def _flow_buckets(con, flows: list[dict[str, Any]], choice: dict[str, Any], p: P
         # given, or nothing coarser to choose (a long capture: the scan cut 1 s buckets)
         return {width: ids} if ids else {}
     spans = _transfer_spans(con, ids, choice["scan_bucket_ns"], p)
-    need = p.unstable_min_buckets + 2
     out: dict[int, list[int]] = {}
     for fid in ids:
-        fits = [w for w in ladder if spans.get(fid, 0) // w >= need]
-        out.setdefault(fits[-1] if fits else width, []).append(fid)
+        chosen = _coarsest(ladder, spans.get(fid, 0), p.unstable_min_buckets) or width
+        out.setdefault(chosen, []).append(fid)
     return out
 
 

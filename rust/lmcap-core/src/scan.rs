@@ -1010,44 +1010,40 @@ mod tests {
         v
     }
 
-    /// The traffic rows of a scan summed per key (bucket start, addresses): (frames, bytes).
-    fn traffic_sums(s: Scanner) -> BTreeMap<String, (i64, i64)> {
+    /// Per key of `traffic` (bucket start, destination): (frames, wire bytes).
+    type TrafficSums = BTreeMap<String, (i64, i64)>;
+
+    /// The traffic rows of a scan summed per key.
+    fn traffic_sums(s: Scanner) -> TrafficSums {
         let mut out = BTreeMap::new();
         for b in s {
-            for (k, v) in traffic_sums_of(&b) {
-                let e: &mut (i64, i64) = out.entry(k).or_default();
-                e.0 += v.0;
-                e.1 += v.1;
-            }
+            add_traffic(&mut out, &b);
         }
         out
     }
 
-    fn traffic_sums_of(b: &ScanBatch) -> BTreeMap<String, (i64, i64)> {
+    /// Add a batch's traffic rows to `out`.
+    fn add_traffic(out: &mut TrafficSums, b: &ScanBatch) {
         use arrow_array::cast::AsArray;
         use arrow_array::types::Int64Type;
-        let mut out = BTreeMap::new();
-        {
-            for (name, t) in &b.events {
-                if *name != "traffic" {
-                    continue;
-                }
-                let col = |n: &str| t.column(t.schema().index_of(n).expect("column")).clone();
-                let (start, dst) = (col("bucket_start_ns"), col("dst_ip"));
-                let (frames, bytes) = (col("frames"), col("wire_bytes"));
-                for r in 0..t.num_rows() {
-                    let key = format!(
-                        "{} {}",
-                        start.as_primitive::<Int64Type>().value(r),
-                        dst.as_string::<i32>().value(r)
-                    );
-                    let e = out.entry(key).or_insert((0, 0));
-                    e.0 += frames.as_primitive::<Int64Type>().value(r);
-                    e.1 += bytes.as_primitive::<Int64Type>().value(r);
-                }
+        for (name, t) in &b.events {
+            if *name != "traffic" {
+                continue;
+            }
+            let col = |n: &str| t.column(t.schema().index_of(n).expect("column")).clone();
+            let (start, dst) = (col("bucket_start_ns"), col("dst_ip"));
+            let (frames, bytes) = (col("frames"), col("wire_bytes"));
+            for r in 0..t.num_rows() {
+                let key = format!(
+                    "{} {}",
+                    start.as_primitive::<Int64Type>().value(r),
+                    dst.as_string::<i32>().value(r)
+                );
+                let e = out.entry(key).or_insert((0, 0));
+                e.0 += frames.as_primitive::<Int64Type>().value(r);
+                e.1 += bytes.as_primitive::<Int64Type>().value(r);
             }
         }
-        out
     }
 
     #[test]
@@ -1067,11 +1063,7 @@ mod tests {
             let mut got = BTreeMap::new();
             let mut width = 0;
             while let Some(b) = adaptive.next_batch() {
-                for (k, v) in traffic_sums_of(&b) {
-                    let e: &mut (i64, i64) = got.entry(k).or_default();
-                    e.0 += v.0;
-                    e.1 += v.1;
-                }
+                add_traffic(&mut got, &b);
                 width = adaptive.traffic_bucket_ns();
             }
             // 21 k rows at 1 ms, 2.1 k at 10 ms: it stops at 100 ms (210 rows)

@@ -403,11 +403,9 @@ impl<F: Framing> MessageFramer<F> {
                     let n = (want.min(limit) - self.head.len()).min(data.len() - p);
                     self.head.extend_from_slice(&data[p..p + n]);
                     p += n;
-                    if self.head.len() < want.min(limit) {
-                        continue;
-                    }
                     if self.head.len() < want {
-                        continue; // at the limit: handed over cut above, with the next bytes
+                        // more to come (at the limit: handed over cut above, with the next bytes)
+                        continue;
                     }
                     let total = match total {
                         Some(t) => Some(t),

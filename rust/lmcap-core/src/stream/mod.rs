@@ -115,6 +115,22 @@ pub struct StreamCounters {
     pub heads_cut: u64,
 }
 
+/// Run `step` on a direction's framer with what the heads budget leaves it
+/// ([`HEADS_BUDGET_BYTES`] less what the other directions' heads hold), then account for
+/// what its head holds after and the messages it had to cut.
+fn within_budget<F: framer::Framing>(
+    framer: &mut MessageFramer<F>,
+    heads_bytes: &mut usize,
+    counters: &mut StreamCounters,
+    step: impl FnOnce(&mut MessageFramer<F>),
+) {
+    let (before, cut) = (framer.head_capacity(), framer.heads_cut);
+    framer.head_limit = HEADS_BUDGET_BYTES.saturating_sub(*heads_bytes - before);
+    step(framer);
+    *heads_bytes = *heads_bytes - before + framer.head_capacity();
+    counters.heads_cut += framer.heads_cut - cut;
+}
+
 /// The in-order stage: feed it every [`StreamFrame`] in frame order, take its rows per batch.
 /// Each direction keeps the time of its last segment, for the idle timeout.
 pub struct StreamTracker {
@@ -260,15 +276,18 @@ impl StreamTracker {
                 (framer, st, f.at)
             });
             *last = f.at;
-            let (before, cut) = (framer.head_capacity(), framer.heads_cut);
-            framer.head_limit = HEADS_BUDGET_BYTES.saturating_sub(self.heads_bytes - before);
             let mut on = |e: Event<'_>| emit_iwarp(rows, rdma, st, &ends, e);
-            framer.segment(&seg, &mut on);
-            if fin {
-                framer.finish(f.at, &mut on);
-            }
-            self.heads_bytes = self.heads_bytes - before + framer.head_capacity();
-            self.counters.heads_cut += framer.heads_cut - cut;
+            within_budget(
+                framer,
+                &mut self.heads_bytes,
+                &mut self.counters,
+                |framer| {
+                    framer.segment(&seg, &mut on);
+                    if fin {
+                        framer.finish(f.at, &mut on);
+                    }
+                },
+            );
             if fin {
                 self.heads_bytes -= framer.head_capacity();
                 self.iwarp.remove(&key);
@@ -279,14 +298,18 @@ impl StreamTracker {
                 .entry(key)
                 .or_insert_with(|| (MessageFramer::new(smb::SmbFraming), f.at));
             *last = f.at;
-            let (before, cut) = (framer.head_capacity(), framer.heads_cut);
-            framer.head_limit = HEADS_BUDGET_BYTES.saturating_sub(self.heads_bytes - before);
-            framer.segment(&seg, &mut |e| emit(rows, &ends, e));
-            if fin {
-                framer.finish(f.at, &mut |e| emit(rows, &ends, e));
-            }
-            self.heads_bytes = self.heads_bytes - before + framer.head_capacity();
-            self.counters.heads_cut += framer.heads_cut - cut;
+            let mut on = |e: Event<'_>| emit(rows, &ends, e);
+            within_budget(
+                framer,
+                &mut self.heads_bytes,
+                &mut self.counters,
+                |framer| {
+                    framer.segment(&seg, &mut on);
+                    if fin {
+                        framer.finish(f.at, &mut on);
+                    }
+                },
+            );
             if fin {
                 self.heads_bytes -= framer.head_capacity();
                 self.smb.remove(&key);

@@ -282,6 +282,12 @@ mod tests {
     type Framed = (Vec<(u64, usize, bool)>, Vec<(LostKind, u64)>);
 
     fn frame_all(stream: &[u8], cuts: &[usize], snap: usize) -> Framed {
+        frame_stream(stream, cuts, snap, false)
+    }
+
+    /// `stream` after a SYN, cut into segments at `cuts`, each captured up to `snap` bytes;
+    /// `finish`: then the stream ends (the framer's `finish`).
+    fn frame_stream(stream: &[u8], cuts: &[usize], snap: usize, finish: bool) -> Framed {
         let mut f = MessageFramer::new(SmbFraming);
         let (mut msgs, mut lost) = (Vec::new(), Vec::new());
         let mut emit = |e: Event<'_>| match e {
@@ -317,6 +323,9 @@ mod tests {
             );
             start = end;
         }
+        if finish {
+            f.finish(at(cuts.len() as u64 + 2), &mut emit);
+        }
         (msgs, lost)
     }
 
@@ -330,34 +339,8 @@ mod tests {
             (100, vec![(1, ioctl.len(), true)], vec![]),
             (2, vec![], vec![(LostKind::NotCaptured, 2)]),
         ] {
-            let mut f = MessageFramer::new(SmbFraming);
-            let (mut msgs, mut lost) = (Vec::new(), Vec::new());
-            let mut emit = |e: Event<'_>| match e {
-                Event::Message { at, total, cut, .. } => msgs.push((at.frame_number, total, cut)),
-                Event::Lost { kind, bytes, .. } => lost.push((kind, bytes)),
-            };
-            let at = |n| At {
-                frame_number: n,
-                timestamp_ns: None,
-            };
-            let syn = Segment {
-                at: at(0),
-                seq: 999,
-                syn: true,
-                payload: &[],
-                payload_len: 0,
-            };
-            f.segment(&syn, &mut emit);
-            let data = Segment {
-                at: at(1),
-                seq: 1000,
-                syn: false,
-                payload: &ioctl[..sent],
-                payload_len: sent as u32,
-            };
-            f.segment(&data, &mut emit);
-            f.finish(at(2), &mut emit);
-            assert_eq!((msgs, lost), (want_msgs, want_lost), "{sent} bytes sent");
+            let got = frame_stream(&ioctl[..sent], &[], usize::MAX, true);
+            assert_eq!(got, (want_msgs, want_lost), "{sent} bytes sent");
         }
     }
 
