@@ -218,3 +218,16 @@ def test_a_memory_limit_typo_is_a_usage_error(capsys) -> None:
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert "'12XB' is not a memory size" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("bucket", [(), ("--bucket", "auto"), ("--bucket", "100ms")])
+def test_sql_bucket_is_the_width_traffic_was_cut_at(capsys, bucket: tuple[str, ...]) -> None:
+    # sql defaults to 1 s; with --bucket auto the scan chooses the width, and $bucket_ns is
+    # that width (a short capture keeps 1 ms), never a width the traffic table was not cut at
+    src = str(CAPTURES / "throughput" / "steady-6600.pcap")
+    sql = "SELECT $bucket_ns AS asked, (SELECT bucket_ns FROM scan_settings) AS scan"
+    assert main(["sql", src, *bucket, "--format", "json", "-e", sql]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["asked"] == row["scan"]
+    want = {(): 10**9, ("--bucket", "auto"): 10**6, ("--bucket", "100ms"): 10**8}[bucket]
+    assert row["scan"] == want

@@ -161,7 +161,7 @@ def parse_bucket(text: str) -> int | str:
         ns = round(float(t) * factor)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"not a duration: {text!r} (try 1s, 100ms, 1ms, 1m, 1h)"
+            f"not a duration: {text!r} (try 1s, 100ms, 1ms, 1m, 1h, or auto)"
         ) from None
     if not 1_000_000 <= ns <= 3_600_000_000_000:
         raise argparse.ArgumentTypeError(f"bucket must be between 1ms and 1h: {text!r}")
@@ -432,6 +432,11 @@ def cmd_sql(args: argparse.Namespace) -> int:
         # every frame only when the SQL reads them
         packets="all" if queries.names_table(text, "packets") else "detail",
     )
+    if analysis.bucket_ns is None:
+        # --bucket auto: $bucket_ns is the width the scan chose
+        from lmcap import queries as q
+
+        analysis = dataclasses.replace(analysis, bucket_ns=q.scan_cut(con)["bucket_ns"])
     # The analysis parameters the SQL uses: a shipped query's `-- params:` line, or the
     # $names written in --execute SQL (e.g. `... / $bucket_ns`).
     used = queries.get(args.query).params if args.query else re.findall(r"\$(\w+)", text)
