@@ -5,6 +5,7 @@
     python3 bench/gen_hostile.py --kind sections    --count 10000  -o sections.pcapng
     python3 bench/gen_hostile.py --kind smb-streams --count 100000 -o smb.pcap
     python3 bench/gen_hostile.py --kind smb-heads   --count 16384  -o heads.pcap
+    python3 bench/gen_hostile.py --kind empty-records --count 134000000 -o bomb.pcap.gz
 
 Each kind must be read in time linear in its size and in bounded memory:
 
@@ -29,6 +30,11 @@ Each kind must be read in time linear in its size and in bounded memory:
     IOCTL request of 0xFFFFFF bytes, a command whose first 64 KiB lmcap collects to decode:
     every connection holds a big head at once. Past the 64 MiB all heads share, messages are
     handed over cut (``stream_heads_cut``).
+``empty-records``
+    classic pcap, gzip-compressed when the output name ends in ``.gz``: ``count`` records that
+    hold no bytes (captured and wire length 0), with one real UDP frame after every 1,000,000
+    of them (a millisecond per run of 1,000,000). 134 M records are a 2 GB stream in a file
+    of about 4 MB: a decompression bomb, legal record by record.
 
 All frames are Ethernet/IPv4 between documentation addresses (192.0.2.0/24,
 198.51.100.0/24, 203.0.113.0/24) with correct IPv4 and TCP/UDP checksums, one microsecond
@@ -50,11 +56,15 @@ frames written in every run):
     smb-streams  100,000   24.6     300,000     4.8      516     stream_directions_untracked 201,696
     smb-heads     16,384 1067        32,768     2.4      409     stream_heads_cut 15,352
                                                                  (1,382 MiB before the budget)
+    empty-records 20 M      0.6  20,000,020     5.2      177     none (31.5 s, 569 MiB before)
+    empty-records 60 M      1.9  60,000,060     7.8      198     none
+    empty-records 134 M     4.2 134,000,134    28.3      229     none (8 min, 2.5 GB before)
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import struct
 import sys
 
@@ -80,7 +90,7 @@ SMB_ANNOUNCED = 0xFFFFFF  # the largest NetBIOS session length (24 bits)
 
 TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
-KINDS = ("interfaces", "sections", "smb-streams", "smb-heads")
+KINDS = ("interfaces", "sections", "smb-streams", "smb-heads", "empty-records")
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,13 +348,41 @@ def write_smb_heads(out: _Out, count: int) -> dict:
     return {"connections": count, "directions": count, "announced_bytes": SMB_ANNOUNCED}
 
 
+#: Empty records between two real frames of ``empty-records``.
+EMPTY_RUN = 1_000_000
+
+
+def write_empty_records(out: _Out, count: int) -> dict:
+    """Classic pcap: ``count`` empty records and a real UDP frame after every EMPTY_RUN."""
+    out.put(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, SNAPLEN, LINKTYPE_ETHERNET))
+    real = 0
+    k = 0
+    while k < count:
+        run = min(EMPTY_RUN, count - k)
+        # every record of a run carries the run's timestamp (one ms per run): the run is one
+        # record repeated, which a generator in Python writes at disk speed
+        sec, usec = divmod(T0_NS // 1000 + real * 1000, 1_000_000)
+        record = struct.pack("<IIII", sec, usec, 0, 0)
+        for done in range(0, run, 1 << 16):
+            n = min(1 << 16, run - done)
+            out.put(record * n)
+            out.frames += n
+        k += run
+        if run == EMPTY_RUN:
+            frame = udp_frame(HOST_A, HOST_B, 5000, 5001, b"real", ident=real)
+            out.put(struct.pack("<IIII", sec, usec + 1, len(frame), len(frame)) + frame, frame=True)
+            real += 1
+    return {"empty_records": count, "real_frames": real}
+
+
 def generate(kind: str, count: int, path, packets: int = 1000) -> dict:
     """Write capture ``kind`` with ``count`` interfaces, sections or connections to ``path``.
     Returns ``{"kind", "count", "frames", "bytes", ...}``; ``frames`` is what a reader must
     return."""
     if count < 1:
         raise ValueError("count must be at least 1")
-    with open(path, "wb") as f:
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "wb") as f:
         out = _Out(f)
         if kind == "interfaces":
             extra = write_interfaces(out, count, packets)
@@ -354,6 +392,8 @@ def generate(kind: str, count: int, path, packets: int = 1000) -> dict:
             extra = write_smb_streams(out, count)
         elif kind == "smb-heads":
             extra = write_smb_heads(out, count)
+        elif kind == "empty-records":
+            extra = write_empty_records(out, count)
         else:
             raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
         out.flush()

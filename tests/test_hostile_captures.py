@@ -8,7 +8,8 @@ their timings); here smaller versions, a few seconds each:
   highest interface ids and some naming interfaces never described;
 - ``sections``: many sections, little- and big-endian in turn, one interface each;
 - ``smb-streams``: half-open SMB connections that each announce a 16 MiB (- 1) message and send its
-  first 36 bytes, more of them than the stream stage follows at once.
+  first 36 bytes, more of them than the stream stage follows at once;
+- ``empty-records``: a gzip file of records that hold no bytes (a decompression bomb).
 
 No test here asserts a time: timings belong in the benchmark, not in CI.
 """
@@ -205,3 +206,36 @@ def test_message_heads_of_all_connections_share_a_budget(tmp_path: Path) -> None
     pdus = lmcap.read_tables(str(path))["smb_pdus"].to_pylist()
     assert len(pdus) == meta["connections"] and all(p["truncated"] for p in pdus)
     assert "evidence-bounded" in {f["id"] for f in report["findings"]}
+
+
+def test_a_bomb_of_empty_records_is_counted_not_loaded(tmp_path: Path) -> None:
+    # A gzip file of 3 M records that hold no bytes, a real UDP frame after each million: a
+    # decompression bomb in small. Every record is counted per decode status in the scan; the
+    # detail frames keep a sample of the empty ones (20 per chunk), so what is loaded does not
+    # grow with them; the report says how far the file expanded and what the records were.
+    path = tmp_path / "bomb.pcap.gz"
+    meta = gen.generate("empty-records", 3_000_000, path)
+    assert meta["real_frames"] == 3
+    report = lmcap.analyze(path)
+    capture = _check_report(report, meta["frames"])
+    [f] = capture["files"]
+    assert f["compression"] == "gzip"
+    assert f["bytes_read"] == meta["bytes"]
+    assert f["file_bytes"] == path.stat().st_size
+    assert f["file_bytes"] * 100 < f["bytes_read"]
+    assert capture["decode_status"] == {"empty_frame": 3_000_000, "ok": 3}
+    [undecoded] = [x for x in report["findings"] if x["id"] == "frames-undecoded"]
+    assert undecoded["severity"] == "warning"
+    [status] = undecoded["evidence"]["statuses"]
+    assert status["decode_status"] == "empty_frame"
+    assert status["frames"] == 3_000_000
+    assert status["first_frames"] == list(range(1, 21))
+    assert "expanded from" in undecoded["summary"]
+    con = lmcap.connect(str(path), packets="detail")
+    [(kept,)] = con.execute(
+        "SELECT count(*) FROM detail_frames WHERE decode_status::VARCHAR = 'empty_frame'"
+    ).fetchall()
+    # a chunk of a detail scan holds 16,384 frames: each keeps 20 to 40 empty ones (the bare
+    # sample and the hour sample), a few thousand of 3 M
+    assert 20 <= kept <= 40 * (meta["frames"] // 16_384 + 1)
+    assert kept * 100 < meta["frames"]

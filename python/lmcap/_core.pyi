@@ -70,6 +70,10 @@ class Scanner:
         """Frames read but dropped by the filter so far."""
     def out_of_order(self) -> tuple[int, int | None]:
         """Frames stamped earlier than the frame before them in their file, and the first."""
+    def missing_timestamps(self) -> tuple[int, int | None]:
+        """Frames without a timestamp so far, and the first of them."""
+    def decode_status_counts(self) -> list[tuple[str, int]]:
+        """Frames per decode status so far (``ok`` included)."""
     def traffic_cap_flushes(self) -> int:
         """Times the ``traffic`` evidence wrote its open rows out early (bounded memory)."""
     def traffic_bucket_ns(self) -> int:

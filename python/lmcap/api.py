@@ -256,7 +256,9 @@ def connect(
     ``bucket_ns`` (the width ``traffic`` was cut at), ``bucket_auto`` (the scan chose it),
     ``switch_max_frame``, the filter, ``frames_filtered`` (read but dropped)
     ``traffic_cap_flushes``, ``out_of_order_frames`` and ``first_out_of_order_frame`` (frames
-    stamped earlier than the one before them in their file), and what the bounds of the evidence
+    stamped earlier than the one before them in their file), ``missing_timestamp_frames`` and
+    ``first_missing_timestamp_frame``, ``decode_status_frames`` (every frame counted per
+    ``decode_status``, a list of structs), and what the bounds of the evidence
     tables dropped (``tcp_open_evicted``, ``tcp_cover_evicted``, ``tcp_resets_dropped``,
     ``claim_runs_dropped``, ``claims_untracked``, and of the flow map: ``flows_idle_expired``,
     ``flows_memcap_evicted``, ``flows_resumed``, ``flows_evicted_forgotten``,
@@ -269,11 +271,12 @@ def connect(
 
     ``packets="detail"`` skips the ``packets`` table: the scan keeps only the detail frames
     (``detail_frames``: ARP, IGMP, ICMP, fragments, flooded frames, TCP handshakes and
-    resets, offload super-segments, frames a decoder stopped on or without a timestamp, and a
-    sample of each hour's first frames) and builds every other table from all frames, so
-    memory grows with hosts, flows and time, not with frames. It is what ``lmcap analyze``
-    uses. With ``packets="all"`` (the default) ``detail_frames`` is a view of all of
-    ``packets``: the diagnostics give the same answers either way.
+    resets, offload super-segments, frames a decoder stopped on, and a sample of each hour's
+    first frames; of the frames nothing could be decoded from, such as empty records, a sample
+    of 20 per decode status in each chunk of the scan) and builds every other table from all
+    frames, so memory grows with hosts, flows and time, not with frames. It is what
+    ``lmcap analyze`` uses. With ``packets="all"`` (the default) ``detail_frames`` is a view of
+    all of ``packets``: the diagnostics give the same answers either way.
     """
     import duckdb
 
@@ -326,6 +329,8 @@ def connect(
                     if sum(b.num_rows for b in bs) >= _APPEND_ROWS:
                         loader.append(name, pa.Table.from_batches(bs))
                         bs.clear()
+                    elif len(bs) >= _COMPACT_BATCHES:
+                        bs[:] = pa.Table.from_batches(bs).combine_chunks().to_batches()
     else:
         # packets streams in through one statement (DuckDB's bulk path: an INSERT per batch of
         # 59 columns costs several times more); the event batches wait for its end
@@ -398,6 +403,12 @@ _SCAN_SETTINGS = pa.schema(
         ("stream_directions_untracked", pa.int64()),
         ("bucket_auto", pa.bool_()),
         ("stream_heads_cut", pa.int64()),
+        ("missing_timestamp_frames", pa.int64()),
+        ("first_missing_timestamp_frame", pa.int64()),
+        (
+            "decode_status_frames",
+            pa.list_(pa.struct([("decode_status", pa.string()), ("frames", pa.int64())])),
+        ),
     ]
 )
 
@@ -408,6 +419,7 @@ def scan_settings(
     """The one-row ``scan_settings`` table of a finished scan (how it was cut and filtered;
     ``bucket_ns`` None: the scan chose the width)."""
     out_of_order, first_out_of_order = scanner.out_of_order()
+    missing, first_missing = scanner.missing_timestamps()
     settings = {
         "bucket_ns": scanner.traffic_bucket_ns(),
         "switch_max_frame": switch_max_frame,
@@ -417,6 +429,11 @@ def scan_settings(
         "traffic_cap_flushes": scanner.traffic_cap_flushes(),
         "out_of_order_frames": out_of_order,
         "first_out_of_order_frame": first_out_of_order,
+        "missing_timestamp_frames": missing,
+        "first_missing_timestamp_frame": first_missing,
+        "decode_status_frames": [
+            {"decode_status": s, "frames": n} for s, n in scanner.decode_status_counts()
+        ],
         **scanner.evidence_bounds(),
     }
     return pa.Table.from_pylist([settings], schema=_SCAN_SETTINGS)
@@ -450,6 +467,12 @@ def _release_freed_memory() -> None:
 #: flows in 64 k-row INSERTs: 9.5 s; in 122,880-row ones: 0.9 s); more rows only hold more
 #: in Python.
 _APPEND_ROWS = 122_880
+
+#: Batches of a table held before they are copied into one: each batch keeps the capacity of
+#: the builder it came from alive (a chunk's detail builder starts at 2,048 rows), so a scan
+#: whose chunks hold a few detail rows each (a capture of empty records: a sample of 20 per
+#: chunk) held 3,000 batches before _APPEND_ROWS rows came together, 820 MB for 20 M records.
+_COMPACT_BATCHES = 64
 
 
 class _BackgroundLoader:

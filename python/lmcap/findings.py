@@ -266,6 +266,14 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         diagnostic="timestamps",
     ),
     FindingKind(
+        "frames-undecoded",
+        "frames of which nothing could be decoded (empty records, an unknown link type or "
+        "interface, bytes ending inside the link header): counted in no figure but the totals",
+        "warning, or info under a share of the frames",
+        ("undecoded_warning_share",),
+        "decoding",
+    ),
+    FindingKind(
         "evidence-bounded",
         "the scan reached a bound on the state it keeps per connection or address and dropped "
         "some: the tables that state feeds may miss rows",

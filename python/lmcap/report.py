@@ -11,6 +11,7 @@ the renderers (``lmcap.textreport``) only read the finished dict.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Callable
 
@@ -21,6 +22,7 @@ from lmcap.diagnostics import (
     Params,
     arp,
     bounds,
+    decoding,
     flooding,
     fragmentation,
     icmp,
@@ -68,8 +70,19 @@ DIAGNOSTICS: tuple[Callable[[Context], None], ...] = (
     flooding.run,
     arp.run,
     timestamps.run,
+    decoding.run,
     bounds.run,
 )
+
+
+def _file_bytes(path: str) -> int | None:
+    """The size of an input file on disk; None for standard input or a file gone since."""
+    if path == "-":
+        return None
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
 
 
 def _files(con) -> list[dict[str, Any]]:
@@ -82,6 +95,7 @@ def _files(con) -> list[dict[str, Any]]:
             "link_types": [int(x) for x in f["link_types"].split(",") if x],
             "packets": f["packets"],
             "bytes_read": f["bytes_read"],
+            "file_bytes": _file_bytes(f["path"]),
             "error": None
             if f["error_kind"] is None
             else {

@@ -211,7 +211,7 @@ def capture_section(report: dict[str, Any]) -> Section:
     s = Section(f"Capture (lmcap {report['lmcap_version']})")
     for f in cap["files"]:
         status = "read to the end" if f["error"] is None else f"STOPPED: {f['error']['message']}"
-        comp = "" if f["compression"] == "none" else f" ({f['compression']})"
+        comp = "" if f["compression"] == "none" else f" ({_expanded(f)})"
         s.blocks.append(
             f"[{f['index']}] {f['path']}: {f['format'] or '?'}{comp}, {f['packets']} frames, "
             f"{status}"
@@ -233,6 +233,15 @@ def capture_section(report: dict[str, Any]) -> Section:
         f"decoded fully: {cap['decode_status'].get('ok', 0)}{stopped if not_ok else ''}"
     )
     return s
+
+
+def _expanded(f: dict[str, Any]) -> str:
+    """A compressed file's compression and how far it expanded: a small file that expands a
+    thousandfold (a bomb of empty records) shows here."""
+    on_disk = f.get("file_bytes")
+    if on_disk is None:
+        return f"{f['compression']}, {human_bytes(f['bytes_read'])} decompressed"
+    return f"{f['compression']}, {human_bytes(on_disk)} expanded to {human_bytes(f['bytes_read'])}"
 
 
 def _filter_lines(cap: dict[str, Any]) -> list[str]:

@@ -108,6 +108,11 @@ class Params:
     #: finding each (the arp section lists every one).
     arp_findings_listed: int = 10
 
+    #: Share of the frames that gave nothing to decode (empty records, an unknown link type
+    #: or interface, bytes ending inside the link header) from which `frames-undecoded` is a
+    #: warning; below it, info.
+    undecoded_warning_share: float = 0.01
+
     # How much the report lists (figures and counts always cover everything)
     #: Findings of one id listed one by one; beyond this they fold into one finding that
     #: counts them.

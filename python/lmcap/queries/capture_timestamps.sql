@@ -1,5 +1,5 @@
 -- answers: Can the capture's timestamps be trusted? Frames without a timestamp (a value that does not fit, e.g. a pcapng interface's offset or resolution gone wrong), frames stamped earlier than the frame before them in the same file (out of order), and frames stamped outside the analysis window (outlying: see analysis_window.sql), each with the first such frame; plus the window itself.
--- reads: detail_frames (frames without a timestamp, and each hour's first frames, are detail frames), scan_settings (out of order, counted in the scan), traffic (the outlying count), analysis_window (its specification over packets: queries/spec/capture_timestamps.sql)
+-- reads: detail_frames (each hour's first frames are detail frames), scan_settings (frames without a timestamp and out of order, counted in the scan), traffic (the outlying count), analysis_window (its specification over packets: queries/spec/capture_timestamps.sql)
 -- columns: missing, missing_first_frame, out_of_order, out_of_order_first_frame, outlying, outlying_first_frame, outlying_first_ns, outlying_frame_numbers, window_start_ns, window_end_ns, window_duration_s, window_frames, outlying_gap_s
 WITH flagged AS (
     SELECT d.frame_number, epoch_ns(d."timestamp") AS ns,
@@ -8,8 +8,6 @@ WITH flagged AS (
 ),
 counts AS (
     SELECT
-        count(*) FILTER (WHERE ns IS NULL)                          AS missing,
-        min(frame_number) FILTER (WHERE ns IS NULL)                 AS missing_first_frame,
         min(frame_number) FILTER (WHERE outlying)                   AS outlying_first_frame,
         arg_min(ns, frame_number) FILTER (WHERE outlying)           AS outlying_first_ns,
         -- the first 20 by frame number: enough to find them in Wireshark, bounded for the report
@@ -24,7 +22,8 @@ outlying AS (
     FROM traffic t, analysis_window w
     WHERE NOT coalesce(t.first_ns BETWEEN w.start_ns AND w.end_ns, TRUE)
 )
-SELECT c.missing, c.missing_first_frame,
+SELECT s.missing_timestamp_frames      AS missing,
+       s.first_missing_timestamp_frame AS missing_first_frame,
        s.out_of_order_frames       AS out_of_order,
        s.first_out_of_order_frame  AS out_of_order_first_frame,
        o.outlying, c.outlying_first_frame, c.outlying_first_ns, c.outlying_frame_numbers,

@@ -37,7 +37,7 @@ use crate::capture::{FileInfo, FileReader};
 use crate::decode::{decode_into, Decoded};
 use crate::error::CaptureError;
 use crate::evidence::claims::{Claim, ClaimTracker};
-use crate::evidence::detail::{is_detail, HourSample};
+use crate::evidence::detail::{is_bare, is_detail, HourSample, StopCounts, StopSample};
 use crate::evidence::timestamps::{OrderChunk, TimestampOrder};
 use crate::evidence::traffic::{TrafficChunk, TrafficParams, TrafficTracker, TrafficWidth};
 use crate::filter::{FrameFilter, ResolvedFilter};
@@ -141,6 +141,8 @@ impl Chunk {
         let mut traffic = TrafficChunk::default();
         let mut order = OrderChunk::default();
         let mut hours = HourSample::default();
+        let mut bare_sample = StopSample::default();
+        let mut stops = StopCounts::default();
         let mut filtered = 0;
         let mut d = Decoded::default();
         for (i, (meta, job)) in self.jobs.iter().enumerate() {
@@ -158,10 +160,16 @@ impl Chunk {
                     continue;
                 }
             }
-            if !self.detail_only
-                || is_detail(meta, &d, self.traffic.switch_max_frame)
-                || hours.keeps(meta.timestamp_ns)
-            {
+            stops.add(d.status);
+            let keep = !self.detail_only
+                || if is_bare(&d) {
+                    // (both asked: each sample counts what it kept)
+                    hours.keeps(meta.timestamp_ns) | bare_sample.keeps(d.status)
+                } else {
+                    is_detail(meta, &d, self.traffic.switch_max_frame)
+                        || hours.keeps(meta.timestamp_ns)
+                };
+            if keep {
                 packets.append(meta, &d);
             }
             if self.packets_only {
@@ -193,6 +201,7 @@ impl Chunk {
             claims,
             traffic,
             order,
+            stops,
             filtered,
         }
     }
@@ -209,6 +218,8 @@ struct ChunkOutput {
     claims: Vec<Claim>,
     traffic: TrafficChunk,
     order: OrderChunk,
+    /// Frames per decode status (the filter's kept frames).
+    stops: StopCounts,
     /// Frames the filter dropped.
     filtered: u64,
 }
@@ -400,8 +411,10 @@ struct InOrder {
     claims: ClaimTracker,
     /// Frames the scan's filter dropped so far.
     filtered_frames: u64,
-    /// Frames stamped earlier than the one before them in their file.
+    /// Frames stamped earlier than the one before them in their file, and without one.
     timestamp_order: TimestampOrder,
+    /// Frames per decode status.
+    stops: StopCounts,
     finished: bool,
 }
 
@@ -414,6 +427,7 @@ impl InOrder {
             claims: ClaimTracker::default(),
             filtered_frames: 0,
             timestamp_order: TimestampOrder::default(),
+            stops: StopCounts::default(),
             finished: false,
         }
     }
@@ -431,10 +445,12 @@ impl InOrder {
                     claims,
                     traffic,
                     order,
+                    stops,
                     filtered,
                 },
         } = decoded;
         self.filtered_frames += filtered;
+        self.stops.merge(&stops);
         self.timestamp_order.chunk(order);
         for (job, f) in &stream_frames {
             self.streams.frame(f, chunk.bytes(&chunk.jobs[*job].1));
@@ -802,6 +818,19 @@ impl Scanner {
     pub fn out_of_order(&self) -> (u64, Option<u64>) {
         let o = &self.in_order.timestamp_order;
         (o.out_of_order, o.first_out_of_order)
+    }
+
+    /// Frames without a timestamp, and the first of them (frames the filter kept).
+    pub fn missing_timestamps(&self) -> (u64, Option<u64>) {
+        let o = &self.in_order.timestamp_order;
+        (o.missing, o.first_missing)
+    }
+
+    /// Frames per decode status (frames the filter kept), every status seen, `ok` included.
+    pub fn decode_status_counts(&self) -> Vec<(&'static str, u64)> {
+        (self.in_order.stops.seen())
+            .map(|(s, n)| (s.name(), n))
+            .collect()
     }
 
     /// What the bounds of `ipv4_claim_runs` dropped (see `evidence::claims`).

@@ -309,6 +309,16 @@ impl Scanner {
         lock(&self.inner).out_of_order()
     }
 
+    /// Frames without a timestamp so far, and the first of them.
+    fn missing_timestamps(&self) -> (u64, Option<u64>) {
+        lock(&self.inner).missing_timestamps()
+    }
+
+    /// Frames per decode status so far (`ok` included), every frame the filter kept counted.
+    fn decode_status_counts(&self) -> Vec<(&'static str, u64)> {
+        lock(&self.inner).decode_status_counts()
+    }
+
     /// Frames read but dropped by the filter so far.
     fn filtered_frames(&self) -> u64 {
         lock(&self.inner).filtered_frames()

@@ -1,6 +1,6 @@
-//! Frames stamped earlier than the frame before them in their file (out of order), counted in
-//! the scan: each decode thread counts inside its chunk, and the in-order pass adds the
-//! steps between chunks. `python/lmcap/queries/spec/capture_timestamps.sql` counts the same
+//! Frames stamped earlier than the frame before them in their file (out of order), and frames
+//! without a timestamp, counted in the scan: each decode thread counts inside its chunk, and
+//! the in-order pass adds the steps between chunks. `python/lmcap/queries/spec/capture_timestamps.sql` counts the same
 //! with a window over `packets`; a test compares the two on every capture.
 
 use std::collections::HashMap;
@@ -15,6 +15,9 @@ pub struct OrderChunk {
     /// Backward steps between frames of the chunk, and the first frame that stepped back.
     backwards: u64,
     first_backwards: Option<u64>,
+    /// Frames without a timestamp, and the first of them.
+    missing: u64,
+    first_missing: Option<u64>,
 }
 
 #[derive(Clone, Copy)]
@@ -27,7 +30,11 @@ struct ChunkFile {
 impl OrderChunk {
     /// A frame that is kept (after the filter), in frame order.
     pub fn add(&mut self, file_index: u32, frame_number: u64, timestamp_ns: Option<i64>) {
-        let Some(ns) = timestamp_ns else { return };
+        let Some(ns) = timestamp_ns else {
+            self.missing += 1;
+            self.first_missing.get_or_insert(frame_number);
+            return;
+        };
         match self.files.iter_mut().find(|(i, _)| *i == file_index) {
             Some((_, f)) => {
                 if ns < f.last_ns {
@@ -50,19 +57,26 @@ impl OrderChunk {
     }
 }
 
-/// Out-of-order frames over the whole scan.
+/// Out-of-order frames and frames without a timestamp over the whole scan.
 #[derive(Default)]
 pub struct TimestampOrder {
     /// The last stamped frame's time, per file.
     last_ns: HashMap<u32, i64>,
     pub out_of_order: u64,
     pub first_out_of_order: Option<u64>,
+    pub missing: u64,
+    pub first_missing: Option<u64>,
 }
 
 impl TimestampOrder {
     /// Fold in the next chunk (in frame order).
     pub fn chunk(&mut self, c: OrderChunk) {
         self.out_of_order += c.backwards;
+        self.missing += c.missing;
+        if self.first_missing.is_none() {
+            // chunks come in frame order: the first chunk with one holds the first
+            self.first_missing = c.first_missing;
+        }
         let mut first = c.first_backwards;
         for (file, f) in c.files {
             if let Some(prev) = self.last_ns.insert(file, f.last_ns) {
@@ -109,15 +123,25 @@ mod tests {
             for (c, chunk) in frames.chunks(size).enumerate() {
                 let mut oc = OrderChunk::default();
                 for (i, &(file, ns)) in chunk.iter().enumerate() {
-                    oc.add(file, (c * size + i) as u64 + 1, Some(ns));
+                    // every 37th frame has no timestamp: counted, and no step either way
+                    let n = c * size + i;
+                    oc.add(file, n as u64 + 1, (n % 37 != 36).then_some(ns));
                 }
                 order.chunk(oc);
             }
+            let stamped: Vec<(u32, i64)> = (frames.iter().enumerate())
+                .filter(|(n, _)| n % 37 != 36)
+                .map(|(_, f)| *f)
+                .collect();
+            let (n, first) = direct(&stamped);
+            // `direct` numbers the stamped frames only: map its first back to a frame number
+            let first = first.map(|f| f + (f - 1) / 36);
             assert_eq!(
                 (order.out_of_order, order.first_out_of_order),
-                direct(&frames),
+                (n, first),
                 "chunks of {size}"
             );
+            assert_eq!((order.missing, order.first_missing), (10, Some(37)));
         }
     }
 }
