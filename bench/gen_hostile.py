@@ -6,6 +6,7 @@
     python3 bench/gen_hostile.py --kind smb-streams --count 100000 -o smb.pcap
     python3 bench/gen_hostile.py --kind smb-heads   --count 16384  -o heads.pcap
     python3 bench/gen_hostile.py --kind empty-records --count 134000000 -o bomb.pcap.gz
+    python3 bench/gen_hostile.py --kind sparse-blocks --count 200 -o sparse.pcapng
 
 Each kind must be read in time linear in its size and in bounded memory:
 
@@ -90,7 +91,7 @@ SMB_ANNOUNCED = 0xFFFFFF  # the largest NetBIOS session length (24 bits)
 
 TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
-KINDS = ("interfaces", "sections", "smb-streams", "smb-heads", "empty-records")
+KINDS = ("interfaces", "sections", "smb-streams", "smb-heads", "empty-records", "sparse-blocks")
 
 
 # --------------------------------------------------------------------------------------------
@@ -229,6 +230,12 @@ class _Out:
         self.parts.clear()
         self.pending = 0
 
+    def hole(self, n: int) -> None:
+        """``n`` zero bytes left as a hole of a sparse file (nothing written)."""
+        self.flush()
+        self.f.seek(n, 1)
+        self.bytes += n
+
 
 def write_interfaces(out: _Out, count: int, packets: int = 1000) -> dict:
     """One section, ``count`` IDBs, ``packets`` EPBs naming the highest interface ids."""
@@ -348,6 +355,26 @@ def write_smb_heads(out: _Out, count: int) -> dict:
     return {"connections": count, "directions": count, "announced_bytes": SMB_ANNOUNCED}
 
 
+#: Block type of the big blocks of ``sparse-blocks``: a local-use type no reader knows, so it
+#: is skipped whole.
+SKIPPED_BLOCK = 0x40000BAD
+#: Bytes of each skipped block: the largest block lmcap reads (16 MiB).
+SKIPPED_BLOCK_LEN = 16 << 20
+
+
+def write_sparse_blocks(out: _Out, count: int) -> dict:
+    """pcapng: ``count`` small packets, each followed by a 16 MiB block of an unknown type
+    whose body is a hole: gigabytes of file, megabytes on disk, a frame per 16 MiB."""
+    out.put(shb("<"))
+    out.put(idb("<"))
+    for k in range(count):
+        out.put(epb("<", 0, T0_NS // 1000 + k, _packet_frame(k)), frame=True)
+        out.put(struct.pack("<II", SKIPPED_BLOCK, SKIPPED_BLOCK_LEN))
+        out.hole(SKIPPED_BLOCK_LEN - 12)
+        out.put(struct.pack("<I", SKIPPED_BLOCK_LEN))
+    return {"skipped_blocks": count}
+
+
 #: Empty records between two real frames of ``empty-records``.
 EMPTY_RUN = 1_000_000
 
@@ -394,6 +421,8 @@ def generate(kind: str, count: int, path, packets: int = 1000) -> dict:
             extra = write_smb_heads(out, count)
         elif kind == "empty-records":
             extra = write_empty_records(out, count)
+        elif kind == "sparse-blocks":
+            extra = write_sparse_blocks(out, count)
         else:
             raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
         out.flush()

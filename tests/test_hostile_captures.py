@@ -239,3 +239,30 @@ def test_a_bomb_of_empty_records_is_counted_not_loaded(tmp_path: Path) -> None:
     # sample and the hour sample), a few thousand of 3 M
     assert 20 <= kept <= 40 * (meta["frames"] // 16_384 + 1)
     assert kept * 100 < meta["frames"]
+
+
+def test_frames_far_apart_in_a_file_do_not_pin_its_windows(tmp_path: Path) -> None:
+    # 200 small packets, each followed by a 16 MiB block no reader knows (a hole of a sparse
+    # file: 3.4 GB, a few KB on disk). Each frame lies in a read window of its own; a chunk of
+    # the scan keeps at most 64 MiB of windows alive (scan::CHUNK_MAX_WINDOW_BYTES), where it
+    # kept one window per frame: 1.7 GB at the peak. Peak memory of a child reading it, which
+    # stays under 1 GiB (the bound of issue 12), not a time.
+    import subprocess
+    import sys
+
+    path = tmp_path / "sparse.pcapng"
+    meta = gen.generate("sparse-blocks", 200, path)
+    assert path.stat().st_size > 3 << 30
+    code = (
+        "import lmcap, resource, sys; t = lmcap.read(sys.argv[1]); "
+        "assert t.num_rows == int(sys.argv[2]), t.num_rows; "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(path), str(meta["frames"])],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    peak_kib = int(run.stdout.split()[-1])
+    assert peak_kib < 1 << 20, f"peak {peak_kib >> 10} MiB"

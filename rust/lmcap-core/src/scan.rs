@@ -63,6 +63,12 @@ pub const DETAIL_CHUNK_ROWS: usize = 16_384;
 /// of 1,514 bytes would be 99 MB and of 9,014 bytes 590 MB, held by every chunk in flight.
 pub const CHUNK_MAX_BYTES: usize = 32 << 20;
 
+/// Bytes of file windows one chunk keeps alive at most (a chunk still holds one frame): a
+/// chunk of ordinary frames spans 3-5 windows of 8 MiB. Without it a pcapng of small packets
+/// each followed by a large block it skips pinned a window per frame, 65,536 per chunk: 1.67 GB
+/// for a 3.35 GB sparse file of 200 frames (found in the allocation audit of issue 12).
+pub const CHUNK_MAX_WINDOW_BYTES: usize = 64 << 20;
+
 /// One step of a scan: a `packets` batch and the event rows of the same frames.
 pub struct ScanBatch {
     pub packets: RecordBatch,
@@ -100,6 +106,9 @@ struct Chunk {
     owned: Vec<u8>,
     /// Frame bytes in `jobs`.
     frame_bytes: usize,
+    /// Bytes of the file windows in `windows`: what the chunk keeps alive, which can be far
+    /// more than its frames (a tiny frame in each window of a file of large skipped blocks).
+    window_bytes: usize,
     /// How the `traffic` evidence is cut (the scan's parameters).
     traffic: TrafficParams,
     /// Build `packets` only: no event tables, evidence or `flows` (see
@@ -115,7 +124,9 @@ impl Chunk {
     /// No further frame fits: the row or the byte budget is spent.
     #[inline]
     fn full(&self, batch_rows: usize) -> bool {
-        self.jobs.len() >= batch_rows || self.frame_bytes >= CHUNK_MAX_BYTES
+        self.jobs.len() >= batch_rows
+            || self.frame_bytes >= CHUNK_MAX_BYTES
+            || self.window_bytes >= CHUNK_MAX_WINDOW_BYTES
     }
 
     fn bytes(&self, job: &JobBytes) -> &[u8] {
@@ -368,6 +379,7 @@ impl RecordMerger {
                 let index = match chunk.windows.iter().rposition(|w| Arc::ptr_eq(w, window)) {
                     Some(index) => index,
                     None => {
+                        chunk.window_bytes += window.len();
                         chunk.windows.push(window.clone());
                         chunk.windows.len() - 1
                     }

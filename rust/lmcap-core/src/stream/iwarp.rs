@@ -81,17 +81,55 @@ impl Framing for IwarpFraming {
         if self.markers {
             return None;
         }
-        // No magic number in an FPDU: accept a position only when the versions are right and
-        // the whole FPDU is here with a correct CRC (or, without CRCs, not at all).
+        // No magic number in an FPDU: accept a position only when the versions, reserved bits,
+        // opcode and queue are right and the whole FPDU is here with a correct CRC (or,
+        // without CRCs, not at all). The CRC runs over up to 64 KiB, so a segment of bytes that
+        // pass the cheap checks everywhere (0x7D repeated) cost one CRC per byte: 2.5 s for a
+        // 64 KiB segment. Past MAX_RESYNC_CRC_CHECKS the segment is given up as unsynced; the
+        // next one is tried afresh (senders align FPDUs to segments, RFC 5044 §5.1, so a real
+        // stream resyncs at the start of a segment).
+        if !self.crc {
+            return None;
+        }
+        let mut checks = 0;
         (0..data.len().saturating_sub(3)).find(|&i| {
-            data[i + 2] & 3 == 1
-                && data[i + 3] >> 6 == 1
-                && self.crc
-                && iwarp::fpdu(&data[i..], true)
-                    .ok()
-                    .is_some_and(|(f, total)| total <= data.len() - i && f.crc_ok() == Some(true))
+            if checks >= MAX_RESYNC_CRC_CHECKS || !plausible_start(&data[i..]) {
+                return false;
+            }
+            match iwarp::fpdu(&data[i..], true) {
+                Ok((f, total)) if total <= data.len() - i => {
+                    checks += 1;
+                    f.crc_ok() == Some(true)
+                }
+                _ => false,
+            }
         })
     }
+}
+
+/// CRC checks one search for an FPDU start makes in a segment at most (see `find_start`).
+const MAX_RESYNC_CRC_CHECKS: u32 = 16;
+
+/// Whether `b` starts like an FPDU by its fixed bits: DDP and RDMAP version 1, reserved bits
+/// zero, an opcode of the buffer model (tagged: RDMA Write or Read Response; untagged: the
+/// others) and, untagged, a queue number RFC 5040 defines (0-2).
+fn plausible_start(b: &[u8]) -> bool {
+    use iwarp::opcode::{RDMA_READ_RESPONSE, RDMA_WRITE, TERMINATE};
+    let (Some(&ddp), Some(&rdmap)) = (b.get(2), b.get(3)) else {
+        return false;
+    };
+    let (tagged, op) = (ddp & 0x80 != 0, rdmap & 0x0f);
+    if ddp & 0x3f != 1 || rdmap & 0xf0 != 0x40 {
+        return false;
+    }
+    if tagged {
+        return matches!(op, RDMA_WRITE | RDMA_READ_RESPONSE);
+    }
+    // (the queue number is bytes 8..12, when captured)
+    let queue_ok = b
+        .get(8..12)
+        .is_none_or(|q| q[..3] == [0, 0, 0] && q[3] <= 2);
+    (1..=TERMINATE).contains(&op) && op != RDMA_READ_RESPONSE && queue_ok
 }
 
 /// What one direction said so far, for recognising SMB Direct negotiation.
@@ -160,4 +198,76 @@ pub fn message_row(st: &mut IwarpDirection, at: At, head: &[u8], cut: bool) -> O
         }
     }
     Some(row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An untagged Send FPDU carrying `payload`, with its CRC right or wrong.
+    fn send_fpdu(payload: &[u8], crc_right: bool) -> Vec<u8> {
+        let ulpdu = iwarp::DDP_UNTAGGED_HEADER_LEN + payload.len();
+        let mut b = (ulpdu as u16).to_be_bytes().to_vec();
+        b.extend_from_slice(&[0x41, 0x43]); // last, DDP v1; RDMAP v1, Send
+        b.extend_from_slice(&[0; 4]); // reserved
+        b.extend_from_slice(&[0, 0, 0, 0]); // queue 0 (Send)
+        b.extend_from_slice(&[0, 0, 0, 1]); // MSN
+        b.extend_from_slice(&[0; 4]); // message offset
+        b.extend_from_slice(payload);
+        while b.len() % 4 != 0 {
+            b.push(0);
+        }
+        let crc = iwarp::crc32c(&b) ^ u32::from(!crc_right);
+        b.extend_from_slice(&crc.to_le_bytes());
+        assert_eq!(b.len(), iwarp::fpdu_wire_len(ulpdu as u16, true));
+        b
+    }
+
+    #[test]
+    fn an_fpdu_behind_junk_is_found_and_a_bad_crc_is_not() {
+        let f = IwarpFraming::default();
+        let mut data = vec![0xee; 7];
+        data.extend(send_fpdu(b"hello", true));
+        assert_eq!(f.find_start(&data), Some(7));
+        let mut bad = vec![0xee; 7];
+        bad.extend(send_fpdu(b"hello", false));
+        assert_eq!(f.find_start(&bad), None);
+    }
+
+    #[test]
+    fn the_fixed_bits_rule_out_a_start_before_any_crc() {
+        let good = send_fpdu(b"x", true);
+        assert!(plausible_start(&good));
+        for (at, value) in [(2, 0x45), (3, 0x53), (3, 0x42), (11, 3), (8, 1)] {
+            let mut b = good.clone();
+            b[at] = value;
+            assert!(!plausible_start(&b), "byte {at} = {value:#x}");
+        }
+        let mut tagged = good.clone();
+        tagged[2] = 0xc1; // tagged, last, v1
+        tagged[3] = 0x40; // RDMA Write
+        assert!(plausible_start(&tagged));
+        tagged[3] = 0x43; // a Send cannot be tagged
+        assert!(!plausible_start(&tagged));
+    }
+
+    #[test]
+    fn a_search_gives_up_after_its_crc_checks() {
+        // candidates that pass every cheap check but carry a wrong CRC, then a good FPDU: found
+        // behind a few of them, given up behind more than MAX_RESYNC_CRC_CHECKS
+        let f = IwarpFraming::default();
+        for (bad, found) in [(3, true), (MAX_RESYNC_CRC_CHECKS as usize, false)] {
+            let mut data = Vec::new();
+            for _ in 0..bad {
+                data.extend(send_fpdu(b"bad", false));
+            }
+            let at = data.len();
+            data.extend(send_fpdu(b"good", true));
+            assert_eq!(
+                f.find_start(&data),
+                found.then_some(at),
+                "{bad} bad ones before"
+            );
+        }
+    }
 }

@@ -174,13 +174,23 @@ pub fn message_rows(
 fn smb2_chain(out: &mut SmbRows, ends: &Endpoints, base: SmbPduRow, msg: &[u8], length: usize) {
     let mut offset = 0usize;
     for index in 0..MAX_COMPOUND {
-        let part = &msg[offset..];
+        // A chained message ends where the next begins: offsets inside it (a share path, an
+        // interface list) cannot reach into the later ones. Without that bound 64 parts could
+        // each point at the same 60 KB tail, and one 64 KiB message made 5.9 MB of rows.
+        let header = Header::parse(&msg[offset..]);
+        let next = header.map_or(0, |h| h.next_command as usize);
+        let end = if next >= HEADER_LEN {
+            offset.saturating_add(next).min(msg.len())
+        } else {
+            msg.len()
+        };
+        let part = &msg[offset..end];
         let mut row = SmbPduRow {
             protocol: "smb2",
             compound_index: index,
             ..base.clone()
         };
-        let Some(h) = Header::parse(part) else {
+        let Some(h) = header else {
             // A header cut by the snaplen: keep what its first bytes say. A chained message
             // whose first bytes are not SMB2 is not counted (it might never have been there).
             row.truncated = true;
@@ -215,7 +225,6 @@ fn smb2_chain(out: &mut SmbRows, ends: &Endpoints, base: SmbPduRow, msg: &[u8], 
                 },
             );
         }
-        let next = h.next_command as usize;
         if next < HEADER_LEN || offset + next >= length.min(msg.len()) {
             return;
         }
@@ -276,6 +285,53 @@ mod tests {
         h[16..20].copy_from_slice(&(response as u32).to_le_bytes());
         h[40..48].copy_from_slice(&session.to_le_bytes());
         m
+    }
+
+    #[test]
+    fn a_chained_message_reads_no_offset_past_its_own_end() {
+        // 64 chained TREE_CONNECT requests, 72 bytes each, whose paths all point at the same
+        // 4,000-byte tail after the chain: only the last part, which runs to the end of the
+        // message, may read it; each of the others would have made a 2,000-character path.
+        const PART: usize = HEADER_LEN + 8;
+        let tail = 4000;
+        let mut msg = vec![0u8; 64 * PART + tail];
+        for i in 0..64 {
+            let h = &mut msg[i * PART..(i + 1) * PART];
+            h[..4].copy_from_slice(b"\xFESMB");
+            h[4..6].copy_from_slice(&64u16.to_le_bytes());
+            h[12..14].copy_from_slice(&smb2::command::TREE_CONNECT.to_le_bytes());
+            let next = if i < 63 { PART as u32 } else { 0 };
+            h[20..24].copy_from_slice(&next.to_le_bytes());
+            let body = &mut h[HEADER_LEN..];
+            body[..2].copy_from_slice(&9u16.to_le_bytes());
+            let to_tail = ((64 - i) * PART) as u16; // from this part's header to the tail
+            body[4..6].copy_from_slice(&to_tail.to_le_bytes());
+            body[6..8].copy_from_slice(&(tail as u16).to_le_bytes());
+        }
+        let mut out = SmbRows::new();
+        let ends = Endpoints {
+            src_ip: IpAddr::from([192, 0, 2, 1]),
+            src_port: 50000,
+            dst_ip: IpAddr::from([192, 0, 2, 2]),
+            dst_port: 445,
+        };
+        smb2_chain(&mut out, &ends, SmbPduRow::default(), &msg, msg.len());
+        let tables = out.finish();
+        let (_, pdus) = tables.iter().find(|(name, _)| *name == "smb_pdus").unwrap();
+        assert_eq!(pdus.num_rows(), 64);
+        let paths = pdus.column_by_name("tree_path").unwrap();
+        let paths = paths
+            .as_any()
+            .downcast_ref::<arrow_array::StringArray>()
+            .unwrap();
+        let kept: Vec<usize> = (0..64)
+            .filter(|&i| arrow_array::Array::is_valid(paths, i))
+            .collect();
+        assert_eq!(kept, vec![63], "only the last part reaches the tail");
+        assert_eq!(
+            paths.value(63).chars().count(),
+            smb2::MAX_TREE_PATH_BYTES / 2
+        );
     }
 
     /// (frame, total, cut) per message and (kind, bytes) per loss.

@@ -334,6 +334,10 @@ pub fn dialects<'a>(h: &Header, msg: &'a [u8]) -> impl Iterator<Item = Option<u1
     })
 }
 
+/// Bytes of a TREE_CONNECT path decoded at most (1,024 UTF-16 units): a server name (at most
+/// 255 characters) and a share name (at most 80) fit many times over.
+pub const MAX_TREE_PATH_BYTES: usize = 2048;
+
 /// UTF-16LE share path of a TREE_CONNECT request (e.g. `\\server\share`), when captured.
 pub fn tree_connect_path(h: &Header, msg: &[u8]) -> Option<String> {
     let b = msg.get(HEADER_LEN..)?;
@@ -342,6 +346,8 @@ pub fn tree_connect_path(h: &Header, msg: &[u8]) -> Option<String> {
     }
     let (offset, length) = (le16(b, 4) as usize, le16(b, 6) as usize);
     let path = msg.get(offset..offset.checked_add(length)?)?;
+    // a share path is `\\server\share`; a longer one is kept to its first MAX_TREE_PATH_BYTES
+    let path = &path[..path.len().min(MAX_TREE_PATH_BYTES)];
     let units: Vec<u16> = path.chunks_exact(2).map(|c| le16(c, 0)).collect();
     Some(String::from_utf16_lossy(&units))
 }
