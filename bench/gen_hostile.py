@@ -5,6 +5,7 @@
     python3 bench/gen_hostile.py --kind sections    --count 10000  -o sections.pcapng
     python3 bench/gen_hostile.py --kind smb-streams --count 100000 -o smb.pcap
     python3 bench/gen_hostile.py --kind smb-heads   --count 16384  -o heads.pcap
+    python3 bench/gen_hostile.py --kind smb-tiny    --count 4000000 -o tiny.pcap
     python3 bench/gen_hostile.py --kind empty-records --count 134000000 -o bomb.pcap.gz
     python3 bench/gen_hostile.py --kind sparse-blocks --count 200 -o sparse.pcapng
 
@@ -31,6 +32,10 @@ Each kind must be read in time linear in its size and in bounded memory:
     IOCTL request of 0xFFFFFF bytes, a command whose first 64 KiB lmcap collects to decode:
     every connection holds a big head at once. Past the 64 MiB all heads share, messages are
     handed over cut (``stream_heads_cut``).
+``smb-tiny``
+    classic pcap: one SMB connection (a SYN, then 1,456-byte segments) carrying ``count``
+    messages of 8 bytes (a transport header announcing 4 bytes, then 0xFD 'SMB'), each a row
+    of ``smb_pdus``: 4 M messages are 32 MiB of stream, one chunk of the scan.
 ``empty-records``
     classic pcap, gzip-compressed when the output name ends in ``.gz``: ``count`` records that
     hold no bytes (captured and wire length 0), with one real UDP frame after every 1,000,000
@@ -91,7 +96,15 @@ SMB_ANNOUNCED = 0xFFFFFF  # the largest NetBIOS session length (24 bits)
 
 TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
-KINDS = ("interfaces", "sections", "smb-streams", "smb-heads", "empty-records", "sparse-blocks")
+KINDS = (
+    "interfaces",
+    "sections",
+    "smb-streams",
+    "smb-heads",
+    "smb-tiny",
+    "empty-records",
+    "sparse-blocks",
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -355,6 +368,39 @@ def write_smb_heads(out: _Out, count: int) -> dict:
     return {"connections": count, "directions": count, "announced_bytes": SMB_ANNOUNCED}
 
 
+#: The smallest message an SMB stream can carry that is still a row: a 4-byte transport
+#: header announcing 4 bytes, and the transform header's protocol id (0xFD 'SMB').
+TINY_SMB_MESSAGE = b"\x00\x00\x00\x04\xfdSMB"
+#: Messages per segment of ``smb-tiny`` (1,456 payload bytes, under a 1500-byte MTU).
+TINY_PER_SEGMENT = 182
+
+
+def write_smb_tiny(out: _Out, count: int) -> dict:
+    """Classic pcap: one SMB connection (SYN, then full segments) carrying ``count`` messages
+    of 8 bytes each: a row per 8 bytes of stream."""
+    out.put(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, SNAPLEN, LINKTYPE_ETHERNET))
+    client, cport = smb_client(0)
+    seq = 1000
+    k = 0
+
+    def put(frame: bytes) -> None:
+        nonlocal k
+        sec, usec = divmod((T0_NS + k * STEP_NS) // 1000, 1_000_000)
+        out.put(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame, frame=True)
+        k += 1
+
+    put(tcp_frame(client, SMB_SERVER, cport, SMB_PORT, seq, 0, TCP_SYN, ident=0))
+    seq += 1
+    sent = 0
+    while sent < count:
+        n = min(TINY_PER_SEGMENT, count - sent)
+        payload = TINY_SMB_MESSAGE * n
+        put(tcp_frame(client, SMB_SERVER, cport, SMB_PORT, seq, 1, TCP_ACK, payload, ident=k))
+        seq = (seq + len(payload)) & 0xFFFFFFFF
+        sent += n
+    return {"messages": count}
+
+
 #: Block type of the big blocks of ``sparse-blocks``: a local-use type no reader knows, so it
 #: is skipped whole.
 SKIPPED_BLOCK = 0x40000BAD
@@ -419,6 +465,8 @@ def generate(kind: str, count: int, path, packets: int = 1000) -> dict:
             extra = write_smb_streams(out, count)
         elif kind == "smb-heads":
             extra = write_smb_heads(out, count)
+        elif kind == "smb-tiny":
+            extra = write_smb_tiny(out, count)
         elif kind == "empty-records":
             extra = write_empty_records(out, count)
         elif kind == "sparse-blocks":

@@ -266,3 +266,16 @@ def test_frames_far_apart_in_a_file_do_not_pin_its_windows(tmp_path: Path) -> No
     )
     peak_kib = int(run.stdout.split()[-1])
     assert peak_kib < 1 << 20, f"peak {peak_kib >> 10} MiB"
+
+
+def test_a_stream_of_tiny_smb_messages_gives_a_row_each_in_bounded_batches(tmp_path: Path) -> None:
+    # 300,000 messages of 8 bytes on one connection: a row each, handed over in batches of at
+    # most 65,536 rows as they fill (a chunk of them held 1.5 GB of row structs before).
+    path = tmp_path / "tiny.pcap"
+    meta = gen.generate("smb-tiny", 300_000, path)
+    pdus = lmcap.read_tables(str(path))["smb_pdus"]
+    assert pdus.num_rows == meta["messages"]
+    assert max(len(c) for c in pdus.column("frame_number").chunks) <= 65_536
+    frames = pdus.column("frame_number").to_pylist()
+    assert frames == sorted(frames)
+    assert set(pdus.column("src_ip").to_pylist()) == {"198.51.100.1"}

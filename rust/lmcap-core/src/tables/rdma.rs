@@ -55,6 +55,9 @@ pub struct RdmaRow {
 #[derive(Default)]
 pub struct RdmaRows {
     rows: Vec<RdmaRow>,
+    /// Rows already turned into batches, every `smb::ROWS_PER_BATCH` (an iWARP FPDU can be
+    /// 20 bytes: a chunk's stream bytes hold millions of rows).
+    sealed: Vec<RecordBatch>,
 }
 
 impl RdmaRows {
@@ -64,6 +67,9 @@ impl RdmaRows {
 
     pub fn push(&mut self, row: RdmaRow) {
         self.rows.push(row);
+        if self.rows.len() >= super::smb::ROWS_PER_BATCH {
+            self.sealed.push(batch(&std::mem::take(&mut self.rows)));
+        }
     }
 
     /// A row for a RoCE v1/v2 frame; nothing for other frames.
@@ -130,13 +136,13 @@ impl RdmaRows {
         self.rows.push(row);
     }
 
-    /// The rows so far as a batch (none when empty); starts over.
-    pub fn finish(&mut self) -> Option<(&'static str, RecordBatch)> {
-        if self.rows.is_empty() {
-            return None;
+    /// The rows so far as batches (none when empty); starts over.
+    pub fn finish(&mut self) -> Vec<(&'static str, RecordBatch)> {
+        if !self.rows.is_empty() {
+            self.sealed.push(batch(&std::mem::take(&mut self.rows)));
         }
-        let rows = std::mem::take(&mut self.rows);
-        Some(("rdma_segments", batch(&rows)))
+        let sealed = std::mem::take(&mut self.sealed);
+        sealed.into_iter().map(|b| ("rdma_segments", b)).collect()
     }
 }
 

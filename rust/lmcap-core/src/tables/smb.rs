@@ -68,27 +68,8 @@ pub struct SmbInterfaceRow {
     pub address: Option<IpAddr>,
 }
 
-#[derive(Debug, Clone)]
-struct Ends {
-    src_ip: String,
-    src_port: u16,
-    dst_ip: String,
-    dst_port: u16,
-}
-
-impl Ends {
-    fn of(e: &Endpoints) -> Ends {
-        Ends {
-            src_ip: text::ip_string(&e.src_ip),
-            src_port: e.src_port,
-            dst_ip: text::ip_string(&e.dst_ip),
-            dst_port: e.dst_port,
-        }
-    }
-}
-
 struct LostRow {
-    ends: Ends,
+    ends: Endpoints,
     at: At,
     protocol: &'static str,
     kind: &'static str,
@@ -97,9 +78,27 @@ struct LostRow {
 
 #[derive(Default)]
 pub struct SmbRows {
-    pdus: Vec<(Ends, SmbPduRow)>,
-    interfaces: Vec<(Ends, SmbInterfaceRow)>,
+    pdus: Vec<(Endpoints, SmbPduRow)>,
+    interfaces: Vec<(Endpoints, SmbInterfaceRow)>,
     lost: Vec<LostRow>,
+    /// Rows already turned into batches (see [`ROWS_PER_BATCH`]).
+    sealed: Vec<(&'static str, RecordBatch)>,
+}
+
+/// Rows of one table gathered at most before they become a batch. A row is a few hundred bytes
+/// as a struct and a fraction of that as columns; a chunk's stream bytes can hold millions of
+/// messages (an 8-byte SMB message is a row: 32 MiB of them held 1.5 GB of structs before).
+pub const ROWS_PER_BATCH: usize = 65_536;
+
+/// Addresses as a text column, written straight into it (no string per row).
+fn ip_column<'a>(addrs: impl Iterator<Item = &'a IpAddr>) -> ArrayRef {
+    let mut b = arrow_array::builder::StringBuilder::new();
+    let mut buf = [0u8; text::IP_BUF];
+    for a in addrs {
+        let n = text::ip(a, &mut buf);
+        b.append_value(text::ascii(&buf[..n]));
+    }
+    arr(b.finish())
 }
 
 pub(crate) fn arr<A: arrow_array::Array + 'static>(a: A) -> ArrayRef {
@@ -110,20 +109,16 @@ pub(crate) fn arr<A: arrow_array::Array + 'static>(a: A) -> ArrayRef {
 /// dst_ip, dst_port.
 fn leading_columns<'a, I>(rows: I) -> Vec<ArrayRef>
 where
-    I: Iterator<Item = (u64, Option<i64>, &'a Ends)> + Clone,
+    I: Iterator<Item = (u64, Option<i64>, &'a Endpoints)> + Clone,
 {
     vec![
         arr(UInt64Array::from_iter_values(rows.clone().map(|x| x.0))),
         arr(TimestampNanosecondArray::from_iter(rows.clone().map(|x| x.1)).with_timezone("UTC")),
-        arr(StringArray::from_iter_values(
-            rows.clone().map(|x| x.2.src_ip.as_str()),
-        )),
+        ip_column(rows.clone().map(|x| &x.2.src_ip)),
         arr(UInt16Array::from_iter_values(
             rows.clone().map(|x| x.2.src_port),
         )),
-        arr(StringArray::from_iter_values(
-            rows.clone().map(|x| x.2.dst_ip.as_str()),
-        )),
+        ip_column(rows.clone().map(|x| &x.2.dst_ip)),
         arr(UInt16Array::from_iter_values(rows.map(|x| x.2.dst_port))),
     ]
 }
@@ -134,11 +129,13 @@ impl SmbRows {
     }
 
     pub fn pdu(&mut self, ends: &Endpoints, row: &SmbPduRow) {
-        self.pdus.push((Ends::of(ends), row.clone()));
+        self.pdus.push((*ends, row.clone()));
+        self.seal_when_full(self.pdus.len());
     }
 
     pub fn interface(&mut self, ends: &Endpoints, row: &SmbInterfaceRow) {
-        self.interfaces.push((Ends::of(ends), row.clone()));
+        self.interfaces.push((*ends, row.clone()));
+        self.seal_when_full(self.interfaces.len());
     }
 
     pub fn lost(
@@ -150,16 +147,32 @@ impl SmbRows {
         bytes: u64,
     ) {
         self.lost.push(LostRow {
-            ends: Ends::of(ends),
+            ends: *ends,
             at,
             protocol,
             kind,
             bytes,
         });
+        self.seal_when_full(self.lost.len());
+    }
+
+    #[inline]
+    fn seal_when_full(&mut self, rows: usize) {
+        if rows >= ROWS_PER_BATCH {
+            let batches = self.batches();
+            self.sealed.extend(batches);
+        }
     }
 
     /// The rows gathered so far as batches (tables without rows left out); starts over empty.
     pub fn finish(&mut self) -> Vec<(&'static str, RecordBatch)> {
+        let mut out = std::mem::take(&mut self.sealed);
+        out.extend(self.batches());
+        out
+    }
+
+    /// The rows not yet in a batch, as batches.
+    fn batches(&mut self) -> Vec<(&'static str, RecordBatch)> {
         let mut out = Vec::new();
         if !self.pdus.is_empty() {
             out.push(("smb_pdus", pdus_batch(&std::mem::take(&mut self.pdus))));
@@ -175,7 +188,7 @@ impl SmbRows {
     }
 }
 
-fn pdus_batch(rows: &[(Ends, SmbPduRow)]) -> RecordBatch {
+fn pdus_batch(rows: &[(Endpoints, SmbPduRow)]) -> RecordBatch {
     let r = || rows.iter().map(|(_, r)| r);
     let mut columns = leading_columns(
         rows.iter()
@@ -218,7 +231,7 @@ fn pdus_batch(rows: &[(Ends, SmbPduRow)]) -> RecordBatch {
     RecordBatch::try_new(schema::smb_pdus().schema(), columns).expect("smb_pdus follows schema.rs")
 }
 
-fn interfaces_batch(rows: &[(Ends, SmbInterfaceRow)]) -> RecordBatch {
+fn interfaces_batch(rows: &[(Endpoints, SmbInterfaceRow)]) -> RecordBatch {
     let r = || rows.iter().map(|(_, r)| r);
     // The response travels server -> client: its source is the server.
     let mut columns = leading_columns(
@@ -255,4 +268,69 @@ fn lost_batch(rows: &[LostRow]) -> RecordBatch {
     ]);
     RecordBatch::try_new(schema::stream_gaps().schema(), columns)
         .expect("stream_gaps follows schema.rs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::Array;
+
+    #[test]
+    fn rows_past_a_batch_are_sealed_in_order_and_none_is_lost() {
+        let mut rows = SmbRows::new();
+        let ends = Endpoints {
+            src_ip: IpAddr::from([192, 0, 2, 1]),
+            src_port: 50000,
+            dst_ip: IpAddr::from([0x2001u16, 0xdb8, 0, 0, 0, 0, 0, 2]),
+            dst_port: 445,
+        };
+        let n = ROWS_PER_BATCH * 2 + 5;
+        for i in 0..n {
+            let row = SmbPduRow {
+                frame_number: i as u64 + 1,
+                ..Default::default()
+            };
+            rows.pdu(&ends, &row);
+        }
+        rows.lost(
+            &ends,
+            At {
+                frame_number: 7,
+                timestamp_ns: None,
+            },
+            "smb",
+            "gap",
+            3,
+        );
+        assert_eq!(
+            rows.sealed.len(),
+            2,
+            "two full batches sealed as they filled"
+        );
+        let out = rows.finish();
+        let pdus: Vec<&RecordBatch> = (out.iter())
+            .filter(|(t, _)| *t == "smb_pdus")
+            .map(|(_, b)| b)
+            .collect();
+        assert_eq!(
+            pdus.iter().map(|b| b.num_rows()).collect::<Vec<_>>(),
+            [65_536, 65_536, 5]
+        );
+        let frames: Vec<u64> = pdus
+            .iter()
+            .flat_map(|b| {
+                let c = b.column(0).as_any().downcast_ref::<UInt64Array>().unwrap();
+                c.values().to_vec()
+            })
+            .collect();
+        assert!(frames.iter().copied().eq(1..=n as u64), "in frame order");
+        let dst = pdus[2]
+            .column(4)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
+        assert_eq!(dst.value(0), "2001:db8::2");
+        assert_eq!(out.iter().filter(|(t, _)| *t == "stream_gaps").count(), 1);
+        assert!(rows.finish().is_empty(), "finish starts over");
+    }
 }
