@@ -6,6 +6,7 @@
     python3 bench/gen_hostile.py --kind smb-streams --count 100000 -o smb.pcap
     python3 bench/gen_hostile.py --kind smb-heads   --count 16384  -o heads.pcap
     python3 bench/gen_hostile.py --kind smb-tiny    --count 4000000 -o tiny.pcap
+    python3 bench/gen_hostile.py --kind igmp-records --count 20000 -o igmp.pcap
     python3 bench/gen_hostile.py --kind empty-records --count 134000000 -o bomb.pcap.gz
     python3 bench/gen_hostile.py --kind sparse-blocks --count 200 -o sparse.pcapng
 
@@ -36,6 +37,9 @@ Each kind must be read in time linear in its size and in bounded memory:
     classic pcap: one SMB connection (a SYN, then 1,456-byte segments) carrying ``count``
     messages of 8 bytes (a transport header announcing 4 bytes, then 0xFD 'SMB'), each a row
     of ``smb_pdus``: 4 M messages are 32 MiB of stream, one chunk of the scan.
+``igmp-records``
+    classic pcap: ``count`` jumbo IGMPv3 reports (9,000-byte IP packets) of 1,120 group records
+    each, without sources: a row of ``igmp_records`` per 8 bytes.
 ``empty-records``
     classic pcap, gzip-compressed when the output name ends in ``.gz``: ``count`` records that
     hold no bytes (captured and wire length 0), with one real UDP frame after every 1,000,000
@@ -62,6 +66,10 @@ frames written in every run):
     smb-streams  100,000   24.6     300,000     4.8      516     stream_directions_untracked 201,696
     smb-heads     16,384 1067        32,768     2.4      409     stream_heads_cut 15,352
                                                                  (1,382 MiB before the budget)
+    smb-tiny      4 M      33.5      21,980     6.2      558     none (10.1 s, 1,730 MiB before)
+    igmp-records  20,000  180        20,000    40.1      693     none (47.1 s, 2,274 MiB before;
+                                                                 22.4 M rows of igmp_records)
+    sparse-blocks 200     3,355         200     1.9      337     none (22.4 s, 1,736 MiB before)
     empty-records 20 M      0.6  20,000,020     5.2      177     none (31.5 s, 569 MiB before)
     empty-records 60 M      1.9  60,000,060     7.8      198     none
     empty-records 134 M     4.2 134,000,134    28.3      229     none (8 min, 2.5 GB before)
@@ -102,6 +110,7 @@ KINDS = (
     "smb-streams",
     "smb-heads",
     "smb-tiny",
+    "igmp-records",
     "empty-records",
     "sparse-blocks",
 )
@@ -401,6 +410,30 @@ def write_smb_tiny(out: _Out, count: int) -> dict:
     return {"messages": count}
 
 
+#: Group records per IGMPv3 report of ``igmp-records``: 8 bytes each (no sources), in a
+#: 9,000-byte IP packet.
+IGMP_RECORDS_PER_REPORT = 1_120
+IGMP_ALL_ROUTERS_V3 = bytes([224, 0, 0, 22])
+
+
+def write_igmp_records(out: _Out, count: int) -> dict:
+    """Classic pcap: ``count`` jumbo IGMPv3 reports, each of IGMP_RECORDS_PER_REPORT group
+    records without sources: a row of ``igmp_records`` per 8 bytes."""
+    out.put(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, SNAPLEN, LINKTYPE_ETHERNET))
+    records = b"".join(
+        struct.pack("!BBH4s", 4, 0, 0, bytes([239, 1, k >> 8 & 0xFF, k & 0xFF]))
+        for k in range(IGMP_RECORDS_PER_REPORT)
+    )
+    igmp = struct.pack("!BBHHH", 0x22, 0, 0, 0, IGMP_RECORDS_PER_REPORT) + records
+    igmp = igmp[:2] + struct.pack("!H", _checksum(igmp)) + igmp[4:]
+    for k in range(count):
+        ip = _ipv4(HOST_A, IGMP_ALL_ROUTERS_V3, 2, igmp, k)
+        frame = bytes.fromhex("01005e000016") + MAC_A + struct.pack("!H", ETH_TYPE_IPV4) + ip
+        sec, usec = divmod((T0_NS + k * STEP_NS) // 1000, 1_000_000)
+        out.put(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame, frame=True)
+    return {"records": count * IGMP_RECORDS_PER_REPORT}
+
+
 #: Block type of the big blocks of ``sparse-blocks``: a local-use type no reader knows, so it
 #: is skipped whole.
 SKIPPED_BLOCK = 0x40000BAD
@@ -467,6 +500,8 @@ def generate(kind: str, count: int, path, packets: int = 1000) -> dict:
             extra = write_smb_heads(out, count)
         elif kind == "smb-tiny":
             extra = write_smb_tiny(out, count)
+        elif kind == "igmp-records":
+            extra = write_igmp_records(out, count)
         elif kind == "empty-records":
             extra = write_empty_records(out, count)
         elif kind == "sparse-blocks":

@@ -63,6 +63,14 @@ pub const DETAIL_CHUNK_ROWS: usize = 16_384;
 /// of 1,514 bytes would be 99 MB and of 9,014 bytes 590 MB, held by every chunk in flight.
 pub const CHUNK_MAX_BYTES: usize = 32 << 20;
 
+/// Frame bytes per chunk of a [`Scanner::detail_only`] scan at most. Its rows are few, but the
+/// event tables can hold many rows per frame byte: an IGMPv3 report is a row per 8-byte group
+/// record, so 32 MiB of jumbo reports made 4.2 M rows, 440 MB of columns per chunk, and a
+/// capture of them peaked at 2.3 GB with the chunks in flight. An eighth of that keeps a chunk
+/// of small frames whole (16,384 frames of up to 256 bytes) and costs jumbo captures nothing
+/// measurable (docs/performance.md).
+pub const DETAIL_CHUNK_MAX_BYTES: usize = 4 << 20;
+
 /// Bytes of file windows one chunk keeps alive at most (a chunk still holds one frame): a
 /// chunk of ordinary frames spans 3-5 windows of 8 MiB. Without it a pcapng of small packets
 /// each followed by a large block it skips pinned a window per frame, 65,536 per chunk: 1.67 GB
@@ -124,8 +132,13 @@ impl Chunk {
     /// No further frame fits: the row or the byte budget is spent.
     #[inline]
     fn full(&self, batch_rows: usize) -> bool {
+        let max_bytes = if self.detail_only {
+            DETAIL_CHUNK_MAX_BYTES
+        } else {
+            CHUNK_MAX_BYTES
+        };
         self.jobs.len() >= batch_rows
-            || self.frame_bytes >= CHUNK_MAX_BYTES
+            || self.frame_bytes >= max_bytes
             || self.window_bytes >= CHUNK_MAX_WINDOW_BYTES
     }
 
