@@ -20,7 +20,8 @@ def what_it_means(limits: dict[str, int]) -> dict[str, tuple[str, str]]:
     return {
         "tcp_open_evicted": (
             "unacknowledged TCP segments forgotten (more than "
-            f"{limits['tcp_max_open_segments']:,} open in one direction)",
+            f"{limits['tcp_max_open_segments']:,} open in one direction, or "
+            f"{limits['tcp_max_open_segments_total']:,} in all)",
             "mtu-blackhole may miss segments sent again and again",
         ),
         "tcp_cover_evicted": (

@@ -612,7 +612,7 @@ impl FlowTracker {
         if t.flags & ACK != 0 {
             other.ack(t.ack);
             if let Some(a) = other.ack_end() {
-                other.loss.acked(a);
+                other.loss.acked(a, &mut self.tcp.counters);
             }
         }
     }

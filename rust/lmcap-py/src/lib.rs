@@ -440,6 +440,10 @@ fn evidence_limits() -> std::collections::HashMap<&'static str, usize> {
         ),
         ("tcp_max_cover_ranges", tcp::MAX_COVER_RANGES),
         ("tcp_max_open_segments", tcp::MAX_OPEN_SEGMENTS),
+        (
+            "tcp_max_open_segments_total",
+            tcp::MAX_OPEN_SEGMENTS_TOTAL as usize,
+        ),
         ("tcp_max_resets", tcp::MAX_RESETS),
         ("claims_max_runs_per_ip", claims::MAX_RUNS_PER_IP),
         ("claims_max_runs", claims::MAX_RUNS),

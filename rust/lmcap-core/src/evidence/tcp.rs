@@ -41,6 +41,11 @@ use crate::tables::text;
 pub const MAX_COVER_RANGES: usize = 1024;
 /// Unacknowledged data segments kept per direction.
 pub const MAX_OPEN_SEGMENTS: usize = 1 << 16;
+/// Unacknowledged data segments kept over all directions (about 100 bytes each): 32
+/// directions at their own bound, or 700 with 4 MB in flight each. Past it a direction that
+/// adds one forgets its lowest, as past its own bound; without it 131,072 open flows of a
+/// one-way capture could each hold 65,536 (a memory that grew with the capture).
+pub const MAX_OPEN_SEGMENTS_TOTAL: u64 = 1 << 21;
 /// Resets kept per connection.
 pub const MAX_RESETS: usize = 32;
 
@@ -53,8 +58,12 @@ pub type Ep = (IpAddr, u16);
 /// What the bounds dropped during a scan.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TcpCounters {
-    /// Unacknowledged segments forgotten because a direction had too many open.
+    /// Unacknowledged segments forgotten because a direction, or all together, had too many
+    /// open.
     pub open_evicted: u64,
+    /// Unacknowledged segments held now over all directions (the measure of
+    /// [`MAX_OPEN_SEGMENTS_TOTAL`], not a count of anything dropped).
+    pub open_held: u64,
     /// Sequence ranges forgotten because a direction had too many holes.
     pub cover_evicted: u64,
     /// Resets not kept because a connection had more than [`MAX_RESETS`].
@@ -217,40 +226,45 @@ impl DirLoss {
                 o.end = o.end.max(end);
                 o.l3_len = o.l3_len.max(s.l3_len);
             }
-            Err(i) => self.open.insert(
-                i,
-                (
-                    s.rel,
-                    Open {
-                        seq: s.seq,
-                        end,
-                        len: s.len,
-                        l3_len: s.l3_len,
-                        vlan: s.vlan,
-                        sends: 1,
-                        first_frame: s.frame_number,
-                        last_frame: s.frame_number,
-                        first_ns: s.timestamp_ns,
-                        last_ns: s.timestamp_ns,
-                    },
-                ),
-            ),
+            Err(i) => {
+                c.open_held += 1;
+                self.open.insert(
+                    i,
+                    (
+                        s.rel,
+                        Open {
+                            seq: s.seq,
+                            end,
+                            len: s.len,
+                            l3_len: s.l3_len,
+                            vlan: s.vlan,
+                            sends: 1,
+                            first_frame: s.frame_number,
+                            last_frame: s.frame_number,
+                            first_ns: s.timestamp_ns,
+                            last_ns: s.timestamp_ns,
+                        },
+                    ),
+                )
+            }
         }
-        if self.open.len() > MAX_OPEN_SEGMENTS {
+        if self.open.len() > MAX_OPEN_SEGMENTS || c.open_held > MAX_OPEN_SEGMENTS_TOTAL {
             self.open.pop_front();
+            c.open_held -= 1;
             c.open_evicted += 1;
         }
         resend
     }
 
     /// The other side acknowledged up to `acked`: the open segments below it got through.
-    pub fn acked(&mut self, acked: i64) {
+    pub fn acked(&mut self, acked: i64, c: &mut TcpCounters) {
         while let Some((_, o)) = self.open.front() {
             if o.end > acked {
                 break;
             }
             self.largest_passed = self.largest_passed.max(o.l3_len);
             self.open.pop_front();
+            c.open_held -= 1;
         }
     }
 }
@@ -356,8 +370,14 @@ impl TcpEvidence {
         acked: Option<i64>,
         resets: &[Reset],
     ) {
+        // the direction's open segments leave the total here, whatever becomes of them
+        debug_assert!(self.counters.open_held >= loss.open.len() as u64);
+        self.counters.open_held = self
+            .counters
+            .open_held
+            .saturating_sub(loss.open.len() as u64);
         if let Some(a) = acked {
-            loss.acked(a);
+            loss.acked(a, &mut TcpCounters::default());
             // Segments behind an uncovered one at the head, covered all the same.
             let largest = &mut loss.largest_passed;
             loss.open.retain(|(_, o)| {
@@ -558,16 +578,50 @@ mod tests {
     }
 
     #[test]
+    fn all_directions_together_keep_at_most_the_total_bound() {
+        // 40 directions of 60,000 open segments each (under their own bound): 2.4 M, past the
+        // 2 M all may hold. Each segment past the total evicts its direction's lowest.
+        let mut c = TcpCounters::default();
+        let per = 60_000u64;
+        let mut dirs: Vec<DirLoss> = (0..40).map(|_| DirLoss::default()).collect();
+        for d in dirs.iter_mut() {
+            for k in 0..per {
+                d.data(&seg(k + 1, (k * 100) as i64, 100), None, &mut c);
+            }
+            assert!(c.open_held <= MAX_OPEN_SEGMENTS_TOTAL);
+        }
+        assert_eq!(c.open_held, MAX_OPEN_SEGMENTS_TOTAL);
+        assert_eq!(c.open_evicted, 40 * per - MAX_OPEN_SEGMENTS_TOTAL);
+        // acknowledgements and finished directions give their share back
+        dirs[39].acked(100 * per as i64, &mut c);
+        let mut ev = TcpEvidence {
+            counters: c,
+            ..Default::default()
+        };
+        let ep = ("192.0.2.1".parse().unwrap(), 1);
+        let left: u64 = dirs[..39].iter().map(|d| d.open.len() as u64).sum();
+        assert_eq!(ev.counters.open_held, left);
+        for d in dirs.drain(..39) {
+            ev.finish_direction(ep, ep, d, None, &[]);
+        }
+        assert_eq!(ev.counters.open_held, 0);
+    }
+
+    #[test]
     fn acknowledged_segments_pass_and_unacked_resends_remain() {
         let mut d = DirLoss::default();
         let mut c = TcpCounters::default();
         d.data(&seg(1, 0, 100), None, &mut c);
         d.data(&seg(2, 100, 9000), None, &mut c);
-        d.acked(100);
+        d.acked(100, &mut c);
+        assert_eq!(c.open_held, 1);
         assert_eq!(d.largest_passed, Some(140));
         d.data(&seg(3, 100, 9000), Some(100), &mut c);
         d.data(&seg(4, 100, 9000), Some(100), &mut c);
-        let mut ev = TcpEvidence::default();
+        let mut ev = TcpEvidence {
+            counters: c,
+            ..Default::default()
+        };
         let ep = ("192.0.2.1".parse().unwrap(), 1);
         let rst: Reset = (Some(3), 5, ep.0);
         ev.finish_direction(ep, ep, d, Some(100), &[rst]);
