@@ -236,7 +236,11 @@ impl StrColumn {
 
     #[inline(always)]
     fn end_row(&mut self) {
-        self.offsets.push(self.values.len() as i32);
+        // The arrays are built unchecked from these offsets: a wrap must stop the scan (a
+        // panic, reported as an error naming the file), never make a corrupt array. The
+        // strings here are addresses and names, a few MB per batch, so it never fires.
+        let end = i32::try_from(self.values.len()).expect("string column past 2 GiB in one batch");
+        self.offsets.push(end);
     }
 
     pub fn append_value(&mut self, s: &str) {
