@@ -41,14 +41,18 @@ LMCAP_READ_CHILD = r"""
 import json, sys, time
 import lmcap
 path, expected = sys.argv[1], int(sys.argv[2])
+columns = sys.argv[3].split(",") if len(sys.argv) > 3 else None
 t0 = time.perf_counter()
-t = lmcap.read(path)
+t = lmcap.read(path, columns=columns)
 n = t.num_rows
 secs = time.perf_counter() - t0
 print(json.dumps({"packets": n, "secs": secs}))
 sys.stdout.flush()
 assert n == expected, f"lmcap.read({path!r}).num_rows == {n}, generator wrote {expected}"
 """
+
+#: The columns of the narrow read (`lmcap.read(columns=...)`), as the child takes them.
+FIVE_TUPLE = "timestamp,src_ip,dst_ip,ip_proto,src_port,dst_port,wire_len"
 
 # Child script for dpkt: iterate the pcap and decode Ethernet/IP/TCP/UDP.
 DPKT_CHILD = r"""
@@ -436,6 +440,12 @@ class Harness:
                                                   info["path"], str(info["packets"])],
                              parse=lambda res: self.parse_json_stdout(res), threads=str(t),
                              env_extra=env, kind="lmcap")
+                # projection pushdown: the 5-tuple, length and time only
+                self.measure(info, "lmcap.read 5-tuple", [sys.executable, "-c", LMCAP_READ_CHILD,
+                                                          info["path"], str(info["packets"]),
+                                                          FIVE_TUPLE],
+                             parse=lambda res: self.parse_json_stdout(res), threads=str(t),
+                             env_extra=env, kind="lmcap")
         if self.lmcap_cli and not self.cli_broken:
             for t in analyze_threads:
                 env = {"LMCAP_THREADS": str(t), "RAYON_NUM_THREADS": str(t)}
@@ -700,6 +710,11 @@ class Harness:
         add(f"lmcap.read small, {t2} threads ÷ ref_mmap -t 1", ratio(rd2, mm1), "≤ 1.0×", lambda v: v <= 1.0)
         add("lmcap.read small, 1 thread ÷ ref_mmap -t 1", ratio(rd1, mm1), "≤ 2.0×", lambda v: v <= 2.0)
         add(f"lmcap.read small speedup {t2} threads vs 1", ratio(rd1, rd2), "≥ 1.7×", lambda v: v >= 1.7)
+        add("lmcap.read small, all columns, 1 thread ÷ ref_mmap -t 1", ratio(rd1, mm1), "≤ 4.0×",
+            lambda v: v <= 4.0)
+        ft1 = self.find("small", "lmcap.read 5-tuple", t1)
+        add("lmcap.read small, 5-tuple + time + length, 1 thread ÷ ref_mmap -t 1",
+            ratio(ft1, mm1), "≤ 1.5×", lambda v: v <= 1.5)
         jb = self.find("jumbo", "lmcap.read", t2)
         add(f"lmcap.read jumbo throughput ({t2} threads)",
             jb["file_bytes"] / jb["time"] / 1e9 if jb else None, "≥ 5 GB/s", lambda v: v >= 5.0,

@@ -33,6 +33,52 @@ def test_scan_streams_small_batches() -> None:
     assert sizes == [2, 2, 2, 2, 1]
 
 
+#: Projections touching every group of columns the builder fills together (frame facts,
+#: MAC, VLAN, L3, IP addresses, IP header, ports, TCP, payload, ICMP/IGMP/ARP), alone and mixed.
+PROJECTIONS = [
+    ["frame_number"],
+    ["src_ip", "dst_ip", "ip_proto", "src_port", "dst_port"],
+    ["dst_port", "timestamp", "src_ip"],
+    ["dst_mac_kind", "vlan_id", "inner_vlan_id", "ethertype", "l3_len"],
+    ["ttl", "is_fragment", "frag_offset", "tcp_flags", "tcp_mss", "payload_len"],
+    ["icmp_type", "icmp_quoted_src_ip", "igmp_group", "arp_opcode", "decode_status"],
+]
+
+
+@pytest.mark.parametrize(
+    "capture",
+    [
+        "icmp/frag-needed.pcap",
+        "igmp/igmpv3-unregistered.pcap",
+        "vlan/net-qinq-300-100.pcap",
+        "arp/garp-request.pcap",
+        "tcp/loss-sides.pcap",
+    ],
+)
+def test_a_projection_gives_the_columns_of_the_full_read(capture: str) -> None:
+    path = CAPTURES / capture
+    full = lmcap.read(path, strict=False)
+    for names in PROJECTIONS:
+        got = lmcap.read(path, strict=False, columns=names)
+        assert got.column_names == names
+        assert got.equals(full.select(names)), names
+        streamed = pa.Table.from_batches(list(lmcap.scan(path, strict=False, columns=names)))
+        assert streamed.equals(got)
+
+
+def test_a_projection_names_real_columns_once() -> None:
+    with pytest.raises(ValueError, match="no column 'src_addr'.*frame_number"):
+        lmcap.read(PCAP, columns=["src_ip", "src_addr"])
+    with pytest.raises(ValueError, match="named twice: src_ip"):
+        lmcap.read(PCAP, columns=["src_ip", "src_ip"])
+    with pytest.raises(TypeError, match="list of column names"):
+        lmcap.read(PCAP, columns="src_ip")
+    with pytest.raises(ValueError, match='no column "nope"'):
+        _core.Scanner([str(PCAP)], columns=["nope"])
+    with pytest.raises(ValueError, match="at least one column"):
+        lmcap.read(PCAP, columns=[])
+
+
 def test_several_paths_and_pathlike() -> None:
     t = lmcap.read([PCAP, str(PCAP)])
     assert t.num_rows == 18

@@ -64,6 +64,7 @@ class Scanner:
         hosts: Sequence[str] = ...,
         packets_only: bool = False,
         detail_only: bool = False,
+        columns: Sequence[str] | None = None,
         _test_panic_at_chunk: int | None = None,
     ) -> Scanner: ...
     def filtered_frames(self) -> int:

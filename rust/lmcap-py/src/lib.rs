@@ -18,6 +18,7 @@ use pyo3::types::{PyCapsule, PyDict, PyList, PyTuple};
 use lmcap_core::evidence::traffic::TrafficParams;
 use lmcap_core::filter::{FrameFilter, Instant};
 use lmcap_core::scan::{ScanBatch, Scanner as CoreScanner, DEFAULT_BATCH_ROWS};
+use lmcap_core::tables::builders::Projection;
 use lmcap_core::tables::schema;
 
 fn schema_capsule<'py>(py: Python<'py>, data_type: &DataType) -> PyResult<Bound<'py, PyCapsule>> {
@@ -160,6 +161,8 @@ pub struct Scanner {
     /// The message of a panic of the scan, raised again by every later `next_batch`: going
     /// on past the chunk that panicked would lose its frames silently.
     panicked: Mutex<Option<String>>,
+    /// The `packets` columns it builds (the schema of its batches).
+    projection: Projection,
 }
 
 fn lock(s: &Arc<Mutex<CoreScanner>>) -> std::sync::MutexGuard<'_, CoreScanner> {
@@ -183,7 +186,7 @@ impl Scanner {
         paths, batch_rows=65536, bucket_ns=1_000_000_000, switch_max_frame=9216, *,
         since_ns=None, until_ns=None, since_offset_ns=None, until_offset_ns=None,
         vlans=Vec::new(), hosts=Vec::new(), packets_only=false, detail_only=false,
-        _test_panic_at_chunk=None
+        columns=None, _test_panic_at_chunk=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -200,8 +203,13 @@ impl Scanner {
         hosts: Vec<String>,
         packets_only: bool,
         detail_only: bool,
+        columns: Option<Vec<String>>,
         _test_panic_at_chunk: Option<u64>,
     ) -> PyResult<Self> {
+        let projection = match &columns {
+            Some(names) => Projection::of(names).map_err(PyValueError::new_err)?,
+            None => Projection::all(),
+        };
         if let Some(ns) = bucket_ns.filter(|ns| *ns <= 0) {
             return Err(PyValueError::new_err(format!(
                 "bucket_ns must be positive (or None: chosen from the capture), not {ns}"
@@ -243,6 +251,7 @@ impl Scanner {
                 adaptive: bucket_ns.is_none(),
             })
             .with_filter(filter)
+            .with_columns(projection)
             .with_test_panic_at_chunk(_test_panic_at_chunk);
         let scanner = if packets_only {
             scanner.packets_only()
@@ -258,6 +267,7 @@ impl Scanner {
             inner: Arc::new(Mutex::new(scanner)),
             events: Arc::new(Mutex::new(Vec::new())),
             panicked: Mutex::new(None),
+            projection,
         })
     }
 
@@ -370,7 +380,7 @@ impl Scanner {
         let stream = PacketStream {
             scanner: self.inner.clone(),
             events: self.events.clone(),
-            schema: schema::packets().schema(),
+            schema: self.projection.schema(),
         };
         let ffi = FFI_ArrowArrayStream::new(Box::new(stream));
         PyCapsule::new(py, ffi, Some(CString::new("arrow_array_stream").unwrap()))

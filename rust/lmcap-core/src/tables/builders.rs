@@ -35,6 +35,122 @@ fn finish_batch(schema: &SchemaRef, columns: Vec<ArrayRef>) -> RecordBatch {
     RecordBatch::try_new(schema.clone(), columns).expect("builders follow schema.rs")
 }
 
+/// Which columns of `packets` a scan builds (bit i: the schema's column i): projection
+/// pushdown, as `lmcap.read(columns=...)` asks for it. A column is built with the others of
+/// its group (the columns one decoded layer fills together); the groups nobody asked for
+/// cost nothing per frame, which is where the time goes: the address texts and the dozens
+/// of values per frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Projection(u64);
+
+impl Default for Projection {
+    fn default() -> Projection {
+        Projection::all()
+    }
+}
+
+impl Projection {
+    /// Every column.
+    pub fn all() -> Projection {
+        Projection(u64::MAX >> (64 - schema::packets().columns.len()))
+    }
+
+    /// The columns named, in any order; an unknown name is an error that lists the known ones.
+    pub fn of<S: AsRef<str>>(names: &[S]) -> Result<Projection, String> {
+        let table = schema::packets();
+        let mut bits = 0u64;
+        for name in names {
+            let name = name.as_ref();
+            let i = (table.columns.iter().position(|c| c.name == name)).ok_or_else(|| {
+                let known: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+                format!(
+                    "packets has no column {name:?}; its columns: {}",
+                    known.join(", ")
+                )
+            })?;
+            bits |= 1 << i;
+        }
+        Ok(Projection(bits))
+    }
+
+    pub fn is_all(self) -> bool {
+        self == Projection::all()
+    }
+
+    fn has(self, i: usize) -> bool {
+        self.0 & (1 << i) != 0
+    }
+
+    /// The schema of the projected batches: the columns kept, in the table's order.
+    pub fn schema(self) -> SchemaRef {
+        let full = schema::packets().schema();
+        let kept: Vec<usize> = (0..full.fields().len()).filter(|&i| self.has(i)).collect();
+        Arc::new(full.project(&kept).expect("indices of the schema"))
+    }
+}
+
+/// The groups of `packets` columns one decoded layer fills together (see [`Projection`]).
+#[derive(Clone, Copy)]
+struct Groups {
+    mac: bool,
+    vlan: bool,
+    l3: bool,
+    ip_addr: bool,
+    ip: bool,
+    ports: bool,
+    tcp: bool,
+    payload: bool,
+    /// ICMP, IGMP and ARP: sparse columns, set only in frames of those protocols.
+    tail: bool,
+}
+
+impl Groups {
+    /// The flag of a column's group; None: the frame's own facts, always built (cheap
+    /// integers).
+    fn slot(&mut self, name: &str) -> Option<&mut bool> {
+        Some(match name {
+            "src_mac" | "dst_mac" | "dst_mac_kind" => &mut self.mac,
+            "vlan_id" | "inner_vlan_id" | "vlan_pcp" | "vlan_tags" => &mut self.vlan,
+            "ethertype" | "l3_len" => &mut self.l3,
+            "src_ip" | "dst_ip" => &mut self.ip_addr,
+            "src_port" | "dst_port" => &mut self.ports,
+            "payload_len" => &mut self.payload,
+            n if n.starts_with("tcp_") => &mut self.tcp,
+            n if n.starts_with("icmp_") || n.starts_with("igmp_") || n.starts_with("arp_") => {
+                &mut self.tail
+            }
+            "ip_version" | "ip_proto" | "ip_len" | "ip_header_len" | "ttl" | "dscp" | "ecn"
+            | "ip_id" | "df" | "mf" | "frag_offset" | "is_fragment" => &mut self.ip,
+            _ => return None,
+        })
+    }
+
+    /// Whether the column is built (its group is on, or it has none).
+    fn builds(mut self, name: &str) -> bool {
+        self.slot(name).is_none_or(|on| *on)
+    }
+
+    fn of(p: Projection) -> Groups {
+        let mut g = Groups {
+            mac: false,
+            vlan: false,
+            l3: false,
+            ip_addr: false,
+            ip: false,
+            ports: false,
+            tcp: false,
+            payload: false,
+            tail: false,
+        };
+        for (i, c) in schema::packets().columns.iter().enumerate() {
+            if let (true, Some(on)) = (p.has(i), g.slot(c.name)) {
+                *on = true;
+            }
+        }
+        g
+    }
+}
+
 /// The `packets` table, one row per frame: the hot path of a scan.
 ///
 /// Columns that have a value in most frames are dense (one push per row); columns that are
@@ -42,6 +158,8 @@ fn finish_batch(schema: &SchemaRef, columns: Vec<ArrayRef>) -> RecordBatch {
 /// row without a value: a whole rare layer is one branch per row. See `columns.rs`.
 pub struct PacketsBuilder {
     schema: SchemaRef,
+    projection: Projection,
+    groups: Groups,
     rows: usize,
     frame_number: U64Column,
     file_index: U32Column,
@@ -106,11 +224,32 @@ pub struct PacketsBuilder {
 
 impl PacketsBuilder {
     pub fn new(capacity: usize) -> Self {
+        Self::projected(capacity, Projection::all())
+    }
+
+    /// A builder of the columns of `projection` only (and of the rest of their groups, which
+    /// `finish` drops).
+    pub fn projected(capacity: usize, projection: Projection) -> Self {
         let n = capacity;
+        let groups = Groups::of(projection);
+        // a group nobody asked for is never appended to: no room for it
+        let room = |on: bool| if on { n } else { 0 };
+        let (nm, nv, nl, na, ni, np, nt, npl) = (
+            room(groups.mac),
+            room(groups.vlan),
+            room(groups.l3),
+            room(groups.ip_addr),
+            room(groups.ip),
+            room(groups.ports),
+            room(groups.tcp),
+            room(groups.payload),
+        );
         let stop_names: Vec<&str> = StopReason::ALL.iter().map(|r| r.name()).collect();
         let kind_names: Vec<&str> = MacKind::ALL.iter().map(|k| k.name()).collect();
         PacketsBuilder {
-            schema: schema::packets().schema(),
+            schema: projection.schema(),
+            projection,
+            groups,
             rows: 0,
             frame_number: U64Column::with_capacity(n),
             file_index: U32Column::with_capacity(n),
@@ -121,41 +260,41 @@ impl PacketsBuilder {
             wire_len: U32Column::with_capacity(n),
             truncated: BoolColumn::with_capacity(n),
             decode_status: FixedDictionary::new(&stop_names, n),
-            src_mac: StrColumn::with_capacity(n, n * 17),
-            dst_mac: StrColumn::with_capacity(n, n * 17),
-            dst_mac_kind: FixedDictionary::new(&kind_names, n),
+            src_mac: StrColumn::with_capacity(nm, nm * 17),
+            dst_mac: StrColumn::with_capacity(nm, nm * 17),
+            dst_mac_kind: FixedDictionary::new(&kind_names, nm),
             vlan_id: SparseU16Column::default(),
             inner_vlan_id: SparseU16Column::default(),
             vlan_pcp: SparseU8Column::default(),
-            vlan_tags: U8Column::with_capacity(n),
-            ethertype: U16Column::with_capacity(n),
-            l3_len: U32Column::with_capacity(n),
-            ip_version: U8Column::with_capacity(n),
+            vlan_tags: U8Column::with_capacity(nv),
+            ethertype: U16Column::with_capacity(nl),
+            l3_len: U32Column::with_capacity(nl),
+            ip_version: U8Column::with_capacity(ni),
             // Room for an IPv4 text per row plus the 40-byte tail `push_prefix` copies.
-            src_ip: StrColumn::with_capacity(n, n * 13 + 64),
-            dst_ip: StrColumn::with_capacity(n, n * 13 + 64),
-            ip_proto: U8Column::with_capacity(n),
-            ip_len: U32Column::with_capacity(n),
-            ip_header_len: U16Column::with_capacity(n),
-            ttl: U8Column::with_capacity(n),
-            dscp: U8Column::with_capacity(n),
-            ecn: U8Column::with_capacity(n),
-            ip_id: U32Column::with_capacity(n),
-            df: BoolColumn::with_capacity(n),
-            mf: BoolColumn::with_capacity(n),
-            frag_offset: U32Column::with_capacity(n),
-            is_fragment: BoolColumn::with_capacity(n),
-            src_port: U16Column::with_capacity(n),
-            dst_port: U16Column::with_capacity(n),
-            tcp_flags: U16Column::with_capacity(n),
-            tcp_seq: U32Column::with_capacity(n),
-            tcp_ack: U32Column::with_capacity(n),
-            tcp_window: U16Column::with_capacity(n),
+            src_ip: StrColumn::with_capacity(na, na * 13 + 64),
+            dst_ip: StrColumn::with_capacity(na, na * 13 + 64),
+            ip_proto: U8Column::with_capacity(ni),
+            ip_len: U32Column::with_capacity(ni),
+            ip_header_len: U16Column::with_capacity(ni),
+            ttl: U8Column::with_capacity(ni),
+            dscp: U8Column::with_capacity(ni),
+            ecn: U8Column::with_capacity(ni),
+            ip_id: U32Column::with_capacity(ni),
+            df: BoolColumn::with_capacity(ni),
+            mf: BoolColumn::with_capacity(ni),
+            frag_offset: U32Column::with_capacity(ni),
+            is_fragment: BoolColumn::with_capacity(ni),
+            src_port: U16Column::with_capacity(np),
+            dst_port: U16Column::with_capacity(np),
+            tcp_flags: U16Column::with_capacity(nt),
+            tcp_seq: U32Column::with_capacity(nt),
+            tcp_ack: U32Column::with_capacity(nt),
+            tcp_window: U16Column::with_capacity(nt),
             tcp_mss: SparseU16Column::default(),
             tcp_wscale: SparseU8Column::default(),
-            tcp_sack_permitted: BoolColumn::with_capacity(n),
-            tcp_sack_blocks: U8Column::with_capacity(n),
-            payload_len: U32Column::with_capacity(n),
+            tcp_sack_permitted: BoolColumn::with_capacity(nt),
+            tcp_sack_blocks: U8Column::with_capacity(nt),
+            payload_len: U32Column::with_capacity(npl),
             icmp_type: SparseU8Column::default(),
             icmp_code: SparseU8Column::default(),
             icmp_id: SparseU16Column::default(),
@@ -185,6 +324,7 @@ impl PacketsBuilder {
 
     pub fn append(&mut self, m: &FrameMeta, d: &Decoded<'_>) {
         let row = self.rows;
+        let g = self.groups;
         self.rows += 1;
         self.frame_number.append_value(m.frame_number);
         self.file_index.append_value(m.file_index);
@@ -196,33 +336,79 @@ impl PacketsBuilder {
         self.truncated.append_value(m.cap_len < m.wire_len);
         self.decode_status.keys.append_value(d.status as i8);
 
-        self.src_mac.append_mac_option(d.src_mac.as_ref());
-        match &d.dst_mac {
-            Some(mac) => {
-                self.dst_mac.append_mac(mac);
-                self.dst_mac_kind.keys.append_value(MacKind::of(mac) as i8);
-            }
-            None => {
-                self.dst_mac.append_null();
-                self.dst_mac_kind.keys.append_null();
-            }
-        }
-        if d.vlan_count > 0 {
-            self.vlan_id.set(row, d.vlan_tags[0].vid);
-            self.vlan_pcp.set(row, d.vlan_tags[0].pcp);
-            if d.vlan_count > 1 {
-                self.inner_vlan_id.set(row, d.vlan_tags[1].vid);
+        if g.mac {
+            self.src_mac.append_mac_option(d.src_mac.as_ref());
+            match &d.dst_mac {
+                Some(mac) => {
+                    self.dst_mac.append_mac(mac);
+                    self.dst_mac_kind.keys.append_value(MacKind::of(mac) as i8);
+                }
+                None => {
+                    self.dst_mac.append_null();
+                    self.dst_mac_kind.keys.append_null();
+                }
             }
         }
-        self.vlan_tags.append_value(d.vlan_count);
-        self.ethertype.append_option(d.ethertype);
-        self.l3_len.append_option(d.l3_len(m.wire_len));
+        if g.vlan {
+            if d.vlan_count > 0 {
+                self.vlan_id.set(row, d.vlan_tags[0].vid);
+                self.vlan_pcp.set(row, d.vlan_tags[0].pcp);
+                if d.vlan_count > 1 {
+                    self.inner_vlan_id.set(row, d.vlan_tags[1].vid);
+                }
+            }
+            self.vlan_tags.append_value(d.vlan_count);
+        }
+        if g.l3 {
+            self.ethertype.append_option(d.ethertype);
+            self.l3_len.append_option(d.l3_len(m.wire_len));
+        }
+        if g.ip_addr {
+            match &d.ip {
+                Some(ip) => {
+                    self.src_ip.append_ip(&ip.src);
+                    self.dst_ip.append_ip(&ip.dst);
+                }
+                None => {
+                    self.src_ip.append_null();
+                    self.dst_ip.append_null();
+                }
+            }
+        }
+        if g.ip {
+            self.append_ip(d);
+        }
+        if g.ports {
+            match (&d.tcp, &d.udp) {
+                (Some(t), _) => {
+                    self.src_port.append_value(t.src_port);
+                    self.dst_port.append_value(t.dst_port);
+                }
+                (None, Some(u)) => {
+                    self.src_port.append_value(u.src_port);
+                    self.dst_port.append_value(u.dst_port);
+                }
+                (None, None) => {
+                    self.src_port.append_null();
+                    self.dst_port.append_null();
+                }
+            }
+        }
+        if g.tcp {
+            self.append_tcp(row, d);
+        }
+        if g.payload {
+            self.payload_len.append_option(d.payload_len);
+        }
+        if g.tail {
+            self.append_tail(row, d);
+        }
+    }
 
+    fn append_ip(&mut self, d: &Decoded<'_>) {
         match &d.ip {
             Some(ip) => {
                 self.ip_version.append_value(ip.version);
-                self.src_ip.append_ip(&ip.src);
-                self.dst_ip.append_ip(&ip.dst);
                 self.ip_proto.append_value(ip.protocol);
                 self.ip_len.append_option(ip.ip_len);
                 self.ip_header_len.append_value(ip.header_len);
@@ -237,8 +423,6 @@ impl PacketsBuilder {
             }
             None => {
                 self.ip_version.append_null();
-                self.src_ip.append_null();
-                self.dst_ip.append_null();
                 self.ip_proto.append_null();
                 self.ip_len.append_null();
                 self.ip_header_len.append_null();
@@ -252,10 +436,11 @@ impl PacketsBuilder {
                 self.is_fragment.append_null();
             }
         }
-        match (&d.tcp, &d.udp) {
-            (Some(t), _) => {
-                self.src_port.append_value(t.src_port);
-                self.dst_port.append_value(t.dst_port);
+    }
+
+    fn append_tcp(&mut self, row: usize, d: &Decoded<'_>) {
+        match &d.tcp {
+            Some(t) => {
                 self.tcp_flags.append_value(t.flags);
                 self.tcp_seq.append_value(t.seq);
                 self.tcp_ack.append_value(t.ack);
@@ -266,17 +451,7 @@ impl PacketsBuilder {
                     .append_value(t.options.sack_permitted);
                 self.tcp_sack_blocks.append_value(t.options.sack_blocks);
             }
-            (None, udp) => {
-                match udp {
-                    Some(u) => {
-                        self.src_port.append_value(u.src_port);
-                        self.dst_port.append_value(u.dst_port);
-                    }
-                    None => {
-                        self.src_port.append_null();
-                        self.dst_port.append_null();
-                    }
-                }
+            None => {
                 self.tcp_flags.append_null();
                 self.tcp_seq.append_null();
                 self.tcp_ack.append_null();
@@ -285,8 +460,10 @@ impl PacketsBuilder {
                 self.tcp_sack_blocks.append_null();
             }
         }
-        self.payload_len.append_option(d.payload_len);
+    }
 
+    /// ICMP, IGMP and ARP: sparse columns, set in the frames of those protocols only.
+    fn append_tail(&mut self, row: usize, d: &Decoded<'_>) {
         if let Some(icmp) = &d.icmp {
             self.icmp_type.set(row, icmp.icmp_type);
             self.icmp_code.set(row, icmp.code);
@@ -321,70 +498,88 @@ impl PacketsBuilder {
         }
     }
 
+    /// The batch of the rows so far (the projection's columns); the builder starts over.
     pub fn finish(&mut self) -> RecordBatch {
         let n = std::mem::take(&mut self.rows);
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.frame_number.finish()),
-            Arc::new(self.file_index.finish()),
-            Arc::new(self.interface_id.finish()),
-            Arc::new(self.link_type.finish()),
-            Arc::new(self.timestamp.finish()),
-            Arc::new(self.cap_len.finish()),
-            Arc::new(self.wire_len.finish()),
-            Arc::new(self.truncated.finish()),
-            self.decode_status.finish(),
-            Arc::new(self.src_mac.finish()),
-            Arc::new(self.dst_mac.finish()),
-            self.dst_mac_kind.finish(),
-            Arc::new(self.vlan_id.finish(n)),
-            Arc::new(self.inner_vlan_id.finish(n)),
-            Arc::new(self.vlan_pcp.finish(n)),
-            Arc::new(self.vlan_tags.finish()),
-            Arc::new(self.ethertype.finish()),
-            Arc::new(self.l3_len.finish()),
-            Arc::new(self.ip_version.finish()),
-            Arc::new(self.src_ip.finish()),
-            Arc::new(self.dst_ip.finish()),
-            Arc::new(self.ip_proto.finish()),
-            Arc::new(self.ip_len.finish()),
-            Arc::new(self.ip_header_len.finish()),
-            Arc::new(self.ttl.finish()),
-            Arc::new(self.dscp.finish()),
-            Arc::new(self.ecn.finish()),
-            Arc::new(self.ip_id.finish()),
-            Arc::new(self.df.finish()),
-            Arc::new(self.mf.finish()),
-            Arc::new(self.frag_offset.finish()),
-            Arc::new(self.is_fragment.finish()),
-            Arc::new(self.src_port.finish()),
-            Arc::new(self.dst_port.finish()),
-            Arc::new(self.tcp_flags.finish()),
-            Arc::new(self.tcp_seq.finish()),
-            Arc::new(self.tcp_ack.finish()),
-            Arc::new(self.tcp_window.finish()),
-            Arc::new(self.tcp_mss.finish(n)),
-            Arc::new(self.tcp_wscale.finish(n)),
-            Arc::new(self.tcp_sack_permitted.finish()),
-            Arc::new(self.tcp_sack_blocks.finish()),
-            Arc::new(self.payload_len.finish()),
-            Arc::new(self.icmp_type.finish(n)),
-            Arc::new(self.icmp_code.finish(n)),
-            Arc::new(self.icmp_id.finish(n)),
-            Arc::new(self.icmp_seq.finish(n)),
-            Arc::new(self.icmp_next_hop_mtu.finish(n)),
-            Arc::new(self.icmp_quoted_src_ip.finish(n)),
-            Arc::new(self.icmp_quoted_dst_ip.finish(n)),
-            Arc::new(self.icmp_quoted_proto.finish(n)),
-            Arc::new(self.icmp_quoted_src_port.finish(n)),
-            Arc::new(self.icmp_quoted_dst_port.finish(n)),
-            Arc::new(self.icmp_quoted_ip_len.finish(n)),
-            Arc::new(self.icmp_quoted_ip_id.finish(n)),
-            Arc::new(self.igmp_type.finish(n)),
-            Arc::new(self.igmp_version.finish(n)),
-            Arc::new(self.igmp_group.finish(n)),
-            Arc::new(self.arp_opcode.finish(n)),
-        ];
+        let table = schema::packets();
+        let mut columns = Vec::with_capacity(table.columns.len());
+        for (i, c) in table.columns.iter().enumerate() {
+            if !self.groups.builds(c.name) {
+                continue; // nothing was appended: nothing to finish
+            }
+            let array = self.finish_column(c.name, n);
+            if self.projection.has(i) {
+                columns.push(array);
+            }
+        }
         finish_batch(&self.schema, columns)
+    }
+
+    fn finish_column(&mut self, name: &str, n: usize) -> ArrayRef {
+        match name {
+            "frame_number" => Arc::new(self.frame_number.finish()),
+            "file_index" => Arc::new(self.file_index.finish()),
+            "interface_id" => Arc::new(self.interface_id.finish()),
+            "link_type" => Arc::new(self.link_type.finish()),
+            "timestamp" => Arc::new(self.timestamp.finish()),
+            "cap_len" => Arc::new(self.cap_len.finish()),
+            "wire_len" => Arc::new(self.wire_len.finish()),
+            "truncated" => Arc::new(self.truncated.finish()),
+            "decode_status" => self.decode_status.finish(),
+            "src_mac" => Arc::new(self.src_mac.finish()),
+            "dst_mac" => Arc::new(self.dst_mac.finish()),
+            "dst_mac_kind" => self.dst_mac_kind.finish(),
+            "vlan_id" => Arc::new(self.vlan_id.finish(n)),
+            "inner_vlan_id" => Arc::new(self.inner_vlan_id.finish(n)),
+            "vlan_pcp" => Arc::new(self.vlan_pcp.finish(n)),
+            "vlan_tags" => Arc::new(self.vlan_tags.finish()),
+            "ethertype" => Arc::new(self.ethertype.finish()),
+            "l3_len" => Arc::new(self.l3_len.finish()),
+            "ip_version" => Arc::new(self.ip_version.finish()),
+            "src_ip" => Arc::new(self.src_ip.finish()),
+            "dst_ip" => Arc::new(self.dst_ip.finish()),
+            "ip_proto" => Arc::new(self.ip_proto.finish()),
+            "ip_len" => Arc::new(self.ip_len.finish()),
+            "ip_header_len" => Arc::new(self.ip_header_len.finish()),
+            "ttl" => Arc::new(self.ttl.finish()),
+            "dscp" => Arc::new(self.dscp.finish()),
+            "ecn" => Arc::new(self.ecn.finish()),
+            "ip_id" => Arc::new(self.ip_id.finish()),
+            "df" => Arc::new(self.df.finish()),
+            "mf" => Arc::new(self.mf.finish()),
+            "frag_offset" => Arc::new(self.frag_offset.finish()),
+            "is_fragment" => Arc::new(self.is_fragment.finish()),
+            "src_port" => Arc::new(self.src_port.finish()),
+            "dst_port" => Arc::new(self.dst_port.finish()),
+            "tcp_flags" => Arc::new(self.tcp_flags.finish()),
+            "tcp_seq" => Arc::new(self.tcp_seq.finish()),
+            "tcp_ack" => Arc::new(self.tcp_ack.finish()),
+            "tcp_window" => Arc::new(self.tcp_window.finish()),
+            "tcp_mss" => Arc::new(self.tcp_mss.finish(n)),
+            "tcp_wscale" => Arc::new(self.tcp_wscale.finish(n)),
+            "tcp_sack_permitted" => Arc::new(self.tcp_sack_permitted.finish()),
+            "tcp_sack_blocks" => Arc::new(self.tcp_sack_blocks.finish()),
+            "payload_len" => Arc::new(self.payload_len.finish()),
+            "icmp_type" => Arc::new(self.icmp_type.finish(n)),
+            "icmp_code" => Arc::new(self.icmp_code.finish(n)),
+            "icmp_id" => Arc::new(self.icmp_id.finish(n)),
+            "icmp_seq" => Arc::new(self.icmp_seq.finish(n)),
+            "icmp_next_hop_mtu" => Arc::new(self.icmp_next_hop_mtu.finish(n)),
+            "icmp_quoted_src_ip" => Arc::new(self.icmp_quoted_src_ip.finish(n)),
+            "icmp_quoted_dst_ip" => Arc::new(self.icmp_quoted_dst_ip.finish(n)),
+            "icmp_quoted_proto" => Arc::new(self.icmp_quoted_proto.finish(n)),
+            "icmp_quoted_src_port" => Arc::new(self.icmp_quoted_src_port.finish(n)),
+            "icmp_quoted_dst_port" => Arc::new(self.icmp_quoted_dst_port.finish(n)),
+            "icmp_quoted_ip_len" => Arc::new(self.icmp_quoted_ip_len.finish(n)),
+            "icmp_quoted_ip_id" => Arc::new(self.icmp_quoted_ip_id.finish(n)),
+            "igmp_type" => Arc::new(self.igmp_type.finish(n)),
+            "igmp_version" => Arc::new(self.igmp_version.finish(n)),
+            "igmp_group" => Arc::new(self.igmp_group.finish(n)),
+            "arp_opcode" => Arc::new(self.arp_opcode.finish(n)),
+            other => unreachable!(
+                "packets column {other} has no builder (schema.rs and builders.rs disagree)"
+            ),
+        }
     }
 }
 
