@@ -11,6 +11,7 @@ use crate::wire::ipv4::Ipv4;
 use crate::wire::ipv6::Ipv6;
 use crate::wire::link;
 use crate::wire::nlb::Heartbeat;
+use crate::wire::roce::{self, Bth, Grh};
 use crate::wire::tcp::Tcp;
 use crate::wire::udp::Udp;
 pub use crate::wire::StopReason;
@@ -61,10 +62,27 @@ pub struct Decoded<'a> {
     pub igmp: Option<Igmp<'a>>,
     pub arp: Option<Arp<'a>>,
     pub nlb: Option<Heartbeat>,
+    /// RoCE v1 (ethertype 0x8915) or v2 (UDP 4791): its headers and how far they were read.
+    pub roce: Option<RoceLayer<'a>>,
     /// L4 payload length as the headers state it (not limited by the snaplen).
     pub payload_len: Option<u32>,
     /// Captured L4 payload: the hook where application decoders (SMB, RDMA) take over.
     pub payload: Option<&'a [u8]>,
+}
+
+/// A RoCE packet's headers: the GRH (v1 only) and the BTH with the extended headers its
+/// opcode calls for, as far as they were read. `stop` is the RoCE layer's own reason (`ok`,
+/// `truncated_roce`, `bad_ip_version` or `grh_not_bth` in a v1 GRH, `bad_bth_version`,
+/// `bad_roce_payload_length`); the frame's `status` is the same unless a layer below
+/// stopped first (a UDP length beyond the IP payload).
+#[derive(Debug, Clone, Copy)]
+pub struct RoceLayer<'a> {
+    pub grh: Option<Grh<'a>>,
+    pub bth: Option<Bth<'a>>,
+    /// Bytes from the BTH to the end of the ICRC, as the outer length (UDP length, GRH
+    /// payload length) states them.
+    pub total_len: usize,
+    pub stop: StopReason,
 }
 
 impl<'a> Decoded<'a> {
@@ -117,6 +135,7 @@ impl Decoded<'_> {
             igmp,
             arp,
             nlb,
+            roce,
             payload_len,
             payload,
         } = self;
@@ -134,6 +153,7 @@ impl Decoded<'_> {
         *igmp = None;
         *arp = None;
         *nlb = None;
+        *roce = None;
         *payload_len = None;
         *payload = None;
     }
@@ -270,8 +290,19 @@ fn walk<'a>(b: &'a [u8], link_type: Option<u16>, wire_len: u32, d: &mut Decoded<
             }
             Err(s) => truncated_or(s, StopReason::TruncatedNlb),
         },
-        // RoCE v1 (GRH + BTH) is decoded by the RDMA layer; at this level it is known, not odd.
-        ethernet::ETHERTYPE_ROCE_V1 => StopReason::Ok,
+        ethernet::ETHERTYPE_ROCE_V1 => match Grh::new(l3) {
+            Ok(g) => roce_bth(Some(g), &l3[roce::GRH_LEN..], g.payload_len as usize, d),
+            Err(s) => {
+                let stop = truncated_or(s, StopReason::TruncatedRoce);
+                d.roce = Some(RoceLayer {
+                    grh: None,
+                    bth: None,
+                    total_len: 0,
+                    stop,
+                });
+                stop
+            }
+        },
         _ => StopReason::UnknownEthertype,
     }
 }
@@ -401,6 +432,34 @@ fn ipv6_layer(ip: &Ipv6<'_>, declared: Option<usize>) -> IpLayer {
     }
 }
 
+/// The BTH (and its extended headers) at `b`, after the GRH of a v1 packet; `total_len`: bytes
+/// from the BTH to the end of the ICRC as the outer length states them.
+fn roce_bth<'a>(
+    grh: Option<Grh<'a>>,
+    b: &'a [u8],
+    total_len: usize,
+    d: &mut Decoded<'a>,
+) -> StopReason {
+    let (bth, stop) = match Bth::new(b) {
+        Ok(bth) => {
+            // (an opcode of unknown layout has no payload length to check: not a stop)
+            let stop = match bth.payload_len(total_len) {
+                Err(Stop::Malformed(r)) => r,
+                _ => StopReason::Ok,
+            };
+            (Some(bth), stop)
+        }
+        Err(s) => (None, truncated_or(s, StopReason::TruncatedRoce)),
+    };
+    d.roce = Some(RoceLayer {
+        grh,
+        bth,
+        total_len,
+        stop,
+    });
+    stop
+}
+
 /// `b`: captured transport bytes; `len`: transport length as the IP header states it.
 fn transport<'a>(
     protocol: u8,
@@ -446,10 +505,12 @@ fn transport<'a>(
                 };
                 d.payload_len = Some(udp_len.saturating_sub(8) as u32);
                 d.payload = Some(&b[8..]);
+                let roce = (u.dst_port == roce::UDP_PORT_ROCE_V2)
+                    .then(|| roce_bth(None, &b[8..], udp_len.saturating_sub(8), d));
                 if u.length as usize > len {
                     return StopReason::BadUdpLength;
                 }
-                StopReason::Ok
+                roce.unwrap_or(StopReason::Ok)
             }
             Err(s) => truncated_or(s, StopReason::TruncatedUdp),
         },
@@ -494,5 +555,91 @@ fn transport<'a>(
             d.payload = Some(b);
             StopReason::Ok
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ethernet/IPv4/UDP to port 4791 carrying `roce` (BTH onwards); `udp_len` None: right.
+    fn roce_v2(roce: &[u8], udp_len: Option<u16>) -> Vec<u8> {
+        let udp_len = udp_len.unwrap_or(8 + roce.len() as u16);
+        let mut f = vec![0u8; 14];
+        f[12..14].copy_from_slice(&[0x08, 0x00]);
+        let total = 20 + 8 + roce.len() as u16;
+        let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0];
+        ip[2..4].copy_from_slice(&total.to_be_bytes());
+        ip.extend_from_slice(&[192, 0, 2, 1, 192, 0, 2, 2]);
+        f.extend(ip);
+        f.extend_from_slice(&49152u16.to_be_bytes());
+        f.extend_from_slice(&roce::UDP_PORT_ROCE_V2.to_be_bytes());
+        f.extend_from_slice(&udp_len.to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        f.extend_from_slice(roce);
+        f
+    }
+
+    /// An RC SEND ONLY (no extended headers) with 8 payload bytes and the ICRC.
+    fn send_only(version: u8) -> Vec<u8> {
+        let mut b = vec![0x04, version, 0xff, 0xff, 0, 0, 0, 0x11, 0x80, 0, 0, 1];
+        b.extend_from_slice(&[0xaa; 8]);
+        b.extend_from_slice(&[0; 4]); // ICRC
+        b
+    }
+
+    fn status(frame: &[u8]) -> (StopReason, Option<RoceLayer<'_>>) {
+        let d = decode(frame, Some(link::LINKTYPE_ETHERNET), frame.len() as u32);
+        (d.status, d.roce)
+    }
+
+    #[test]
+    fn roce_v2_is_a_layer_with_named_stops() {
+        let ok = roce_v2(&send_only(0), None);
+        let (s, r) = status(&ok);
+        assert_eq!(s, StopReason::Ok);
+        let r = r.unwrap();
+        assert_eq!(r.bth.unwrap().dest_qp(), 0x11);
+        assert_eq!(r.total_len, 24);
+
+        let bad_version = roce_v2(&send_only(1), None);
+        let (s, r) = status(&bad_version);
+        assert_eq!(s, StopReason::BadBthVersion);
+        assert!(r.unwrap().bth.is_none());
+
+        // the snaplen cuts inside the BTH: the wire length says the rest existed
+        let cut = &ok[..14 + 20 + 8 + 7];
+        let d = decode(cut, Some(link::LINKTYPE_ETHERNET), ok.len() as u32);
+        assert_eq!(d.status, StopReason::TruncatedRoce);
+
+        // a UDP length too short for BTH + ICRC
+        let short = roce_v2(&send_only(0), Some(8 + 14));
+        let (s, r) = status(&short);
+        assert_eq!(s, StopReason::BadRocePayloadLength);
+        assert!(r.unwrap().bth.is_some(), "the BTH itself was read");
+    }
+
+    #[test]
+    fn roce_v1_reads_the_grh_first() {
+        let mut grh = vec![0x60, 0, 0, 0];
+        grh.extend_from_slice(&24u16.to_be_bytes()); // payload length: BTH to ICRC
+        grh.extend_from_slice(&[0x1b, 64]);
+        grh.extend_from_slice(&[0xfe; 32]);
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&ethernet::ETHERTYPE_ROCE_V1.to_be_bytes());
+        f.extend_from_slice(&grh);
+        f.extend(send_only(0));
+        let (s, r) = status(&f);
+        assert_eq!(s, StopReason::Ok);
+        assert!(r.unwrap().grh.is_some());
+        f[14 + 6] = 0x11; // next header: not a BTH
+        assert_eq!(status(&f).0, StopReason::GrhNotBth);
+        f[14 + 6] = 0x1b;
+        f[14] = 0x40; // IP version 4 in a GRH
+        assert_eq!(status(&f).0, StopReason::BadIpVersion);
+        let cut = &f[..14 + 30];
+        let d = decode(cut, Some(link::LINKTYPE_ETHERNET), f.len() as u32);
+        assert_eq!(d.status, StopReason::TruncatedRoce);
+        assert!(d.roce.is_some_and(|r| r.grh.is_none()));
     }
 }

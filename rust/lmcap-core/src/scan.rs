@@ -207,7 +207,7 @@ impl Chunk {
                 continue;
             }
             events.append(meta, &d);
-            rdma.append_roce(meta, &d, frame);
+            rdma.append_roce(meta, &d);
             flows.extend(FlowFrame::new(meta, &d));
             claims.extend(Claim::new(meta, &d));
             traffic.add(&self.traffic, meta, &d);

@@ -15,9 +15,9 @@ use super::builders::FrameMeta;
 use super::schema;
 use super::smb::arr;
 use super::text;
-use crate::decode::Decoded;
+use crate::decode::{Decoded, StopReason};
 use crate::wire::ethernet::ETHERTYPE_ROCE_V1;
-use crate::wire::roce::{self, Bth, Grh};
+use crate::wire::roce::Bth;
 use crate::wire::smbdirect::Message;
 
 #[derive(Debug, Clone, Default)]
@@ -72,68 +72,48 @@ impl RdmaRows {
         }
     }
 
-    /// A row for a RoCE v1/v2 frame; nothing for other frames.
-    pub fn append_roce(&mut self, meta: &FrameMeta, d: &Decoded<'_>, frame: &[u8]) {
-        let v2 = d.udp.is_some_and(|u| u.dst_port == roce::UDP_PORT_ROCE_V2);
-        if !v2 && d.ethertype != Some(ETHERTYPE_ROCE_V1) {
+    /// A row for a RoCE v1/v2 frame (the decoder read its headers: `Decoded::roce`); nothing
+    /// for other frames. The row's `status` keeps its own vocabulary, taken from the RoCE
+    /// layer's stop reason.
+    pub fn append_roce(&mut self, meta: &FrameMeta, d: &Decoded<'_>) {
+        let Some(r) = d.roce else {
             return;
-        }
+        };
         let mut row = RdmaRow {
             frame_number: meta.frame_number,
             timestamp_ns: meta.timestamp_ns,
             status: "ok",
             ..Default::default()
         };
-        // (the BTH and what follows, bytes from the BTH to the end of the ICRC)
-        let (bth_bytes, total) = match (d.ethertype, d.udp, d.ip) {
-            (_, Some(u), Some(ip)) if u.dst_port == roce::UDP_PORT_ROCE_V2 => {
+        match (d.ethertype, d.udp, d.ip) {
+            (Some(ETHERTYPE_ROCE_V1), _, _) => {
+                row.transport = "roce_v1";
+                let Some(g) = r.grh else {
+                    row.status = "bad_grh";
+                    self.push(row);
+                    return;
+                };
+                row.src = text::ip_string(&IpAddr::V6(Ipv6Addr::from(*g.sgid)));
+                row.dst = text::ip_string(&IpAddr::V6(Ipv6Addr::from(*g.dgid)));
+                row.ecn = Some(g.traffic_class & 3);
+            }
+            (_, Some(u), Some(ip)) => {
                 row.transport = "roce_v2";
                 row.src = text::ip_string(&ip.src);
                 row.dst = text::ip_string(&ip.dst);
                 row.src_port = Some(u.src_port);
                 row.dst_port = Some(u.dst_port);
                 row.ecn = Some(ip.ecn);
-                (
-                    d.payload.unwrap_or(&[]),
-                    d.payload_len.unwrap_or(0) as usize,
-                )
-            }
-            (Some(ETHERTYPE_ROCE_V1), _, _) => {
-                row.transport = "roce_v1";
-                let l3 = d.l3_offset.and_then(|o| frame.get(o..)).unwrap_or(&[]);
-                match Grh::new(l3) {
-                    Ok(g) => {
-                        row.src = text::ip_string(&IpAddr::V6(Ipv6Addr::from(*g.sgid)));
-                        row.dst = text::ip_string(&IpAddr::V6(Ipv6Addr::from(*g.dgid)));
-                        row.ecn = Some(g.traffic_class & 3);
-                        (&l3[roce::GRH_LEN..], g.payload_len as usize)
-                    }
-                    Err(_) => {
-                        row.status = "bad_grh";
-                        self.rows.push(row);
-                        return;
-                    }
-                }
             }
             _ => return,
-        };
-        match Bth::new(bth_bytes) {
-            Ok(b) => fill_bth(&mut row, &b, total),
-            // Cut by the snaplen inside the BTH or the extended headers its opcode calls for
-            // (the header-version check also reports Truncated, with the bytes all there).
-            Err(crate::wire::Stop::Truncated)
-                if bth_bytes.len()
-                    < roce::BTH_LEN
-                        + bth_bytes
-                            .first()
-                            .and_then(|&op| roce::ext_header_len(op))
-                            .unwrap_or(0) =>
-            {
-                row.status = "truncated";
-            }
-            Err(_) => row.status = "bad_bth",
         }
-        self.rows.push(row);
+        match r.bth {
+            Some(b) => fill_bth(&mut row, &b, r.total_len),
+            // cut by the snaplen inside the BTH or its extended headers, or a version not 0
+            None if r.stop == StopReason::TruncatedRoce => row.status = "truncated",
+            None => row.status = "bad_bth",
+        }
+        self.push(row);
     }
 
     /// The rows so far as batches (none when empty); starts over.

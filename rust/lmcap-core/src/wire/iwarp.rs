@@ -41,16 +41,19 @@ pub const QN_TERMINATE: u32 = 2;
 /// Length of the RDMA Read Request header carried in the untagged payload (RFC 5040 §4.4).
 pub const READ_REQUEST_LEN: usize = 28;
 
-/// Stand-in until decode.rs has `not_mpa_start` (see the report): 16 bytes that are neither
-/// MPA key.
+// The reasons below are per message of a TCP stream, not per frame: `decode_status` (one per
+// frame) cannot carry them, and `rdma_segments.status` says `bad_fpdu` or `truncated` for the
+// message. The framer only needs "no readable header here", so they stay `Truncated` under
+// their own names (unlike RoCE's, which are frame stops in `decode_status`).
+/// 16 bytes that are neither MPA key.
 pub const NOT_MPA_START: Stop = Stop::Truncated;
-/// Stand-in for `bad_mpa_private_data_length`: PD_Length above 512.
+/// PD_Length above 512.
 pub const BAD_MPA_PRIVATE_DATA_LENGTH: Stop = Stop::Truncated;
-/// Stand-in for `bad_ulpdu_length`: ULPDU_Length shorter than the DDP header it announces.
+/// ULPDU_Length shorter than the DDP header it announces.
 pub const BAD_ULPDU_LENGTH: Stop = Stop::Truncated;
-/// Stand-in for `bad_ddp_version`: DDP version not 1 (the stream is likely out of step).
+/// DDP version not 1 (the stream is likely out of step).
 pub const BAD_DDP_VERSION: Stop = Stop::Truncated;
-/// Stand-in for `bad_rdmap_version`: RDMAP version not 1.
+/// RDMAP version not 1.
 pub const BAD_RDMAP_VERSION: Stop = Stop::Truncated;
 
 /// RDMAP opcodes (RFC 5040 §4.2, table 1).

@@ -46,14 +46,13 @@ pub const IETH_LEN: usize = 4;
 /// A Congestion Notification Packet carries 16 reserved bytes after the BTH (annex A17.9.3).
 pub const CNP_RESERVED_LEN: usize = 16;
 
-/// Stand-in until decode.rs has a reason of its own (`bad_bth_version`, see the report):
-/// a BTH whose TVer is not 0 (IBA §9.2.1 defines only version 0).
-pub const BAD_BTH_VERSION: Stop = Stop::Truncated;
-/// Stand-in for `bad_roce_payload_length`: the outer length (UDP length or GRH PayLen) is
-/// shorter than BTH + extended headers + pad + ICRC.
-pub const BAD_ROCE_LENGTH: Stop = Stop::Truncated;
-/// Stand-in for `grh_not_bth`: a RoCE v1 GRH whose Next Header is not 0x1B.
-pub const GRH_NOT_BTH: Stop = Stop::Truncated;
+/// A BTH whose TVer is not 0 (IBA §9.2.1 defines only version 0).
+pub const BAD_BTH_VERSION: Stop = Stop::Malformed(StopReason::BadBthVersion);
+/// The outer length (UDP length or GRH PayLen) is shorter than BTH + extended headers + pad +
+/// ICRC.
+pub const BAD_ROCE_LENGTH: Stop = Stop::Malformed(StopReason::BadRocePayloadLength);
+/// A RoCE v1 GRH whose Next Header is not 0x1B.
+pub const GRH_NOT_BTH: Stop = Stop::Malformed(StopReason::GrhNotBth);
 
 /// Opcodes lmcap names (IBA §9.2, table 38; CNP from annex A17.9.3).
 pub mod opcode {

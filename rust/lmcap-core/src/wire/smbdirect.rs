@@ -40,8 +40,9 @@ pub const MIN_FRAGMENTED_SIZE: u32 = 131_072;
 /// SMB_DIRECT_BUFFER_DESCRIPTOR_V1 (MS-SMBD 2.2.3.1).
 pub const BUFFER_DESCRIPTOR_V1_LEN: usize = 16;
 
-/// Stand-in until decode.rs has `bad_smbd_data_offset` (see the report): a Data Transfer whose
-/// DataOffset points into its own header or whose data runs past the message.
+/// A Data Transfer whose DataOffset points into its own header or whose data runs past the
+/// message (a stop inside a message, not a frame: `Truncated` under its own name, as iWARP's
+/// are).
 pub const BAD_SMBD_DATA_OFFSET: Stop = Stop::Truncated;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

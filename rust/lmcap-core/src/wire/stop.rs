@@ -64,4 +64,8 @@ stop_reasons! {
     BadUdpLength => "bad_udp_length", "UDP length field below 8 or beyond the IP payload";
     UnsupportedArpFormat => "unsupported_arp_format", "ARP with address sizes other than Ethernet/IPv4 (6/4)";
     BadIgmpRecordCount => "bad_igmp_record_count", "an IGMPv3 report announces more records or sources than it holds (those that fit are kept)";
+    TruncatedRoce => "truncated_roce", "the captured bytes end inside a RoCE v1 GRH, a BTH or the extended headers its opcode calls for";
+    GrhNotBth => "grh_not_bth", "a RoCE v1 Global Route Header whose next header is not a BTH (0x1B)";
+    BadBthVersion => "bad_bth_version", "a RoCE Base Transport Header whose version is not 0 (the only one IBA defines)";
+    BadRocePayloadLength => "bad_roce_payload_length", "the UDP length (RoCE v2) or GRH payload length (v1) is shorter than the BTH, its extended headers, pad and ICRC";
 }
