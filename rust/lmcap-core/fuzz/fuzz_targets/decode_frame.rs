@@ -121,7 +121,7 @@ fuzz_target!(|data: &[u8]| {
         wire_len,
     };
     let mut rdma = RdmaRows::new();
-    rdma.append_roce(&meta, &fresh, frame);
+    rdma.append_roce(&meta, &fresh);
     let _ = rdma.finish();
 
     // A frame the walker fully understood, cut by a snaplen: each cut must read as a cut.
