@@ -198,9 +198,20 @@ def timestamps_section(con) -> dict[str, Any]:
 
 
 def peak_rss_bytes() -> int:
-    """The process's peak resident memory so far (``ru_maxrss`` is in KiB on Linux)."""
+    """The process's peak resident memory so far: ``VmHWM`` where the system has it (Linux),
+    else ``ru_maxrss``. Linux keeps ``ru_maxrss`` across ``execve``, so lmcap started from a
+    large process (a test suite, a notebook kernel's subprocess) would report that process's
+    size; ``VmHWM`` belongs to this program's own memory."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
     import resource
 
+    # no /proc: ru_maxrss, in KiB on Linux and the BSDs
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
