@@ -145,6 +145,30 @@ def test_queries_ship_inside_the_package() -> None:
     assert {"capture_summary", "frame_size_classes", "vlan_summary"} <= names
 
 
+def test_a_shared_fragment_is_put_in_front_of_each_query_that_names_it() -> None:
+    import dataclasses
+
+    import lmcap
+    from lmcap.diagnostics import Params
+
+    shipped = queries.all_queries()
+    users = [q for q in shipped.values() if "flow_direction_traffic" in q.uses]
+    assert {q.name for q in users} == {"throughput_flow_stats", "throughput_transfer_shape"}
+    for q in users:
+        # the join is written once, in the fragment, and reaches each query through its CTE
+        assert q.sql.count("JOIN restricted_flows f") == 2, q.name
+        assert "WITH flow_direction_traffic AS (" in q.sql
+    con = lmcap.connect(SAMPLE)
+    [(fragment_bytes,)] = con.execute(
+        "SELECT sum(wire_bytes) FROM (" + shipped["flow_direction_traffic"].sql.rstrip(";\n") + ")"
+    ).fetchall()
+    params = {k: v for k, v in Params().sql_params().items() if k in users[0].params}
+    stats = lmcap.query("throughput_flow_stats", con, **params).fetchall()
+    assert fragment_bytes and fragment_bytes == sum(r[6] for r in stats)
+    with pytest.raises(ValueError, match="not a shipped query"):
+        queries._with_shared(dataclasses.replace(users[0], uses=["nope"]), shipped)
+
+
 def test_sql_builds_derived_tables_only_when_named(capsys) -> None:
     src = str(CAPTURES / "jumbo" / "iperf-9000.pcap")
     assert main(["sql", src, "--format", "json", "-e", "SELECT count(*) AS n FROM flows"]) == 0

@@ -2,7 +2,10 @@
 
 Each file opens with a header of ``-- key: value`` lines: ``answers`` (the question),
 ``reads`` (tables) and ``columns`` (what it returns). Queries may take named parameters
-(``$link_speed_bps``...), listed in a ``params`` line.
+(``$link_speed_bps``...), listed in a ``params`` line. A ``with`` line names other shipped
+queries that this one reads as CTEs of the same name: a fragment several queries share is
+written once, as a query of its own (documented and runnable by itself), and put in front of
+each query that names it when the files are read.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ class Query:
     reads: str
     columns: list[str]
     params: list[str] = field(default_factory=list)
+    #: Shipped queries this one reads as CTEs of their names (its ``with`` line).
+    uses: list[str] = field(default_factory=list)
 
 
 def _parse(name: str, text: str) -> Query:
@@ -43,7 +48,34 @@ def _parse(name: str, text: str) -> Query:
         reads=header["reads"],
         columns=split(header["columns"]),
         params=split(header.get("params", "")),
+        uses=split(header.get("with", "")),
     )
+
+
+def _body(sql: str) -> str:
+    """The SQL of a query without its header lines and final semicolon."""
+    lines = sql.splitlines()
+    while lines and lines[0].startswith("--"):
+        lines.pop(0)
+    return "\n".join(lines).strip().rstrip(";")
+
+
+def _with_shared(q: Query, known: dict[str, Query]) -> Query:
+    """``q`` with the queries of its ``with`` line put in front as CTEs."""
+    if not q.uses:
+        return q
+    missing = [u for u in q.uses if u not in known or known[u].uses]
+    if missing:
+        raise ValueError(
+            f"query {q.name}.sql: `with` names {missing}: not a shipped query "
+            "without a `with` line of its own"
+        )
+    header = "\n".join(line for line in q.sql.splitlines() if line.startswith("--"))
+    body = _body(q.sql)
+    ctes = ",\n".join(f"{u} AS (\n{_body(known[u].sql)}\n)" for u in q.uses)
+    rest = body[len("WITH") :].lstrip() if re.match(r"WITH\b", body, re.IGNORECASE) else None
+    sql = f"WITH {ctes},\n{rest}" if rest is not None else f"WITH {ctes}\n{body}"
+    return Query(**{**q.__dict__, "sql": f"{header}\n{sql};\n"})
 
 
 def all_queries() -> dict[str, Query]:
@@ -81,6 +113,7 @@ def _read_files(folder: str = "") -> dict[str, Query]:
         if entry.name.endswith(".sql"):
             name = entry.name[: -len(".sql")]
             out[name] = _parse(name, entry.read_text(encoding="utf-8"))
+    out = {name: _with_shared(q, out) for name, q in out.items()}
     return dict(sorted(out.items()))
 
 

@@ -1,33 +1,13 @@
 -- answers: Per flow and direction: how fast did it go (mean bits/s on the wire from its first to its last packet, peak of the $bucket_ns buckets), how steady (p5, p95 and coefficient of variation of the bucket rates, idle buckets included, the partly covered first and last bucket left out; computed from the busy buckets and the count of idle ones, so nothing grows with the length of a flow's span), and how much of the link it used?
--- reads: traffic, flows, analysis_window (rows stamped outside it are left out) (its specification over packets: queries/spec/throughput_flow_stats.sql)
+-- reads: flow_direction_traffic (traffic joined to flows, inside the analysis window), flows (its specification over packets: queries/spec/throughput_flow_stats.sql)
 -- params: bucket_ns, link_speed_bps
 -- restricts: to the flows whose ids the list in the DuckDB variable lmcap_flow_ids holds, when it is set (lmcap.queries.variable); every flow otherwise. The throughput diagnostic sets it to the flows it reports or judges: the statistics of a SYN flood's 10 M flows took 76 s, those of its 50 largest take 0.1 s (the CTEs below are each read more than once, so a filter on the result does not reach inside them)
+-- with: flow_direction_traffic
 -- columns: flow_id, class, direction, src, dst, vlan, bytes, payload_bytes, buckets, active_buckets, mean_bps, peak_bps, p5_bps, p95_bps, cov, utilization
-WITH restricted_flows AS (
-    SELECT * FROM flows
-    WHERE getvariable('lmcap_flow_ids') IS NULL
-       OR list_contains(getvariable('lmcap_flow_ids'), flow_id)
-),
-pk AS (
-    -- two equi-joins (one per direction) instead of one OR-join, which would compare every
-    -- row with every flow
-    SELECT f.flow_id, TRUE AS c2s, t.bucket_start_ns // $bucket_ns AS bucket,
-           t.first_ns, t.last_ns, t.wire_bytes, t.payload_bytes
-    FROM traffic t
-    JOIN restricted_flows f
-      ON t.ip_proto = CASE f.proto WHEN 'tcp' THEN 6 ELSE 17 END
-     AND t.src_ip = f.client_ip AND t.src_port = f.client_port
-     AND t.dst_ip = f.server_ip AND t.dst_port = f.server_port
-    JOIN analysis_window w ON t.first_ns BETWEEN w.start_ns AND w.end_ns
-    UNION ALL
-    SELECT f.flow_id, FALSE, t.bucket_start_ns // $bucket_ns, t.first_ns, t.last_ns,
-           t.wire_bytes, t.payload_bytes
-    FROM traffic t
-    JOIN restricted_flows f
-      ON t.ip_proto = CASE f.proto WHEN 'tcp' THEN 6 ELSE 17 END
-     AND t.src_ip = f.server_ip AND t.src_port = f.server_port
-     AND t.dst_ip = f.client_ip AND t.dst_port = f.client_port
-    JOIN analysis_window w ON t.first_ns BETWEEN w.start_ns AND w.end_ns
+WITH pk AS (
+    SELECT flow_id, c2s, bucket_start_ns // $bucket_ns AS bucket, first_ns, last_ns,
+           wire_bytes, payload_bytes
+    FROM flow_direction_traffic
 ),
 sums AS (
     SELECT flow_id, c2s, bucket, sum(wire_bytes) AS bytes, sum(payload_bytes) AS payload

@@ -2,30 +2,12 @@
 -- reads: traffic, flows, analysis_window (rows stamped outside it are left out)
 -- params: bucket_ns, transfer_share, series_max_points
 -- restricts: to the flows whose ids the list in the DuckDB variable lmcap_flow_ids holds, when it is set (lmcap.queries.variable), as throughput_flow_stats does; every flow otherwise
+-- with: flow_direction_traffic
 -- columns: flow_id, direction, bytes, transfer_bytes, transfer_start_ns, transfer_end_ns, transfer_buckets, spread_buckets, p5_bps, p95_bps, cov, series_start_ns, series_point_ns, series_points, series_point, series_bytes
-WITH restricted_flows AS (
-    SELECT * FROM flows
-    WHERE getvariable('lmcap_flow_ids') IS NULL
-       OR list_contains(getvariable('lmcap_flow_ids'), flow_id)
-),
-pk AS (
-    -- one equi-join per direction, as in throughput_flow_stats
-    SELECT f.flow_id, TRUE AS c2s, t.bucket_start_ns // $bucket_ns AS bucket,
-           t.first_ns, t.last_ns, t.wire_bytes
-    FROM traffic t
-    JOIN restricted_flows f
-      ON t.ip_proto = CASE f.proto WHEN 'tcp' THEN 6 ELSE 17 END
-     AND t.src_ip = f.client_ip AND t.src_port = f.client_port
-     AND t.dst_ip = f.server_ip AND t.dst_port = f.server_port
-    JOIN analysis_window w ON t.first_ns BETWEEN w.start_ns AND w.end_ns
-    UNION ALL
-    SELECT f.flow_id, FALSE, t.bucket_start_ns // $bucket_ns, t.first_ns, t.last_ns, t.wire_bytes
-    FROM traffic t
-    JOIN restricted_flows f
-      ON t.ip_proto = CASE f.proto WHEN 'tcp' THEN 6 ELSE 17 END
-     AND t.src_ip = f.server_ip AND t.src_port = f.server_port
-     AND t.dst_ip = f.client_ip AND t.dst_port = f.client_port
-    JOIN analysis_window w ON t.first_ns BETWEEN w.start_ns AND w.end_ns
+WITH pk AS (
+    SELECT flow_id, c2s, bucket_start_ns // $bucket_ns AS bucket, first_ns, last_ns,
+           wire_bytes, payload_bytes
+    FROM flow_direction_traffic
 ),
 sums AS (
     SELECT flow_id, c2s, bucket, sum(wire_bytes) AS bytes, min(first_ns) AS first_ns,
