@@ -101,31 +101,52 @@ impl<'a> Igmp<'a> {
 
     /// The group records of a v3 report. The second value is false when the announced count
     /// or a record's source count runs past the message (the records that fit are returned).
-    pub fn records(&self) -> (impl Iterator<Item = GroupRecord<'a>> + 'a, bool) {
-        let mut out = Vec::new();
-        let mut complete = true;
-        if self.msg_type == V3_REPORT {
-            let mut rest = self.body;
-            for _ in 0..self.count {
-                if rest.len() < 8 {
-                    complete = false;
-                    break;
-                }
-                let aux = rest[1] as usize * 4;
-                let nsrc = be16(rest, 2) as usize;
-                let len = 8 + nsrc * 4 + aux;
-                if rest.len() < len {
-                    complete = false;
-                    break;
-                }
-                out.push(GroupRecord {
-                    record_type: rest[0],
-                    group: rest[4..8].try_into().unwrap(),
-                    sources: &rest[8..8 + nsrc * 4],
-                });
-                rest = &rest[len..];
-            }
+    /// Nothing is allocated: a report may announce 65,535 records, and this runs for every
+    /// IGMP frame of a scan, twice (the decoder's check and the row builder).
+    pub fn records(&self) -> (Records<'a>, bool) {
+        let records = Records {
+            rest: self.body,
+            left: if self.msg_type == V3_REPORT {
+                self.count
+            } else {
+                0
+            },
+        };
+        let announced = usize::from(records.left);
+        let complete = records.clone().count() == announced;
+        (records, complete)
+    }
+}
+
+/// The group records of a v3 report, read one by one from the message (see [`Igmp::records`]).
+#[derive(Debug, Clone)]
+pub struct Records<'a> {
+    rest: &'a [u8],
+    /// Records still announced.
+    left: u16,
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = GroupRecord<'a>;
+
+    fn next(&mut self) -> Option<GroupRecord<'a>> {
+        let rest = self.rest;
+        if self.left == 0 || rest.len() < 8 {
+            return None;
         }
-        (out.into_iter(), complete)
+        let aux = rest[1] as usize * 4;
+        let nsrc = be16(rest, 2) as usize;
+        let len = 8 + nsrc * 4 + aux;
+        if rest.len() < len {
+            self.left = 0;
+            return None;
+        }
+        self.left -= 1;
+        self.rest = &rest[len..];
+        Some(GroupRecord {
+            record_type: rest[0],
+            group: rest[4..8].try_into().unwrap(),
+            sources: &rest[8..8 + nsrc * 4],
+        })
     }
 }
