@@ -104,17 +104,6 @@ SMB_ANNOUNCED = 0xFFFFFF  # the largest NetBIOS session length (24 bits)
 
 TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
-KINDS = (
-    "interfaces",
-    "sections",
-    "smb-streams",
-    "smb-heads",
-    "smb-tiny",
-    "igmp-records",
-    "empty-records",
-    "sparse-blocks",
-)
-
 
 # --------------------------------------------------------------------------------------------
 # frames
@@ -481,6 +470,19 @@ def write_empty_records(out: _Out, count: int) -> dict:
     return {"empty_records": count, "real_frames": real}
 
 
+#: The writer of each kind but ``interfaces`` (which also takes ``packets``), by name.
+WRITERS = {
+    "sections": write_sections,
+    "smb-streams": write_smb_streams,
+    "smb-heads": write_smb_heads,
+    "smb-tiny": write_smb_tiny,
+    "igmp-records": write_igmp_records,
+    "empty-records": write_empty_records,
+    "sparse-blocks": write_sparse_blocks,
+}
+KINDS = ("interfaces", *WRITERS)
+
+
 def generate(kind: str, count: int, path, packets: int = 1000) -> dict:
     """Write capture ``kind`` with ``count`` interfaces, sections or connections to ``path``.
     Returns ``{"kind", "count", "frames", "bytes", ...}``; ``frames`` is what a reader must
@@ -492,20 +494,8 @@ def generate(kind: str, count: int, path, packets: int = 1000) -> dict:
         out = _Out(f)
         if kind == "interfaces":
             extra = write_interfaces(out, count, packets)
-        elif kind == "sections":
-            extra = write_sections(out, count)
-        elif kind == "smb-streams":
-            extra = write_smb_streams(out, count)
-        elif kind == "smb-heads":
-            extra = write_smb_heads(out, count)
-        elif kind == "smb-tiny":
-            extra = write_smb_tiny(out, count)
-        elif kind == "igmp-records":
-            extra = write_igmp_records(out, count)
-        elif kind == "empty-records":
-            extra = write_empty_records(out, count)
-        elif kind == "sparse-blocks":
-            extra = write_sparse_blocks(out, count)
+        elif kind in WRITERS:
+            extra = WRITERS[kind](out, count)
         else:
             raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
         out.flush()

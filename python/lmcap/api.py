@@ -191,11 +191,12 @@ def _packets_only(
 ) -> Iterator[pa.RecordBatch]:
     """The ``packets`` batches of a ``packets_only`` scanner (its projection's columns in the
     order of ``names``: the scanner builds them in the table's order)."""
+    out_schema = _packets_schema(names)
     while (batch := scanner.next_batch()) is not None:
         scanner.take_events()  # whatever the scan still queues is not wanted here
         b = pa.record_batch(batch)
         if names is not None:
-            b = pa.record_batch([b.column(n) for n in names], schema=_packets_schema(names))
+            b = pa.record_batch([b.column(n) for n in names], schema=out_schema)
         yield b
 
 

@@ -10,6 +10,7 @@ each query that names it when the files are read.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,7 +76,7 @@ def _with_shared(q: Query, known: dict[str, Query]) -> Query:
     ctes = ",\n".join(f"{u} AS (\n{_body(known[u].sql)}\n)" for u in q.uses)
     rest = body[len("WITH") :].lstrip() if re.match(r"WITH\b", body, re.IGNORECASE) else None
     sql = f"WITH {ctes},\n{rest}" if rest is not None else f"WITH {ctes}\n{body}"
-    return Query(**{**q.__dict__, "sql": f"{header}\n{sql};\n"})
+    return dataclasses.replace(q, sql=f"{header}\n{sql};\n")
 
 
 def all_queries() -> dict[str, Query]:

@@ -1085,17 +1085,15 @@ mod tests {
 
     #[test]
     fn a_projected_scan_gives_the_columns_of_the_full_one() {
-        let full: Vec<RecordBatch> = Scanner::from_readers(
-            vec![FileReader::from_reader(
-                0,
-                Path::new("mem"),
-                Box::new(Cursor::new(pcap_spread(300, 10, 7))),
-            )],
-            100,
-        )
-        .packets_only()
-        .map(|b| b.packets)
-        .collect();
+        let scan = |projection: Projection| -> Vec<RecordBatch> {
+            let bytes = pcap_spread(300, 10, 7);
+            let reader = FileReader::from_reader(0, Path::new("mem"), Box::new(Cursor::new(bytes)));
+            (Scanner::from_readers(vec![reader], 100).packets_only())
+                .with_columns(projection)
+                .map(|b| b.packets)
+                .collect()
+        };
+        let full = scan(Projection::all());
         for names in [
             vec!["src_ip", "dst_port", "wire_len"],
             vec![
@@ -1108,19 +1106,7 @@ mod tests {
             vec!["frame_number"],
             vec!["ttl"],
         ] {
-            let projection = Projection::of(&names).unwrap();
-            let got: Vec<RecordBatch> = Scanner::from_readers(
-                vec![FileReader::from_reader(
-                    0,
-                    Path::new("mem"),
-                    Box::new(Cursor::new(pcap_spread(300, 10, 7))),
-                )],
-                100,
-            )
-            .packets_only()
-            .with_columns(projection)
-            .map(|b| b.packets)
-            .collect();
+            let got = scan(Projection::of(&names).unwrap());
             assert_eq!(got.len(), full.len());
             for (g, f) in got.iter().zip(&full) {
                 let mut indices: Vec<usize> = names

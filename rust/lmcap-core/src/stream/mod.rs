@@ -115,20 +115,29 @@ pub struct StreamCounters {
     pub heads_cut: u64,
 }
 
-/// Run `step` on a direction's framer with what the heads budget leaves it
-/// ([`HEADS_BUDGET_BYTES`] less what the other directions' heads hold), then account for
-/// what its head holds after and the messages it had to cut.
-fn within_budget<F: framer::Framing>(
+/// Feed one segment to a direction's framer (and its end too, on a FIN) with what the heads
+/// budget leaves it ([`HEADS_BUDGET_BYTES`] less what the other directions' heads hold),
+/// then account for what its head holds after and the messages it had to cut. On a FIN the
+/// direction's head leaves the budget: the caller drops the direction.
+fn feed_within_budget<F: framer::Framing>(
     framer: &mut MessageFramer<F>,
     heads_bytes: &mut usize,
     counters: &mut StreamCounters,
-    step: impl FnOnce(&mut MessageFramer<F>),
+    seg: &Segment<'_>,
+    fin: bool,
+    emit: &mut impl FnMut(Event<'_>),
 ) {
     let (before, cut) = (framer.head_capacity(), framer.heads_cut);
     framer.head_limit = HEADS_BUDGET_BYTES.saturating_sub(*heads_bytes - before);
-    step(framer);
+    framer.segment(seg, emit);
+    if fin {
+        framer.finish(seg.at, emit);
+    }
     *heads_bytes = *heads_bytes - before + framer.head_capacity();
     counters.heads_cut += framer.heads_cut - cut;
+    if fin {
+        *heads_bytes -= framer.head_capacity();
+    }
 }
 
 /// The in-order stage: feed it every [`StreamFrame`] in frame order, take its rows per batch.
@@ -277,19 +286,15 @@ impl StreamTracker {
             });
             *last = f.at;
             let mut on = |e: Event<'_>| emit_iwarp(rows, rdma, st, &ends, e);
-            within_budget(
+            feed_within_budget(
                 framer,
                 &mut self.heads_bytes,
                 &mut self.counters,
-                |framer| {
-                    framer.segment(&seg, &mut on);
-                    if fin {
-                        framer.finish(f.at, &mut on);
-                    }
-                },
+                &seg,
+                fin,
+                &mut on,
             );
             if fin {
-                self.heads_bytes -= framer.head_capacity();
                 self.iwarp.remove(&key);
             }
         } else {
@@ -299,19 +304,15 @@ impl StreamTracker {
                 .or_insert_with(|| (MessageFramer::new(smb::SmbFraming), f.at));
             *last = f.at;
             let mut on = |e: Event<'_>| emit(rows, &ends, e);
-            within_budget(
+            feed_within_budget(
                 framer,
                 &mut self.heads_bytes,
                 &mut self.counters,
-                |framer| {
-                    framer.segment(&seg, &mut on);
-                    if fin {
-                        framer.finish(f.at, &mut on);
-                    }
-                },
+                &seg,
+                fin,
+                &mut on,
             );
             if fin {
-                self.heads_bytes -= framer.head_capacity();
                 self.smb.remove(&key);
             }
         }
