@@ -1,5 +1,6 @@
 """The Python package is layered in one direction: no module of ``lmcap`` imports, directly or
-through others, a module that imports it back.
+through others, a module that imports it back. The Rust core likewise: no module uses one of
+a layer above it (the second half of this file).
 
 Every ``import`` in the package counts, the ones inside functions too (a function-level import
 hides a cycle from Python's import machinery, not from the reader). The layers, bottom up, are
@@ -10,6 +11,8 @@ graph has no cycle.
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from pathlib import Path
 
 import lmcap
@@ -104,3 +107,86 @@ def test_no_import_cycle_inside_lmcap() -> None:
         "one; move what both need down (formatting helpers to lmcap/fmt.py, thresholds to "
         "lmcap.diagnostics.Params, finding ids to lmcap/findings.py); see docs/architecture.md."
     )
+
+
+# --- the Rust core -------------------------------------------------------------------------
+
+CORE_SRC = Path(__file__).resolve().parent.parent / "rust" / "lmcap-core" / "src"
+
+# The core's top-level modules, bottom up (docs/architecture.md). A module may use its own
+# top-level module and those of lower layers; same-layer uses are allowed (the flow map reads
+# the TCP evidence, the stream stage takes the flow map's idle timeout).
+RUST_LAYERS: dict[str, int] = {
+    "error": 0,
+    "frame": 0,
+    "wire": 0,
+    "capture": 1,
+    "decode": 1,
+    "filter": 2,
+    "stream": 2,
+    "evidence": 2,
+    "flows": 2,
+    "tables": 3,
+    "scan": 4,
+    "lib": 5,
+}
+# The evidence builders emit Arrow tables of their own: they may read the schema declaration
+# and the column helpers, never a table builder.
+RUST_ALLOWED_UP = {
+    ("evidence", "tables::schema"),
+    ("evidence", "tables::text"),
+    ("evidence", "tables::columns"),
+    ("flows", "tables::schema"),
+    ("flows", "tables::text"),
+    ("flows", "tables::columns"),
+}
+
+_CRATE_PATH = re.compile(r"\bcrate::(\{[^}]*\}|[a-z_]+(?:::[a-z_]+)?)")
+
+
+def rust_uses(text: str) -> set[str]:
+    """The ``crate::`` paths a Rust file names (up to two segments: ``tables::schema``),
+    comments left out; ``crate::{a, b::c}`` counts as each of its parts."""
+    code = "\n".join(line.split("//", 1)[0] for line in text.splitlines())
+    found: set[str] = set()
+    for match in _CRATE_PATH.findall(code):
+        parts = match.strip("{}").split(",") if match.startswith("{") else [match]
+        for part in parts:
+            segments = [s for s in part.strip().split("::") if s and s[0].islower()]
+            if segments:
+                found.add("::".join(segments[:2]))
+    return found
+
+
+def rust_layer_violations() -> list[str]:
+    bad = []
+    for path in sorted(CORE_SRC.rglob("*.rs")):
+        top = path.relative_to(CORE_SRC).parts[0].removesuffix(".rs")
+        assert top in RUST_LAYERS, f"{path}: a top-level module with no layer; add it above"
+        for used in sorted(rust_uses(path.read_text(encoding="utf-8"))):
+            target = used.split("::")[0]
+            if target == top or (top, used) in RUST_ALLOWED_UP:
+                continue
+            if RUST_LAYERS.get(target, 99) > RUST_LAYERS[top]:
+                bad.append(f"{path.relative_to(CORE_SRC)} uses crate::{used}")
+    return bad
+
+
+def test_rust_uses_reads_paths_and_groups() -> None:
+    text = "use crate::wire::tcp; // crate::scan\nuse crate::{frame::At, tables::smb};\n"
+    assert rust_uses(text) == {"wire::tcp", "frame", "tables::smb"}
+
+
+def test_rust_core_depends_one_way() -> None:
+    # wire/ uses nothing above it, stream/ builds no rows (tables/ reads its events), and
+    # so on up: docs/architecture.md draws the layers this checks.
+    bad = rust_layer_violations()
+    assert not bad, "the core's layers loop back:\n" + "\n".join(bad)
+
+
+def test_the_rust_check_sees_a_violation(tmp_path: Path, monkeypatch) -> None:
+    fake = tmp_path / "src"
+    (fake / "wire").mkdir(parents=True)
+    (fake / "wire" / "x.rs").write_text("use crate::decode::StopReason;\n")
+    monkeypatch.setattr(sys.modules[__name__], "CORE_SRC", fake)
+    assert rust_layer_violations() == ["wire/x.rs uses crate::decode"]

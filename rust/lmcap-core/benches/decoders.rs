@@ -13,7 +13,8 @@ use arrow_array::Array;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use lmcap_core::decode::{decode, Decoded, StopReason};
-use lmcap_core::tables::builders::{FrameMeta, PacketsBuilder};
+use lmcap_core::frame::FrameMeta;
+use lmcap_core::tables::builders::PacketsBuilder;
 use lmcap_core::wire::arp::Arp;
 use lmcap_core::wire::ethernet::Ethernet;
 use lmcap_core::wire::igmp::{self, Igmp};

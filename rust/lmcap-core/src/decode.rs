@@ -290,7 +290,7 @@ fn walk<'a>(b: &'a [u8], link_type: Option<u16>, wire_len: u32, d: &mut Decoded<
             }
             Err(s) => truncated_or(s, StopReason::TruncatedNlb),
         },
-        ethernet::ETHERTYPE_ROCE_V1 => match Grh::new(l3) {
+        ethernet::ETHERTYPE_ROCE_V1 => match Grh::parse(l3) {
             Ok(g) => roce_bth(Some(g), &l3[roce::GRH_LEN..], g.payload_len as usize, d),
             Err(s) => {
                 let stop = truncated_or(s, StopReason::TruncatedRoce);
@@ -440,7 +440,7 @@ fn roce_bth<'a>(
     total_len: usize,
     d: &mut Decoded<'a>,
 ) -> StopReason {
-    let (bth, stop) = match Bth::new(b) {
+    let (bth, stop) = match Bth::parse(b) {
         Ok(bth) => {
             // (an opcode of unknown layout has no payload length to check: not a stop)
             let stop = match bth.payload_len(total_len) {

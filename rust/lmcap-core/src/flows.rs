@@ -39,9 +39,9 @@ use arrow_array::{
 
 use crate::decode::{Decoded, IPPROTO_TCP, IPPROTO_UDP};
 use crate::evidence::tcp::{DirLoss, Oversize, Reset, Segment, TcpEvidence, MAX_RESETS};
-use crate::tables::builders::FrameMeta;
+use crate::frame::FrameMeta;
+use crate::tables::columns::arr;
 use crate::tables::schema;
-use crate::tables::smb::arr;
 use crate::tables::text;
 use crate::wire::tcp::{ACK, FIN, RST, SYN};
 

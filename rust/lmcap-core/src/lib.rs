@@ -16,6 +16,7 @@ pub mod error;
 pub mod evidence;
 pub mod filter;
 pub mod flows;
+pub mod frame;
 pub mod scan;
 pub mod stream;
 pub mod tables;

@@ -42,11 +42,11 @@ use crate::evidence::timestamps::{OrderChunk, TimestampOrder};
 use crate::evidence::traffic::{TrafficChunk, TrafficParams, TrafficTracker, TrafficWidth};
 use crate::filter::{FrameFilter, ResolvedFilter};
 use crate::flows::{FlowFrame, FlowTracker};
-use crate::stream::{self, framer::At, StreamFrame, StreamTracker};
-use crate::tables::builders::{
-    capture_files_batch, EventsBuilder, FrameMeta, PacketsBuilder, Projection,
-};
+use crate::frame::{At, FrameMeta};
+use crate::stream::{self, StreamFrame, StreamTracker};
+use crate::tables::builders::{capture_files_batch, EventsBuilder, PacketsBuilder, Projection};
 use crate::tables::rdma::RdmaRows;
+use crate::tables::streams::StreamRows;
 use arrow_array::RecordBatch;
 
 /// Rows per `packets` batch: big enough to amortise per-batch costs across the FFI boundary,
@@ -436,6 +436,8 @@ impl RecordMerger {
 struct InOrder {
     /// Protocols that span frames (SMB, iWARP).
     streams: StreamTracker,
+    /// The rows of what `streams` framed.
+    stream_rows: StreamRows,
     /// The `flows` table: rows of flows written out early by its bounds as they fill a
     /// batch, the rest with the last batch.
     flows: FlowTracker,
@@ -456,6 +458,7 @@ impl InOrder {
     fn new() -> InOrder {
         InOrder {
             streams: StreamTracker::new(),
+            stream_rows: StreamRows::default(),
             flows: FlowTracker::new(TrafficParams::default().switch_max_frame),
             traffic: TrafficTracker::new(TrafficParams::default()),
             claims: ClaimTracker::default(),
@@ -487,7 +490,8 @@ impl InOrder {
         self.stops.merge(&stops);
         self.timestamp_order.chunk(order);
         for (job, f) in &stream_frames {
-            self.streams.frame(f, chunk.bytes(&chunk.jobs[*job].1));
+            self.streams
+                .frame(f, chunk.bytes(&chunk.jobs[*job].1), &mut self.stream_rows);
         }
         for f in &flow_frames {
             self.flows.frame(f);
@@ -496,13 +500,13 @@ impl InOrder {
         // decades ahead must not expire every flow
         let now = flow_frames.iter().filter_map(|f| f.timestamp_ns).min();
         self.flows.expire(now);
-        self.streams.expire(now);
+        self.streams.expire(now, &mut self.stream_rows);
         let early = self.flows.take_batches();
         batch.events.extend(early.into_iter().map(|b| ("flows", b)));
         for c in &claims {
             self.claims.claim(c);
         }
-        batch.events.extend(self.streams.take_batches());
+        batch.events.extend(self.stream_rows.take_batches());
         let resends = self.flows.tcp.take_resend_batches();
         batch
             .events
@@ -523,8 +527,8 @@ impl InOrder {
         if std::mem::replace(&mut self.finished, true) {
             return Vec::new();
         }
-        self.streams.finish();
-        let mut tail = self.streams.take_batches();
+        self.streams.finish(&mut self.stream_rows);
+        let mut tail = self.stream_rows.take_batches();
         tail.extend(self.flows.finish().into_iter().map(|b| ("flows", b)));
         let tcp = &mut self.flows.tcp;
         tail.extend(

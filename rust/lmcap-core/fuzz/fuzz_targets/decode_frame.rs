@@ -19,9 +19,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use lmcap_core::decode::{decode, decode_into, Decoded, StopReason};
-use lmcap_core::stream::framer::At;
+use lmcap_core::frame::{At, FrameMeta};
 use lmcap_core::stream::StreamFrame;
-use lmcap_core::tables::builders::FrameMeta;
 use lmcap_core::tables::rdma::RdmaRows;
 use lmcap_core::wire::link;
 use lmcap_core_fuzz::assert_inside;

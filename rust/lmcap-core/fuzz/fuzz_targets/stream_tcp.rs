@@ -26,10 +26,12 @@ use std::net::{IpAddr, Ipv4Addr};
 use arrow_array::cast::AsArray;
 use arrow_array::types::UInt64Type;
 use libfuzzer_sys::fuzz_target;
-use lmcap_core::stream::framer::{At, Event, Framing, LostKind, MessageFramer, Segment};
+use lmcap_core::frame::At;
+use lmcap_core::stream::framer::{Event, Framing, LostKind, MessageFramer, Segment};
 use lmcap_core::stream::iwarp::{IwarpFraming, IWARP_SMBD_PORT};
 use lmcap_core::stream::smb::SmbFraming;
 use lmcap_core::stream::{StreamFrame, StreamTracker};
+use lmcap_core::tables::streams::StreamRows;
 use lmcap_core::wire::tcp;
 
 /// The most a framer collects of one message: SMB's 4 + 64 KiB, an iWARP FPDU's
@@ -95,6 +97,7 @@ fn tracker(port: u16, segs: &[Seg<'_>]) {
     let server = (IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)), port);
     let mut seq = [1_000u32, 900_000u32];
     let mut t = StreamTracker::new();
+    let mut rows = StreamRows::default();
     let mut frames = 0u64;
     let check = |batches: Vec<(&'static str, arrow_array::RecordBatch)>, frames: u64| {
         for (name, b) in batches {
@@ -133,18 +136,18 @@ fn tracker(port: u16, segs: &[Seg<'_>]) {
             payload_captured: s.captured.unwrap_or(usize::MAX).min(s.payload.len()),
             payload_len: declared,
         };
-        t.frame(&f, s.payload);
+        t.frame(&f, s.payload, &mut rows);
         seq[s.dir] = this_seq
             .wrapping_add(declared)
             .wrapping_add(u32::from(s.flags & tcp::SYN != 0));
         // The scanner takes the rows once per batch of frames; so does this, every 32 frames
         // (tables built after every segment would cost more than the framing under test).
         if frames.is_multiple_of(32) {
-            check(t.take_batches(), frames);
+            check(rows.take_batches(), frames);
         }
     }
-    t.finish();
-    check(t.take_batches(), frames);
+    t.finish(&mut rows);
+    check(rows.take_batches(), frames);
 }
 
 /// One framer fed the payloads as a clean stream: every byte is accounted for.

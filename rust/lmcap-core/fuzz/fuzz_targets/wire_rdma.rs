@@ -1,6 +1,7 @@
 //! RDMA headers: RoCE (BTH and its extended headers, GRH), iWARP (MPA start frames, FPDUs with
 //! DDP/RDMAP headers and CRC) and SMB Direct messages, through their parsers and through
-//! `stream::iwarp::message_row` (the row an iWARP message becomes).
+//! the stream stage's classification of an iWARP message (`stream::iwarp::IwarpDirection`) and
+//! the row it becomes (`tables::rdma::RdmaRows::append_iwarp`).
 //!
 //! Input layout: byte 0 picks what the rest is read as (bits 0-1: 0 RoCE BTH, 1 RoCE v1 GRH +
 //! BTH, 2 iWARP FPDU or MPA start, 3 SMB Direct message; bit 2: the iWARP CRC flag; bits 3-4:
@@ -14,15 +15,18 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use lmcap_core::stream::framer::At;
-use lmcap_core::stream::iwarp::{message_row, IwarpDirection};
+use std::net::{IpAddr, Ipv4Addr};
+
+use lmcap_core::frame::{At, Endpoints};
+use lmcap_core::stream::iwarp::{IwarpDirection, IwarpMessage};
+use lmcap_core::tables::rdma::RdmaRows;
 use lmcap_core::wire::iwarp::{self, MpaStart};
 use lmcap_core::wire::roce::{self, Bth, Grh};
 use lmcap_core::wire::smbdirect::{BufferDescriptorV1, Message, Position};
 use lmcap_core_fuzz::assert_inside;
 
 fn bth(b: &[u8], total: usize) {
-    let Ok(h) = Bth::new(b) else {
+    let Ok(h) = Bth::parse(b) else {
         return;
     };
     let ext = roce::ext_header_len(h.opcode());
@@ -74,7 +78,7 @@ fn fpdu(b: &[u8], crc: bool) {
             f.last(),
         );
     }
-    if let Ok(m) = MpaStart::new(b) {
+    if let Ok(m) = MpaStart::parse(b) {
         assert!(m.pd_length <= iwarp::MPA_MAX_PRIVATE_DATA);
         assert!(m.private_data().len() <= m.pd_length as usize);
         assert_inside(m.private_data(), b, "MPA private data");
@@ -87,6 +91,13 @@ fn fpdu(b: &[u8], crc: bool) {
         frame_number: 1,
         timestamp_ns: None,
     };
+    let ends = Endpoints {
+        src_ip: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+        src_port: 49_152,
+        dst_ip: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)),
+        dst_port: 5445,
+    };
+    let mut rows = RdmaRows::new();
     for responder in [None, Some(false), Some(true)] {
         let mut st = IwarpDirection::default();
         if let Some(r) = responder {
@@ -98,10 +109,18 @@ fn fpdu(b: &[u8], crc: bool) {
             }
             .to_vec();
             start.extend([0x40, 1, 0, 0]);
-            assert!(message_row(&mut st, at, &start, false).is_some());
+            assert_eq!(
+                st.classify(&start),
+                IwarpMessage::MpaStart { reply: r },
+                "a start frame places the direction"
+            );
         }
-        let _ = message_row(&mut st, at, b, false);
-        let _ = message_row(&mut st, at, b, true);
+        let message = st.classify(b);
+        rows.append_iwarp(&ends, at, b, false, message);
+        rows.append_iwarp(&ends, at, b, true, message);
+    }
+    for (_, batch) in rows.finish() {
+        assert_eq!(batch.num_rows(), 6, "one row per message");
     }
 }
 
@@ -121,7 +140,7 @@ fn smbd(b: &[u8], position: Position) {
             );
         }
     }
-    let _ = BufferDescriptorV1::new(b);
+    let _ = BufferDescriptorV1::parse(b);
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -132,7 +151,7 @@ fuzz_target!(|data: &[u8]| {
     match pick & 3 {
         0 => bth(b, announced),
         1 => {
-            if let Ok(g) = Grh::new(b) {
+            if let Ok(g) = Grh::parse(b) {
                 assert_eq!(g.next_header, roce::GRH_NEXT_HEADER_BTH);
                 bth(&b[roce::GRH_LEN..], g.payload_len as usize);
             }

@@ -1,5 +1,5 @@
 //! One SMB message as the SMB framer hands it over (from the 4-byte transport header on,
-//! collected up to the announced length), through `stream::smb::message_rows` (compound
+//! collected up to the announced length), through `tables::smb::message_rows` (compound
 //! chains, encrypted/compressed/SMB1 heads, the interface list) and every parser in
 //! `wire::smb2` on its own.
 //!
@@ -13,9 +13,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use libfuzzer_sys::fuzz_target;
-use lmcap_core::stream::framer::At;
-use lmcap_core::stream::smb::{message_rows, Endpoints};
-use lmcap_core::tables::smb::SmbRows;
+use lmcap_core::frame::{At, Endpoints};
+use lmcap_core::tables::smb::{message_rows, SmbRows};
 use lmcap_core::wire::smb2::{
     self, CompressionHeader, Header, Protocol, Smb1Header, TransformHeader, TransportHeader,
     TRANSPORT_HEADER_LEN,
@@ -24,7 +23,7 @@ use lmcap_core_fuzz::assert_inside;
 
 fn parsers(msg: &[u8]) {
     let protocol = Protocol::of(msg);
-    if let Some(h) = Header::parse(msg) {
+    if let Ok(h) = Header::parse(msg) {
         assert_eq!(protocol, Some(Protocol::Smb2));
         assert!(msg.len() >= smb2::HEADER_FIELDS_LEN);
         let (command, flags, message_id) =

@@ -31,9 +31,9 @@ use arrow_array::{
 };
 
 use crate::decode::Decoded;
-use crate::tables::builders::FrameMeta;
+use crate::frame::FrameMeta;
+use crate::tables::columns::arr;
 use crate::tables::schema;
-use crate::tables::smb::arr;
 use crate::tables::text;
 use crate::wire::arp::{OP_REPLY, OP_REQUEST};
 

@@ -26,7 +26,7 @@
 use std::collections::HashMap;
 
 use crate::decode::{Decoded, StopReason, IPPROTO_TCP, IPPROTO_UDP};
-use crate::tables::builders::FrameMeta;
+use crate::frame::FrameMeta;
 use crate::wire::mac::MacKind;
 use crate::wire::tcp::{FIN, RST, SYN};
 

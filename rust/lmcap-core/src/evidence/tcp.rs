@@ -33,8 +33,8 @@ use arrow_array::{
     UInt64Array,
 };
 
+use crate::tables::columns::arr;
 use crate::tables::schema;
-use crate::tables::smb::arr;
 use crate::tables::text;
 
 /// Merged sequence ranges kept per direction.

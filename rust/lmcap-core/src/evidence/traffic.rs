@@ -38,7 +38,7 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray, UInt16Array, UInt8Array};
 
 use crate::decode::Decoded;
-use crate::tables::builders::FrameMeta;
+use crate::frame::FrameMeta;
 use crate::tables::schema;
 use crate::tables::text;
 

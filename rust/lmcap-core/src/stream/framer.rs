@@ -14,6 +14,8 @@
 //! number) are dropped; bytes beyond a hole are not held back for reordering (a real reorder
 //! costs one resync, which is counted).
 
+use crate::frame::At;
+
 /// What a protocol tells the framer about its messages.
 pub trait Framing {
     /// Bytes needed at a message start to know its total length (may depend on what the
@@ -53,13 +55,6 @@ impl LostKind {
             LostKind::Resync => "resync",
         }
     }
-}
-
-/// Where an event happened: the frame that began the message (or noticed the loss).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct At {
-    pub frame_number: u64,
-    pub timestamp_ns: Option<i64>,
 }
 
 pub enum Event<'b> {

@@ -7,11 +7,10 @@
 //! each direction is taken from that direction's start frame, and assumed on when the capture
 //! began after it (as Wireshark does).
 
-use super::framer::{At, Framing};
-use crate::tables::rdma::{set_smbd, RdmaRow};
+use super::framer::Framing;
 use crate::wire::be16;
 use crate::wire::iwarp::{self, MpaStart, MPA_START_HEADER_LEN};
-use crate::wire::smbdirect::{DataTransfer, Message, Position};
+use crate::wire::smbdirect::Position;
 
 /// TCP port of SMB Direct over iWARP ([MS-SMBD] 2.1).
 pub const IWARP_SMBD_PORT: u16 = 5445;
@@ -51,7 +50,7 @@ impl Framing for IwarpFraming {
         if !self.started {
             self.started = true;
             if MpaStart::is_start(prefix) {
-                let m = MpaStart::new(prefix).ok()?;
+                let m = MpaStart::parse(prefix).ok()?;
                 self.crc = m.crc;
                 self.markers = m.markers;
                 return Some(m.wire_len());
@@ -132,72 +131,51 @@ fn plausible_start(b: &[u8]) -> bool {
     (1..=TERMINATE).contains(&op) && op != RDMA_READ_RESPONSE && queue_ok
 }
 
-/// What one direction said so far, for recognising SMB Direct negotiation.
-#[derive(Default)]
+/// What a framed iWARP message is, as far as its place in its direction decides: the table
+/// builder reads the rest from its bytes. An SMB Direct message's kind depends on where it
+/// stands (the first Send of each side is a negotiate request or response), which only the
+/// direction's history tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IwarpMessage {
+    /// An MPA request (`reply` false) or reply.
+    MpaStart { reply: bool },
+    /// The first FPDU of a Send (queue 0, offset 0): an SMB Direct message at `position`
+    /// (None when the MPA exchange was not captured, so the sides are not known).
+    SendStart { position: Option<Position> },
+    /// Any other FPDU, or bytes that do not parse as one.
+    Other,
+}
+
+/// What one direction said so far, for placing its SMB Direct messages.
+#[derive(Debug, Default)]
 pub struct IwarpDirection {
     /// Some(true): this side sent the MPA reply (the responder); Some(false) the request.
     responder: Option<bool>,
     sends: u64,
 }
 
-/// The row for one framed message (None for nothing worth a row).
-pub fn message_row(st: &mut IwarpDirection, at: At, head: &[u8], cut: bool) -> Option<RdmaRow> {
-    let mut row = RdmaRow {
-        frame_number: at.frame_number,
-        timestamp_ns: at.timestamp_ns,
-        transport: "iwarp",
-        status: "ok",
-        ..Default::default()
-    };
-    if let Ok(m) = MpaStart::new(head) {
-        st.responder = Some(m.is_reply);
-        row.opcode_name = Some(if m.is_reply {
-            "mpa_reply"
-        } else {
-            "mpa_request"
-        });
-        return Some(row);
-    }
-    let f = match iwarp::fpdu(head, true) {
-        Ok((f, _)) => f,
-        Err(_) => {
-            row.status = if cut { "truncated" } else { "bad_fpdu" };
-            return Some(row);
+impl IwarpDirection {
+    /// Classify one framed message (its `head`, from the MPA length on) and count it.
+    pub fn classify(&mut self, head: &[u8]) -> IwarpMessage {
+        if let Ok(m) = MpaStart::parse(head) {
+            self.responder = Some(m.is_reply);
+            return IwarpMessage::MpaStart { reply: m.is_reply };
         }
-    };
-    row.opcode = Some(f.opcode());
-    row.opcode_name = f.opcode_name();
-    row.payload_len = Some(f.payload_len() as u32);
-    row.last = Some(f.last());
-    if let Some((stag, to)) = f.stag_to() {
-        row.rkey = Some(stag);
-        row.remote_offset = Some(to);
-    }
-    row.queue_number = f.queue_number();
-    row.msn = f.msn();
-    row.message_offset = f.message_offset();
-    if row.queue_number == Some(iwarp::QN_SEND) && row.message_offset == Some(0) {
-        let position = match (st.responder, st.sends) {
+        let Ok((f, _)) = iwarp::fpdu(head, true) else {
+            return IwarpMessage::Other;
+        };
+        if f.queue_number() != Some(iwarp::QN_SEND) || f.message_offset() != Some(0) {
+            return IwarpMessage::Other;
+        }
+        let position = match (self.responder, self.sends) {
             (Some(false), 0) => Some(Position::InitiatorFirst),
             (Some(true), 0) => Some(Position::ResponderFirst),
             (Some(_), _) => Some(Position::Later),
             (None, _) => None,
         };
-        st.sends += 1;
-        let payload = f.payload();
-        let message = match position {
-            Some(p) => Message::parse(payload, p).ok(),
-            // Joined mid-connection: only a plausible data transfer is claimed.
-            None => DataTransfer::new(payload)
-                .ok()
-                .filter(|d| d.reserved == 0 && d.plausible(f.payload_len()))
-                .map(Message::DataTransfer),
-        };
-        if let Some(m) = message {
-            set_smbd(&mut row, &m);
-        }
+        self.sends += 1;
+        IwarpMessage::SendStart { position }
     }
-    Some(row)
 }
 
 #[cfg(test)]

@@ -4,6 +4,10 @@
 //! after it, in frame order, on the few frames whose ports name a stream protocol. It reads
 //! their payloads straight from the frame bytes (no copy beyond each message's first bytes)
 //! and keeps one [`framer::MessageFramer`] per direction of each connection.
+//!
+//! What it frames it hands to a [`StreamSink`] as typed events (an SMB message's head, an
+//! iWARP message and its place, bytes lost); this stage builds no rows: `tables/` does, from
+//! the events.
 
 pub mod framer;
 pub mod iwarp;
@@ -12,14 +16,11 @@ pub mod smb;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use arrow_array::RecordBatch;
-
 use crate::decode::Decoded;
-use crate::tables::rdma::RdmaRows;
-use crate::tables::smb::SmbRows;
-use crate::tables::text;
+use crate::frame::{At, Endpoints};
 use crate::wire::tcp;
-use framer::{At, Event, MessageFramer, Segment};
+use framer::{Event, LostKind, MessageFramer, Segment};
+use iwarp::IwarpMessage;
 
 /// TCP ports whose payload is SMB: 445 (Direct TCP) and 139 (NetBIOS session service).
 pub const SMB_PORTS: [u16; 2] = [445, 139];
@@ -81,7 +82,52 @@ impl StreamFrame {
 }
 
 /// One direction of a connection.
-type DirectionKey = smb::Endpoints;
+type DirectionKey = Endpoints;
+
+/// The protocols this stage frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamProtocol {
+    Smb,
+    Iwarp,
+}
+
+impl StreamProtocol {
+    /// The name the tables use (`stream_gaps.protocol`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StreamProtocol::Smb => "smb",
+            StreamProtocol::Iwarp => "iwarp",
+        }
+    }
+}
+
+/// Where the stream stage hands what it framed, in frame order: the table builders turn each
+/// event into rows (`tables::streams::StreamRows`).
+pub trait StreamSink {
+    /// An SMB message on `ends`: its `head` from the transport header on (as much as the
+    /// framer collected: see `SmbFraming`), its `total` length on the wire, and whether the
+    /// capture `cut` it before the head was complete.
+    fn smb_message(&mut self, ends: &Endpoints, at: At, head: &[u8], total: usize, cut: bool);
+    /// An iWARP message on `ends` (an MPA start or an FPDU, from the MPA length on), with what
+    /// its place in the direction says of it.
+    fn iwarp_message(
+        &mut self,
+        ends: &Endpoints,
+        at: At,
+        head: &[u8],
+        cut: bool,
+        message: IwarpMessage,
+    );
+    /// Bytes of a direction that could not be framed, and why.
+    fn lost(
+        &mut self,
+        protocol: StreamProtocol,
+        ends: &Endpoints,
+        at: At,
+        kind: LostKind,
+        bytes: u64,
+    );
+}
 
 /// Directions followed at once; past this, frames of new connections are not framed and are
 /// counted ([`StreamCounters::directions_untracked`]): a capture of a port scan or a SYN flood
@@ -140,7 +186,8 @@ fn feed_within_budget<F: framer::Framing>(
     }
 }
 
-/// The in-order stage: feed it every [`StreamFrame`] in frame order, take its rows per batch.
+/// The in-order stage: feed it every [`StreamFrame`] in frame order with the sink that takes
+/// its events.
 /// Each direction keeps the time of its last segment, for the idle timeout.
 pub struct StreamTracker {
     smb: HashMap<DirectionKey, (MessageFramer<smb::SmbFraming>, At)>,
@@ -152,8 +199,6 @@ pub struct StreamTracker {
             At,
         ),
     >,
-    rows: SmbRows,
-    rdma: RdmaRows,
     last: At,
     last_sweep_ns: Option<i64>,
     /// Bytes the framers' heads hold allocated, together (bounded by [`HEADS_BUDGET_BYTES`]).
@@ -172,8 +217,6 @@ impl StreamTracker {
         StreamTracker {
             smb: HashMap::new(),
             iwarp: HashMap::new(),
-            rows: SmbRows::new(),
-            rdma: RdmaRows::new(),
             last: At {
                 frame_number: 0,
                 timestamp_ns: None,
@@ -186,7 +229,7 @@ impl StreamTracker {
 
     /// Close the directions idle for [`STREAM_IDLE_TIMEOUT_NS`] at capture time `now_ns`
     /// (the earliest timestamp of the chunk just passed). Call after each chunk.
-    pub fn expire(&mut self, now_ns: Option<i64>) {
+    pub fn expire(&mut self, now_ns: Option<i64>, sink: &mut impl StreamSink) {
         let Some(now) = now_ns else { return };
         if self
             .last_sweep_ns
@@ -210,25 +253,24 @@ impl StreamTracker {
             .map(|(k, _)| *k)
             .collect();
         self.counters.directions_expired += (smb.len() + iwarp.len()) as u64;
-        let rows = &mut self.rows;
         for key in smb {
             if let Some((mut framer, at)) = self.smb.remove(&key) {
                 self.heads_bytes -= framer.head_capacity();
-                framer.finish(at, &mut |e| emit(rows, &key, e));
+                framer.finish(at, &mut |e| emit_smb(sink, &key, e));
             }
         }
-        let rdma = &mut self.rdma;
         for key in iwarp {
             if let Some((mut framer, mut st, at)) = self.iwarp.remove(&key) {
                 self.heads_bytes -= framer.head_capacity();
-                framer.finish(at, &mut |e| emit_iwarp(rows, rdma, &mut st, &key, e));
+                framer.finish(at, &mut |e| emit_iwarp(sink, &mut st, &key, e));
             }
         }
     }
 
-    pub fn frame(&mut self, f: &StreamFrame, frame: &[u8]) {
+    /// Feed one frame (`frame` its bytes) and hand what it completes to `sink`.
+    pub fn frame(&mut self, f: &StreamFrame, frame: &[u8], sink: &mut impl StreamSink) {
         self.last = f.at;
-        let key = smb::Endpoints {
+        let key = Endpoints {
             src_ip: f.src,
             src_port: f.src_port,
             dst_ip: f.dst,
@@ -236,23 +278,15 @@ impl StreamTracker {
         };
         let is_iwarp = f.dst_port == iwarp::IWARP_SMBD_PORT || f.src_port == iwarp::IWARP_SMBD_PORT;
         if f.flags & tcp::RST != 0 {
-            let back = smb::Endpoints {
-                src_ip: f.dst,
-                src_port: f.dst_port,
-                dst_ip: f.src,
-                dst_port: f.src_port,
-            };
             // the connection ends here: what each direction still holds is reported
-            let rows = &mut self.rows;
-            for k in [key, back] {
+            for k in [key, key.reversed()] {
                 if let Some((mut framer, _)) = self.smb.remove(&k) {
                     self.heads_bytes -= framer.head_capacity();
-                    framer.finish(f.at, &mut |e| emit(rows, &k, e));
+                    framer.finish(f.at, &mut |e| emit_smb(sink, &k, e));
                 }
                 if let Some((mut framer, mut st, _)) = self.iwarp.remove(&k) {
                     self.heads_bytes -= framer.head_capacity();
-                    let rdma = &mut self.rdma;
-                    framer.finish(f.at, &mut |e| emit_iwarp(rows, rdma, &mut st, &k, e));
+                    framer.finish(f.at, &mut |e| emit_iwarp(sink, &mut st, &k, e));
                 }
             }
             return;
@@ -278,14 +312,13 @@ impl StreamTracker {
         };
         let fin = f.flags & tcp::FIN != 0;
         let ends = key;
-        let (rows, rdma) = (&mut self.rows, &mut self.rdma);
         if is_iwarp {
             let (framer, st, last) = self.iwarp.entry(key).or_insert_with(|| {
                 let (framer, st) = Default::default();
                 (framer, st, f.at)
             });
             *last = f.at;
-            let mut on = |e: Event<'_>| emit_iwarp(rows, rdma, st, &ends, e);
+            let mut on = |e: Event<'_>| emit_iwarp(sink, st, &ends, e);
             feed_within_budget(
                 framer,
                 &mut self.heads_bytes,
@@ -303,7 +336,7 @@ impl StreamTracker {
                 .entry(key)
                 .or_insert_with(|| (MessageFramer::new(smb::SmbFraming), f.at));
             *last = f.at;
-            let mut on = |e: Event<'_>| emit(rows, &ends, e);
+            let mut on = |e: Event<'_>| emit_smb(sink, &ends, e);
             feed_within_budget(
                 framer,
                 &mut self.heads_bytes,
@@ -319,183 +352,40 @@ impl StreamTracker {
     }
 
     /// Account for bytes still unframed at the end of the capture.
-    pub fn finish(&mut self) {
+    pub fn finish(&mut self, sink: &mut impl StreamSink) {
         let at = self.last;
-        let rows = &mut self.rows;
         for (ends, (framer, _)) in self.smb.iter_mut() {
-            framer.finish(at, &mut |e| emit(rows, ends, e));
+            framer.finish(at, &mut |e| emit_smb(sink, ends, e));
         }
-        let rdma = &mut self.rdma;
         for (ends, (framer, st, _)) in self.iwarp.iter_mut() {
-            framer.finish(at, &mut |e| emit_iwarp(rows, rdma, st, ends, e));
+            framer.finish(at, &mut |e| emit_iwarp(sink, st, ends, e));
         }
-    }
-
-    /// Rows gathered since the last call, as batches (empty tables left out).
-    pub fn take_batches(&mut self) -> Vec<(&'static str, RecordBatch)> {
-        let mut out = self.rows.finish();
-        out.extend(self.rdma.finish());
-        out
     }
 }
 
-fn emit(rows: &mut SmbRows, ends: &smb::Endpoints, e: Event<'_>) {
+fn emit_smb(sink: &mut impl StreamSink, ends: &Endpoints, e: Event<'_>) {
     match e {
         Event::Message {
             at,
             head,
             total,
             cut,
-        } => smb::message_rows(rows, ends, at, head, total, cut),
-        Event::Lost { at, kind, bytes } => rows.lost(ends, at, "smb", kind.name(), bytes),
+        } => sink.smb_message(ends, at, head, total, cut),
+        Event::Lost { at, kind, bytes } => sink.lost(StreamProtocol::Smb, ends, at, kind, bytes),
     }
 }
 
 fn emit_iwarp(
-    rows: &mut SmbRows,
-    rdma: &mut RdmaRows,
+    sink: &mut impl StreamSink,
     st: &mut iwarp::IwarpDirection,
-    ends: &smb::Endpoints,
+    ends: &Endpoints,
     e: Event<'_>,
 ) {
     match e {
         Event::Message { at, head, cut, .. } => {
-            if let Some(mut row) = iwarp::message_row(st, at, head, cut) {
-                row.src = text::ip_string(&ends.src_ip);
-                row.dst = text::ip_string(&ends.dst_ip);
-                row.src_port = Some(ends.src_port);
-                row.dst_port = Some(ends.dst_port);
-                rdma.push(row);
-            }
+            let message = st.classify(head);
+            sink.iwarp_message(ends, at, head, cut, message);
         }
-        Event::Lost { at, kind, bytes } => rows.lost(ends, at, "iwarp", kind.name(), bytes),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::net::Ipv4Addr;
-
-    /// Deterministic xorshift: no dependency, same bytes on every run.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n.max(1)
-        }
-    }
-
-    /// Untrusted streams: random bytes, bit-flipped real-looking messages, lying lengths,
-    /// random sequence jumps, retransmissions and snaplen cuts on SMB and iWARP ports. The
-    /// tracker must not panic, and every table it emits must build (schemas hold).
-    #[test]
-    fn random_and_corrupt_streams_never_panic() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-        let mut tracker = StreamTracker::new();
-        let mut frame_number = 0;
-        let mut rows: HashMap<&str, usize> = HashMap::new();
-        let smb_like: Vec<u8> = {
-            let mut m = vec![0, 0, 0, 100, 0xFE, b'S', b'M', b'B', 64, 0];
-            m.resize(104, 0);
-            m
-        };
-        let mpa_like: Vec<u8> = {
-            let mut m = b"MPA ID Req Frame".to_vec();
-            m.extend([0x40, 1, 0, 4, 0, 0, 0, 0]);
-            m
-        };
-        for conn in 0..60u16 {
-            let port = [445, 139, 5445][conn as usize % 3];
-            let client = (IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)), 40000 + conn);
-            let server = (IpAddr::V4(Ipv4Addr::new(192, 0, 2, 20)), port);
-            let mut seq = [rng.next() as u32, rng.next() as u32];
-            for step in 0..300 {
-                // Both directions open with a SYN (then the framer is in sync), later anything.
-                let dir = if step < 2 {
-                    step
-                } else {
-                    (rng.next() & 1) as usize
-                };
-                let (src, dst) = if dir == 0 {
-                    (client, server)
-                } else {
-                    (server, client)
-                };
-                let mut payload: Vec<u8> = match rng.below(4) {
-                    0 => (0..rng.below(3000)).map(|_| rng.next() as u8).collect(),
-                    1 => smb_like.clone(),
-                    2 => mpa_like.clone(),
-                    _ => {
-                        let mut m = smb_like.clone();
-                        m.extend(mpa_like.iter());
-                        m
-                    }
-                };
-                for _ in 0..rng.below(4) {
-                    if !payload.is_empty() {
-                        let i = rng.below(payload.len() as u64) as usize;
-                        payload[i] ^= 1 << rng.below(8);
-                    }
-                }
-                let declared = if step < 2 {
-                    0
-                } else {
-                    payload.len() as u32 + rng.below(2) as u32 * rng.below(5000) as u32
-                };
-                let captured = payload.len().min(rng.below(4000) as usize);
-                if step < 2 {
-                    payload.clear();
-                }
-                let flags = match (step, rng.below(40)) {
-                    (0 | 1, _) => tcp::SYN,
-                    (_, 0) => tcp::FIN,
-                    (_, 1) => tcp::RST,
-                    _ => tcp::ACK,
-                };
-                let s = match rng.below(10) {
-                    0 => seq[dir].wrapping_sub(rng.below(10_000) as u32),
-                    1 => seq[dir].wrapping_add(rng.below(1 << 31) as u32),
-                    _ => seq[dir],
-                };
-                frame_number += 1;
-                let f = StreamFrame {
-                    at: At {
-                        frame_number,
-                        timestamp_ns: Some(frame_number as i64),
-                    },
-                    src: src.0,
-                    dst: dst.0,
-                    src_port: src.1,
-                    dst_port: dst.1,
-                    seq: s,
-                    flags,
-                    payload_start: 0,
-                    payload_captured: captured,
-                    payload_len: declared,
-                };
-                tracker.frame(&f, &payload);
-                seq[dir] = s.wrapping_add(declared.max(u32::from(flags == tcp::SYN)));
-                for (name, b) in tracker.take_batches() {
-                    *rows.entry(name).or_default() += b.num_rows();
-                }
-            }
-        }
-        tracker.finish();
-        for (name, b) in tracker.take_batches() {
-            *rows.entry(name).or_default() += b.num_rows();
-        }
-        // The inputs reach every table: the test exercises the decoders, not just the framer.
-        for table in ["smb_pdus", "stream_gaps", "rdma_segments"] {
-            assert!(
-                rows.get(table).copied().unwrap_or(0) > 0,
-                "{table}: {rows:?}"
-            );
-        }
+        Event::Lost { at, kind, bytes } => sink.lost(StreamProtocol::Iwarp, ends, at, kind, bytes),
     }
 }

@@ -16,20 +16,9 @@ use super::schema;
 use super::text;
 use crate::capture::file::FileInfo;
 use crate::decode::{Decoded, StopReason};
+use crate::frame::FrameMeta;
 use crate::wire::igmp::{self, Igmp};
 use crate::wire::mac::MacKind;
-
-/// Per-frame facts that come from the capture file rather than the frame bytes.
-#[derive(Debug, Clone, Copy)]
-pub struct FrameMeta {
-    pub frame_number: u64,
-    pub file_index: u32,
-    pub interface_id: u32,
-    pub link_type: Option<u16>,
-    pub timestamp_ns: Option<i64>,
-    pub cap_len: u32,
-    pub wire_len: u32,
-}
 
 fn finish_batch(schema: &SchemaRef, columns: Vec<ArrayRef>) -> RecordBatch {
     RecordBatch::try_new(schema.clone(), columns).expect("builders follow schema.rs")

@@ -448,6 +448,11 @@ impl FixedDictionary {
     }
 }
 
+/// An array as the `ArrayRef` a batch takes.
+pub(crate) fn arr<A: arrow_array::Array + 'static>(a: A) -> arrow_array::ArrayRef {
+    Arc::new(a)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,4 +5,5 @@ pub mod columns;
 pub mod rdma;
 pub mod schema;
 pub mod smb;
+pub mod streams;
 pub mod text;

@@ -11,14 +11,16 @@ use arrow_array::{
     UInt64Array, UInt8Array,
 };
 
-use super::builders::FrameMeta;
+use super::columns::arr;
 use super::schema;
-use super::smb::arr;
 use super::text;
 use crate::decode::{Decoded, StopReason};
+use crate::frame::{At, Endpoints, FrameMeta};
+use crate::stream::iwarp::IwarpMessage;
 use crate::wire::ethernet::ETHERTYPE_ROCE_V1;
+use crate::wire::iwarp;
 use crate::wire::roce::Bth;
-use crate::wire::smbdirect::Message;
+use crate::wire::smbdirect::{DataTransfer, Message};
 
 #[derive(Debug, Clone, Default)]
 pub struct RdmaRow {
@@ -65,7 +67,7 @@ impl RdmaRows {
         Self::default()
     }
 
-    pub fn push(&mut self, row: RdmaRow) {
+    fn push(&mut self, row: RdmaRow) {
         self.rows.push(row);
         if self.rows.len() >= super::smb::ROWS_PER_BATCH {
             self.sealed.push(batch(&std::mem::take(&mut self.rows)));
@@ -112,6 +114,69 @@ impl RdmaRows {
             // cut by the snaplen inside the BTH or its extended headers, or a version not 0
             None if r.stop == StopReason::TruncatedRoce => row.status = "truncated",
             None => row.status = "bad_bth",
+        }
+        self.push(row);
+    }
+
+    /// The row for one iWARP message framed on `ends` by the stream stage: an MPA start or an
+    /// FPDU (its `head` from the MPA length on; `cut` when the capture cut it short), with the
+    /// SMB Direct message of a Send's first FPDU.
+    pub fn append_iwarp(
+        &mut self,
+        ends: &Endpoints,
+        at: At,
+        head: &[u8],
+        cut: bool,
+        message: IwarpMessage,
+    ) {
+        let mut row = RdmaRow {
+            frame_number: at.frame_number,
+            timestamp_ns: at.timestamp_ns,
+            transport: "iwarp",
+            src: text::ip_string(&ends.src_ip),
+            dst: text::ip_string(&ends.dst_ip),
+            src_port: Some(ends.src_port),
+            dst_port: Some(ends.dst_port),
+            status: "ok",
+            ..Default::default()
+        };
+        if let IwarpMessage::MpaStart { reply } = message {
+            row.opcode_name = Some(if reply { "mpa_reply" } else { "mpa_request" });
+            self.push(row);
+            return;
+        }
+        let f = match iwarp::fpdu(head, true) {
+            Ok((f, _)) => f,
+            Err(_) => {
+                row.status = if cut { "truncated" } else { "bad_fpdu" };
+                self.push(row);
+                return;
+            }
+        };
+        row.opcode = Some(f.opcode());
+        row.opcode_name = f.opcode_name();
+        row.payload_len = Some(f.payload_len() as u32);
+        row.last = Some(f.last());
+        if let Some((stag, to)) = f.stag_to() {
+            row.rkey = Some(stag);
+            row.remote_offset = Some(to);
+        }
+        row.queue_number = f.queue_number();
+        row.msn = f.msn();
+        row.message_offset = f.message_offset();
+        if let IwarpMessage::SendStart { position } = message {
+            let payload = f.payload();
+            let smbd = match position {
+                Some(p) => Message::parse(payload, p).ok(),
+                // the sides are not known: only a data transfer is recognised, by its shape
+                None => DataTransfer::parse(payload)
+                    .ok()
+                    .filter(|d| d.reserved == 0 && d.plausible(f.payload_len()))
+                    .map(Message::DataTransfer),
+            };
+            if let Some(m) = smbd {
+                set_smbd(&mut row, &m);
+            }
         }
         self.push(row);
     }
@@ -172,7 +237,7 @@ fn fill_bth(row: &mut RdmaRow, b: &Bth<'_>, total: usize) {
 }
 
 /// Record what SMB Direct message a Send carries.
-pub fn set_smbd(row: &mut RdmaRow, m: &Message<'_>) {
+fn set_smbd(row: &mut RdmaRow, m: &Message<'_>) {
     row.smbd_kind = Some(m.kind());
     if let Message::DataTransfer(t) = m {
         row.smbd_data_length = Some(t.data_length);

@@ -5,17 +5,20 @@
 //! batch; the per-frame column accumulators of `packets` would buy nothing here.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use arrow_array::{
     ArrayRef, BooleanArray, RecordBatch, StringArray, TimestampNanosecondArray, UInt16Array,
     UInt32Array, UInt64Array, UInt8Array,
 };
 
+use super::columns::arr;
 use super::schema;
 use super::text;
-use crate::stream::framer::At;
-use crate::stream::smb::Endpoints;
+use crate::frame::{At, Endpoints};
+use crate::wire::smb2::{
+    self, CompressionHeader, Header, NetworkInterface, Protocol, Smb1Header, TransformHeader,
+    TransportHeader, HEADER_LEN, TRANSPORT_HEADER_LEN,
+};
 
 /// One SMB message (one element of a compound chain). See `schema::smb_pdus` for meanings.
 #[derive(Debug, Clone, Default)]
@@ -99,10 +102,6 @@ fn ip_column<'a>(addrs: impl Iterator<Item = &'a IpAddr>) -> ArrayRef {
         b.append_value(text::ascii(&buf[..n]));
     }
     arr(b.finish())
-}
-
-pub(crate) fn arr<A: arrow_array::Array + 'static>(a: A) -> ArrayRef {
-    Arc::new(a)
 }
 
 /// The columns every stream table starts with: frame_number, timestamp, src_ip, src_port,
@@ -270,10 +269,243 @@ fn lost_batch(rows: &[LostRow]) -> RecordBatch {
         .expect("stream_gaps follows schema.rs")
 }
 
+/// Chained messages read from one compound at most (real compounds hold a handful).
+const MAX_COMPOUND: u16 = 64;
+
+/// Append the rows of one message the stream stage framed (its `head` from the transport
+/// header on, `total` its length on the wire, `cut` when the capture cut the head short).
+pub fn message_rows(
+    out: &mut SmbRows,
+    ends: &Endpoints,
+    at: At,
+    head: &[u8],
+    total: usize,
+    cut: bool,
+) {
+    let Ok(t) = TransportHeader::parse(head) else {
+        return;
+    };
+    if t.kind != 0 {
+        return;
+    }
+    let msg = &head[TRANSPORT_HEADER_LEN..];
+    let length = total - TRANSPORT_HEADER_LEN;
+    let base = SmbPduRow {
+        frame_number: at.frame_number,
+        timestamp_ns: at.timestamp_ns,
+        message_length: length as u32,
+        truncated: cut,
+        ..Default::default()
+    };
+    match Protocol::of(msg) {
+        Some(Protocol::Smb2) => smb2_chain(out, ends, base, msg, length),
+        Some(Protocol::Encrypted) => {
+            let mut row = SmbPduRow {
+                protocol: "smb2_encrypted",
+                ..base
+            };
+            if let Ok(th) = TransformHeader::parse(msg) {
+                row.session_id = Some(th.session_id);
+                row.inner_size = Some(th.original_size);
+            } else {
+                row.truncated = true;
+            }
+            out.pdu(ends, &row);
+        }
+        Some(Protocol::Compressed) => {
+            let mut row = SmbPduRow {
+                protocol: "smb2_compressed",
+                ..base
+            };
+            match CompressionHeader::parse(msg) {
+                Ok(ch) => {
+                    row.inner_size = Some(ch.original_size);
+                    if let Some(inner) = ch.inner_offset.and_then(|o| msg.get(o..)) {
+                        if let Ok(h) = Header::parse(inner) {
+                            fill_header(&mut row, &h, inner);
+                        }
+                    }
+                }
+                Err(_) => row.truncated = true,
+            }
+            out.pdu(ends, &row);
+        }
+        Some(Protocol::Smb1) => {
+            let mut row = SmbPduRow {
+                protocol: "smb1",
+                ..base
+            };
+            match Smb1Header::parse(msg) {
+                Ok(h) => {
+                    row.command = Some(u16::from(h.command));
+                    row.command_name =
+                        (h.command == smb2::SMB1_COM_NEGOTIATE).then_some("negotiate");
+                    row.is_response = Some(h.is_response);
+                    row.status = h.is_response.then_some(h.status);
+                    let names: Vec<String> = smb2::smb1_dialects(msg)
+                        .map(|d| String::from_utf8_lossy(d).into_owned())
+                        .collect();
+                    if !names.is_empty() {
+                        row.dialects = Some(names.join(","));
+                    }
+                }
+                Err(_) => row.truncated = true,
+            }
+            out.pdu(ends, &row);
+        }
+        None => {}
+    }
+}
+
+fn smb2_chain(out: &mut SmbRows, ends: &Endpoints, base: SmbPduRow, msg: &[u8], length: usize) {
+    let mut offset = 0usize;
+    for index in 0..MAX_COMPOUND {
+        // A chained message ends where the next begins: offsets inside it (a share path, an
+        // interface list) cannot reach into the later ones. Without that bound 64 parts could
+        // each point at the same 60 KB tail, and one 64 KiB message made 5.9 MB of rows.
+        let header = Header::parse(&msg[offset..]).ok();
+        let next = header.map_or(0, |h| h.next_command as usize);
+        let end = if next >= HEADER_LEN {
+            offset.saturating_add(next).min(msg.len())
+        } else {
+            msg.len()
+        };
+        let part = &msg[offset..end];
+        let mut row = SmbPduRow {
+            protocol: "smb2",
+            compound_index: index,
+            ..base.clone()
+        };
+        let Some(h) = header else {
+            // A header cut by the snaplen: keep what its first bytes say. A chained message
+            // whose first bytes are not SMB2 is not counted (it might never have been there).
+            row.truncated = true;
+            if let Some((command, flags, message_id)) = smb2::partial_header(part) {
+                row.command = Some(command);
+                row.command_name = smb2::command_name(command);
+                row.flags = flags;
+                row.is_response = flags.map(|f| f & smb2::FLAG_SERVER_TO_REDIR != 0);
+                row.message_id = message_id;
+                out.pdu(ends, &row);
+            } else if index == 0 {
+                out.pdu(ends, &row);
+            }
+            return;
+        };
+        fill_header(&mut row, &h, part);
+        out.pdu(ends, &row);
+        for nic in smb2::network_interfaces(&h, part) {
+            out.interface(
+                ends,
+                &SmbInterfaceRow {
+                    frame_number: base.frame_number,
+                    timestamp_ns: base.timestamp_ns,
+                    session_id: h.session_id,
+                    message_id: h.message_id,
+                    if_index: nic.if_index,
+                    capability: nic.capability,
+                    rss_capable: nic.capability & NetworkInterface::RSS_CAPABLE != 0,
+                    rdma_capable: nic.capability & NetworkInterface::RDMA_CAPABLE != 0,
+                    link_speed_bps: nic.link_speed,
+                    address: nic.address,
+                },
+            );
+        }
+        if next < HEADER_LEN || offset + next >= length.min(msg.len()) {
+            return;
+        }
+        offset += next;
+    }
+}
+
+fn fill_header(row: &mut SmbPduRow, h: &Header, msg: &[u8]) {
+    let b = smb2::body(h, msg);
+    let response = h.is_response();
+    row.command = Some(h.command);
+    row.command_name = smb2::command_name(h.command);
+    row.is_response = Some(response);
+    row.status = response.then_some(h.status);
+    row.flags = Some(h.flags);
+    row.message_id = Some(h.message_id);
+    row.async_id = h.async_id;
+    row.tree_id = h.tree_id;
+    row.session_id = Some(h.session_id);
+    row.credit_charge = Some(h.credit_charge);
+    row.credits = Some(h.credits);
+    row.dialect = b.dialect;
+    row.capabilities = b.capabilities;
+    row.security_mode = b.security_mode;
+    row.session_setup_flags = b.session_setup_flags;
+    row.binding = b
+        .session_setup_flags
+        .map(|f| f & smb2::SESSION_FLAG_BINDING != 0);
+    row.session_flags = b.session_flags;
+    row.ioctl_code = b.ioctl_code;
+    row.data_length = b.data_length;
+    row.file_offset = b.file_offset;
+    row.channel = b.channel;
+    row.share_type = b.share_type;
+    row.tree_path = smb2::tree_connect_path(h, msg);
+    let offered: Vec<String> = smb2::dialects(h, msg)
+        .flatten()
+        .map(smb2::dialect_name)
+        .collect();
+    if !offered.is_empty() {
+        row.dialects = Some(offered.join(","));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use arrow_array::Array;
+
+    #[test]
+    fn a_chained_message_reads_no_offset_past_its_own_end() {
+        // 64 chained TREE_CONNECT requests, 72 bytes each, whose paths all point at the same
+        // 4,000-byte tail after the chain: only the last part, which runs to the end of the
+        // message, may read it; each of the others would have made a 2,000-character path.
+        const PART: usize = HEADER_LEN + 8;
+        let tail = 4000;
+        let mut msg = vec![0u8; 64 * PART + tail];
+        for i in 0..64 {
+            let h = &mut msg[i * PART..(i + 1) * PART];
+            h[..4].copy_from_slice(b"\xFESMB");
+            h[4..6].copy_from_slice(&64u16.to_le_bytes());
+            h[12..14].copy_from_slice(&smb2::command::TREE_CONNECT.to_le_bytes());
+            let next = if i < 63 { PART as u32 } else { 0 };
+            h[20..24].copy_from_slice(&next.to_le_bytes());
+            let body = &mut h[HEADER_LEN..];
+            body[..2].copy_from_slice(&9u16.to_le_bytes());
+            let to_tail = ((64 - i) * PART) as u16; // from this part's header to the tail
+            body[4..6].copy_from_slice(&to_tail.to_le_bytes());
+            body[6..8].copy_from_slice(&(tail as u16).to_le_bytes());
+        }
+        let mut out = SmbRows::new();
+        let ends = Endpoints {
+            src_ip: IpAddr::from([192, 0, 2, 1]),
+            src_port: 50000,
+            dst_ip: IpAddr::from([192, 0, 2, 2]),
+            dst_port: 445,
+        };
+        smb2_chain(&mut out, &ends, SmbPduRow::default(), &msg, msg.len());
+        let tables = out.finish();
+        let (_, pdus) = tables.iter().find(|(name, _)| *name == "smb_pdus").unwrap();
+        assert_eq!(pdus.num_rows(), 64);
+        let paths = pdus.column_by_name("tree_path").unwrap();
+        let paths = paths
+            .as_any()
+            .downcast_ref::<arrow_array::StringArray>()
+            .unwrap();
+        let kept: Vec<usize> = (0..64)
+            .filter(|&i| arrow_array::Array::is_valid(paths, i))
+            .collect();
+        assert_eq!(kept, vec![63], "only the last part reaches the tail");
+        assert_eq!(
+            paths.value(63).chars().count(),
+            smb2::MAX_TREE_PATH_BYTES / 2
+        );
+    }
 
     #[test]
     fn rows_past_a_batch_are_sealed_in_order_and_none_is_lost() {

@@ -108,7 +108,7 @@ impl<'a> MpaStart<'a> {
     }
 
     /// `b` starts at the key; the private data may be cut short.
-    pub fn new(b: &'a [u8]) -> Result<MpaStart<'a>, Stop> {
+    pub fn parse(b: &'a [u8]) -> Result<MpaStart<'a>, Stop> {
         need(b, MPA_START_HEADER_LEN)?;
         let is_reply = match &b[..16] {
             k if k == MPA_REQUEST_KEY => false,
@@ -383,16 +383,19 @@ mod tests {
         let mut r = MPA_REQUEST_KEY.to_vec();
         r.extend_from_slice(&[0x40, 1, 0, 4, 1, 2, 3, 4]);
         assert!(MpaStart::is_start(&r));
-        let m = MpaStart::new(&r).unwrap();
+        let m = MpaStart::parse(&r).unwrap();
         assert!(!m.is_reply && m.crc && !m.markers && !m.reject);
         assert_eq!((m.revision, m.pd_length, m.wire_len()), (1, 4, 24));
         assert_eq!(m.private_data(), &[1, 2, 3, 4]);
         r[18] = 0x02;
         r[19] = 0x01;
-        assert_eq!(MpaStart::new(&r).unwrap_err(), BAD_MPA_PRIVATE_DATA_LENGTH);
+        assert_eq!(
+            MpaStart::parse(&r).unwrap_err(),
+            BAD_MPA_PRIVATE_DATA_LENGTH
+        );
         r[3] = b'x';
         assert!(!MpaStart::is_start(&r));
-        assert_eq!(MpaStart::new(&r).unwrap_err(), NOT_MPA_START);
+        assert_eq!(MpaStart::parse(&r).unwrap_err(), NOT_MPA_START);
     }
 
     #[test]
@@ -491,7 +494,7 @@ mod tests {
         let mut r = MPA_REPLY_KEY.to_vec();
         r.extend_from_slice(&[0x40, 1, 0, 3, 9, 9, 9]);
         for cut in 0..=r.len() {
-            match MpaStart::new(&r[..cut]) {
+            match MpaStart::parse(&r[..cut]) {
                 Ok(m) => {
                     assert!(m.is_reply);
                     assert_eq!(m.private_data().len(), cut - 20);

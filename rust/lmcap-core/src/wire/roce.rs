@@ -357,7 +357,7 @@ impl<'a> Bth<'a> {
     /// `b` starts at the BTH (the UDP payload for v2, after the GRH for v1). It must hold the
     /// 12-byte BTH and the extended headers of a known opcode; payload, pad and ICRC may be
     /// cut by the snaplen.
-    pub fn new(b: &'a [u8]) -> Result<Bth<'a>, Stop> {
+    pub fn parse(b: &'a [u8]) -> Result<Bth<'a>, Stop> {
         need(b, BTH_LEN)?;
         // TVer: IBA §9.2.1 defines version 0 only; anything else is not a BTH lmcap can read.
         if b[1] & 0x0f != 0 {
@@ -520,7 +520,7 @@ pub struct Grh<'a> {
 
 impl<'a> Grh<'a> {
     /// `b` is the Ethernet payload of an ethertype 0x8915 frame.
-    pub fn new(b: &'a [u8]) -> Result<Grh<'a>, Stop> {
+    pub fn parse(b: &'a [u8]) -> Result<Grh<'a>, Stop> {
         need(b, GRH_LEN)?;
         // IPVer is 6 in a GRH (IBA §8.3.1).
         if b[0] >> 4 != 6 {
@@ -562,7 +562,7 @@ mod tests {
         p.extend_from_slice(&(1u32 << 20).to_be_bytes());
         p.extend_from_slice(&[0xaa; 4096]);
         p.extend_from_slice(&[0; 4]);
-        let b = Bth::new(&p).unwrap();
+        let b = Bth::parse(&p).unwrap();
         assert_eq!(b.opcode_name(), Some("rc_rdma_write_first"));
         assert_eq!(b.class(), TransportClass::Rc);
         assert_eq!(b.dest_qp(), 0xd12);
@@ -586,14 +586,14 @@ mod tests {
     fn ack_and_pad() {
         let mut p = bth(opcode::RC_ACKNOWLEDGE, 0, 7, 9, false);
         p.extend_from_slice(&[0x60, 0, 0, 5, 0, 0, 0, 0]);
-        let b = Bth::new(&p).unwrap();
+        let b = Bth::parse(&p).unwrap();
         let a = b.aeth().unwrap();
         assert_eq!((a.kind(), a.value(), a.msn), ("nak", 0, 5));
         assert_eq!(b.payload_len(p.len()), Ok(0));
         // a SEND ONLY of 5 bytes needs 3 bytes of pad
         let mut p = bth(opcode::RC_SEND_ONLY, 3, 7, 10, true);
         p.extend_from_slice(b"hello\0\0\0ICRC");
-        let b = Bth::new(&p).unwrap();
+        let b = Bth::parse(&p).unwrap();
         assert_eq!(b.pad_count(), 3);
         assert_eq!(b.payload(p.len()).unwrap(), b"hello");
         assert!(b.ack_request());
@@ -603,7 +603,7 @@ mod tests {
     fn cnp_and_ud() {
         let mut p = bth(opcode::CNP, 0, 0x11, 0, false);
         p.extend_from_slice(&[0; 20]);
-        let b = Bth::new(&p).unwrap();
+        let b = Bth::parse(&p).unwrap();
         assert!(b.is_cnp());
         assert_eq!(b.class(), TransportClass::Cnp);
         assert_eq!(b.payload_len(p.len()), Ok(0));
@@ -611,7 +611,7 @@ mod tests {
         p.extend_from_slice(&[0x80, 0x01, 0, 0, 0, 0, 0, 0x42]);
         p.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
         p.extend_from_slice(&[0; 4]);
-        let b = Bth::new(&p).unwrap();
+        let b = Bth::parse(&p).unwrap();
         assert_eq!(b.deth(), Some((0x8001_0000, 0x42)));
         assert_eq!(b.immediate(), Some(0xdead_beef));
         assert_eq!(b.payload_len(p.len()), Ok(0));
@@ -648,22 +648,22 @@ mod tests {
     fn malformed() {
         let mut p = bth(opcode::RC_SEND_ONLY, 0, 1, 1, false);
         p[1] |= 0x01;
-        assert_eq!(Bth::new(&p).unwrap_err(), BAD_BTH_VERSION);
+        assert_eq!(Bth::parse(&p).unwrap_err(), BAD_BTH_VERSION);
         let p = bth(opcode::RC_SEND_ONLY, 2, 1, 1, false);
-        let b = Bth::new(&p).unwrap();
+        let b = Bth::parse(&p).unwrap();
         // 12 bytes cannot hold pad 2 + ICRC
         assert_eq!(b.payload_len(12), Err(BAD_ROCE_LENGTH));
         let mut g = vec![0x60, 0, 0, 0, 0, 16, 0x11, 64];
         g.extend_from_slice(&[0; 32]);
-        assert_eq!(Grh::new(&g).unwrap_err(), GRH_NOT_BTH);
+        assert_eq!(Grh::parse(&g).unwrap_err(), GRH_NOT_BTH);
         g[0] = 0x40;
         assert_eq!(
-            Grh::new(&g).unwrap_err(),
+            Grh::parse(&g).unwrap_err(),
             Stop::Malformed(StopReason::BadIpVersion)
         );
         g[0] = 0x60;
         g[6] = GRH_NEXT_HEADER_BTH;
-        let h = Grh::new(&g).unwrap();
+        let h = Grh::parse(&g).unwrap();
         assert_eq!((h.payload_len, h.hop_limit), (16, 64));
     }
 
@@ -686,10 +686,10 @@ mod tests {
         g.extend_from_slice(&[0xfe; 32]);
         g.extend_from_slice(&all[0]);
         for p in &all {
-            let full_ok = Bth::new(p).is_ok();
+            let full_ok = Bth::parse(p).is_ok();
             assert!(full_ok);
             for cut in 0..=p.len() {
-                match Bth::new(&p[..cut]) {
+                match Bth::parse(&p[..cut]) {
                     Ok(b) => {
                         let _ = (b.reth(), b.aeth(), b.immediate(), b.invalidate_rkey());
                         let _ = (b.deth(), b.payload_len(p.len()), b.payload(p.len()));
@@ -701,8 +701,8 @@ mod tests {
             }
         }
         for cut in 0..GRH_LEN {
-            assert_eq!(Grh::new(&g[..cut]).unwrap_err(), Stop::Truncated);
+            assert_eq!(Grh::parse(&g[..cut]).unwrap_err(), Stop::Truncated);
         }
-        assert!(Grh::new(&g).is_ok());
+        assert!(Grh::parse(&g).is_ok());
     }
 }

@@ -179,20 +179,21 @@ pub struct Header {
 }
 
 impl Header {
-    /// Parse the header at the start of `b` (the bytes from 0xFE 'SMB' on). None when the
-    /// fields up to the session id (48 bytes) were not captured or the protocol id /
-    /// StructureSize are not SMB2's. The 16-byte signature that ends the header is not needed,
+    /// Parse the header at the start of `b` (the bytes from 0xFE 'SMB' on). `Stop::Truncated`
+    /// when the fields up to the session id (48 bytes) were not captured or the protocol id /
+    /// StructureSize are not SMB2's (like the other SMB parsers: a message-level failure, not
+    /// a `decode_status`). The 16-byte signature that ends the header is not needed,
     /// so a header the snaplen cut inside its signature still counts.
-    pub fn parse(b: &[u8]) -> Option<Header> {
+    pub fn parse(b: &[u8]) -> Result<Header, Stop> {
         if b.len() < HEADER_FIELDS_LEN
             || Protocol::of(b) != Some(Protocol::Smb2)
             || le16(b, 4) != 64
         {
-            return None;
+            return Err(Stop::Truncated);
         }
         let flags = le32(b, 16);
         let is_async = flags & FLAG_ASYNC_COMMAND != 0;
-        Some(Header {
+        Ok(Header {
             credit_charge: le16(b, 6),
             status: le32(b, 8),
             command: le16(b, 12),
@@ -561,12 +562,12 @@ mod tests {
         // Every shorter prefix: no panic, header errors only below 64 bytes.
         for n in 0..m.len() {
             match Header::parse(&m[..n]) {
-                Some(h) => {
+                Ok(h) => {
                     let _ = body(&h, &m[..n]);
                     let _ = dialects(&h, &m[..n]).count();
                     assert!(n >= HEADER_FIELDS_LEN);
                 }
-                None => assert!(n < HEADER_FIELDS_LEN),
+                Err(_) => assert!(n < HEADER_FIELDS_LEN),
             }
         }
     }

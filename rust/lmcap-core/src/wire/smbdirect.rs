@@ -57,7 +57,7 @@ pub struct NegotiateRequest {
 }
 
 impl NegotiateRequest {
-    pub fn new(b: &[u8]) -> Result<NegotiateRequest, Stop> {
+    pub fn parse(b: &[u8]) -> Result<NegotiateRequest, Stop> {
         need(b, NEGOTIATE_REQUEST_LEN)?;
         Ok(NegotiateRequest {
             min_version: le16(b, 0),
@@ -97,7 +97,7 @@ pub struct NegotiateResponse {
 }
 
 impl NegotiateResponse {
-    pub fn new(b: &[u8]) -> Result<NegotiateResponse, Stop> {
+    pub fn parse(b: &[u8]) -> Result<NegotiateResponse, Stop> {
         need(b, NEGOTIATE_RESPONSE_LEN)?;
         Ok(NegotiateResponse {
             min_version: le16(b, 0),
@@ -145,7 +145,7 @@ impl<'a> DataTransfer<'a> {
     /// `b` is the Send payload, cut to the message length when known. When DataLength is not
     /// 0, DataOffset must lie past the 20-byte header (MS-SMBD 2.2.3); the data itself may be
     /// cut by the snaplen (see [`DataTransfer::data_complete`]).
-    pub fn new(b: &'a [u8]) -> Result<DataTransfer<'a>, Stop> {
+    pub fn parse(b: &'a [u8]) -> Result<DataTransfer<'a>, Stop> {
         need(b, DATA_TRANSFER_HEADER_LEN)?;
         let m = DataTransfer {
             credits_requested: le16(b, 0),
@@ -207,7 +207,7 @@ pub struct BufferDescriptorV1 {
 }
 
 impl BufferDescriptorV1 {
-    pub fn new(b: &[u8]) -> Result<BufferDescriptorV1, Stop> {
+    pub fn parse(b: &[u8]) -> Result<BufferDescriptorV1, Stop> {
         need(b, BUFFER_DESCRIPTOR_V1_LEN)?;
         Ok(BufferDescriptorV1 {
             offset: le64(b, 0),
@@ -239,9 +239,9 @@ impl<'a> Message<'a> {
     /// The message at a known position on the connection.
     pub fn parse(b: &'a [u8], at: Position) -> Result<Message<'a>, Stop> {
         Ok(match at {
-            Position::InitiatorFirst => Message::NegotiateRequest(NegotiateRequest::new(b)?),
-            Position::ResponderFirst => Message::NegotiateResponse(NegotiateResponse::new(b)?),
-            Position::Later => Message::DataTransfer(DataTransfer::new(b)?),
+            Position::InitiatorFirst => Message::NegotiateRequest(NegotiateRequest::parse(b)?),
+            Position::ResponderFirst => Message::NegotiateResponse(NegotiateResponse::parse(b)?),
+            Position::Later => Message::DataTransfer(DataTransfer::parse(b)?),
         })
     }
 
@@ -250,20 +250,20 @@ impl<'a> Message<'a> {
     /// plausible Data Transfer; None when nothing fits. `b` is the whole Send payload.
     pub fn guess(b: &'a [u8]) -> Option<Message<'a>> {
         if b.len() == NEGOTIATE_REQUEST_LEN {
-            if let Ok(r) = NegotiateRequest::new(b) {
+            if let Ok(r) = NegotiateRequest::parse(b) {
                 if r.plausible() && r.min_version == VERSION_1_0 {
                     return Some(Message::NegotiateRequest(r));
                 }
             }
         }
         if b.len() == NEGOTIATE_RESPONSE_LEN {
-            if let Ok(r) = NegotiateResponse::new(b) {
+            if let Ok(r) = NegotiateResponse::parse(b) {
                 if r.negotiated_version == VERSION_1_0 && r.min_version == VERSION_1_0 {
                     return Some(Message::NegotiateResponse(r));
                 }
             }
         }
-        let d = DataTransfer::new(b).ok()?;
+        let d = DataTransfer::parse(b).ok()?;
         (d.reserved == 0 && d.plausible(b.len())).then_some(Message::DataTransfer(d))
     }
 
@@ -322,10 +322,10 @@ mod tests {
 
     #[test]
     fn negotiate() {
-        let r = NegotiateRequest::new(&neg_req()).unwrap();
+        let r = NegotiateRequest::parse(&neg_req()).unwrap();
         assert!(r.plausible());
         assert_eq!((r.credits_requested, r.max_fragmented_size), (10, 0x20000));
-        let s = NegotiateResponse::new(&neg_resp()).unwrap();
+        let s = NegotiateResponse::parse(&neg_resp()).unwrap();
         assert!(s.plausible());
         assert_eq!((s.credits_granted, s.max_read_write_size), (10, 0x100000));
         assert_eq!(
@@ -344,14 +344,14 @@ mod tests {
         );
         let mut bad = neg_req();
         bad[0] = 0x02; // MinVersion 0x0102 > 0x0100
-        assert!(!NegotiateRequest::new(&bad).unwrap().plausible());
+        assert!(!NegotiateRequest::parse(&bad).unwrap().plausible());
     }
 
     #[test]
     fn data_transfer() {
         let smb2 = b"\xfeSMB@\0\0\0";
         let m = data(smb2, 0);
-        let d = DataTransfer::new(&m).unwrap();
+        let d = DataTransfer::parse(&m).unwrap();
         assert!(d.response_requested());
         assert_eq!(d.data(), smb2);
         assert!(d.data_complete() && d.plausible(m.len()));
@@ -360,8 +360,8 @@ mod tests {
         let e = data(&[], 0);
         assert_eq!(e.len(), 20);
         assert_eq!(Message::guess(&e).unwrap().kind(), "data_transfer");
-        assert!(DataTransfer::new(&e).unwrap().data().is_empty());
-        let cut = DataTransfer::new(&m[..26]).unwrap();
+        assert!(DataTransfer::parse(&e).unwrap().data().is_empty());
+        let cut = DataTransfer::parse(&m[..26]).unwrap();
         assert_eq!(cut.data(), &smb2[..2]);
         assert!(!cut.data_complete());
     }
@@ -370,18 +370,18 @@ mod tests {
     fn malformed() {
         let mut m = data(b"12345678", 0);
         m[12] = 8; // DataOffset 8: inside the header
-        assert_eq!(DataTransfer::new(&m).unwrap_err(), BAD_SMBD_DATA_OFFSET);
+        assert_eq!(DataTransfer::parse(&m).unwrap_err(), BAD_SMBD_DATA_OFFSET);
         m[12] = 200; // past the message
-        let d = DataTransfer::new(&m).unwrap();
+        let d = DataTransfer::parse(&m).unwrap();
         assert!(d.data().is_empty() && !d.plausible(m.len()));
         m[12..20].fill(0xff); // DataOffset and DataLength both 4 GiB - 1
-        let d = DataTransfer::new(&m).unwrap();
+        let d = DataTransfer::parse(&m).unwrap();
         assert!(d.data().is_empty() && !d.plausible(m.len()));
         assert!(Message::guess(&m).is_none());
         let mut r = neg_resp();
         r[12] = 0xbb;
         r[15] = 0xc0;
-        assert!(!NegotiateResponse::new(&r).unwrap().plausible());
+        assert!(!NegotiateResponse::parse(&r).unwrap().plausible());
     }
 
     #[test]
@@ -407,10 +407,10 @@ mod tests {
         let bd = [1u8; 16];
         for cut in 0..16 {
             assert_eq!(
-                BufferDescriptorV1::new(&bd[..cut]).unwrap_err(),
+                BufferDescriptorV1::parse(&bd[..cut]).unwrap_err(),
                 Stop::Truncated
             );
         }
-        assert_eq!(BufferDescriptorV1::new(&bd).unwrap().token, 0x0101_0101);
+        assert_eq!(BufferDescriptorV1::parse(&bd).unwrap().token, 0x0101_0101);
     }
 }
