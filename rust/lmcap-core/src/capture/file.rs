@@ -7,7 +7,7 @@ use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::pcap::{self, PcapHeader, GLOBAL_HEADER_LEN};
-use super::pcapng::{self, Interface};
+use super::pcapng;
 use super::source::{ByteSource, FileSource, StreamSource, Window, MAX_RECORD_BYTES};
 use crate::error::{CaptureError, ErrorKind};
 
@@ -86,15 +86,26 @@ pub struct RecordRef {
     consume_len: usize,
 }
 
+impl RecordRef {
+    /// The record of a pcapng packet block of `len` bytes.
+    #[inline]
+    fn of_packet(p: &pcapng::Packet, len: usize) -> RecordRef {
+        RecordRef {
+            timestamp_ns: p.timestamp_ns,
+            cap_len: p.cap_len,
+            wire_len: p.wire_len,
+            interface_id: p.interface_id,
+            link_type: p.link_type,
+            data_start: p.data_offset,
+            consume_len: len,
+        }
+    }
+}
+
 enum State {
     Start,
     Pcap(PcapHeader),
-    PcapNg {
-        big_endian: bool,
-        interfaces: Vec<Interface>,
-        /// Interfaces described in earlier sections: ids are numbered across the whole file.
-        section_base: u32,
-    },
+    PcapNg(pcapng::Section),
     Done,
 }
 
@@ -323,87 +334,32 @@ impl FileReader {
         })
     }
 
-    /// The same for pcapng: an Enhanced or Simple Packet Block that lies wholly inside the
-    /// file window, in a section whose interfaces are known. None sends the block through
+    /// The same for pcapng: a packet block that lies wholly inside the file window, framed by
+    /// the same functions as the general path (`pcapng.rs`). None sends the block through
     /// [`Self::next_record`]: every other block type (section headers and interface
     /// descriptions, which change the state read here), a length that lies or runs past the
-    /// window, an unknown interface. That path also reports what is wrong, at the same offset.
-    /// The checks below are the general path's, so a block passing them frames identically.
+    /// window, a packet block before any section header. That path also reports what is
+    /// wrong, at the same offset.
     #[inline]
     fn windowed_pcapng_record(&self) -> Option<RecordRef> {
-        let State::PcapNg {
-            big_endian,
-            interfaces,
-            section_base,
-        } = &self.state
-        else {
+        let State::PcapNg(section) = &self.state else {
             return None;
         };
         // Before the first section header a packet block is an error the general path reports.
         if self.info.sections == 0 {
             return None;
         }
-        let be = *big_endian;
         let (window, pos) = self.source.as_ref()?.window()?;
         let rest = window.get(pos..)?;
-        // The longest fixed part read below (an EPB's 28 bytes), under one bounds check; the
-        // fields are then read at constant offsets without further checks (pcap::read_u32 was
-        // not inlined here and checked each field).
-        let head: &[u8; 28] = rest.get(..28)?.try_into().ok()?;
-        let u32_at = |b: [u8; 4]| {
-            if be {
-                u32::from_be_bytes(b)
-            } else {
-                u32::from_le_bytes(b)
-            }
-        };
-        let field = |o: usize| u32_at([head[o], head[o + 1], head[o + 2], head[o + 3]]);
-        let (block_type, total_len) = (field(0), field(4));
-        let len = total_len as usize;
-        if len % 4 != 0 || len > MAX_RECORD_BYTES || len > rest.len() {
+        let (block_type, len) =
+            pcapng::block_type_and_len(rest.get(..8)?, section.big_endian).ok()?;
+        if !pcapng::is_packet_block(block_type) {
             return None;
         }
-        let (interface_id, ts_units, cap_len, wire_len, data_offset) = match block_type {
-            // 28 bytes of fixed fields and the 4-byte trailer.
-            pcapng::BLOCK_ENHANCED_PACKET if len >= 32 => {
-                let units = (field(12) as u64) << 32 | field(16) as u64;
-                (field(8), Some(units), field(20), field(24), 28)
-            }
-            // Simple Packet Blocks have no captured length: the frame is cut to the room in the
-            // block and to interface 0's snaplen, as in pcapng::packet_fields.
-            pcapng::BLOCK_SIMPLE_PACKET if len >= 16 => {
-                let wire_len = field(8);
-                let snaplen0 = interfaces.first()?.snaplen;
-                let cap_len = wire_len.min((len - 16) as u32).min(if snaplen0 > 0 {
-                    snaplen0
-                } else {
-                    u32::MAX
-                });
-                (0, None, cap_len, wire_len, 12)
-            }
-            _ => return None,
-        };
-        if data_offset + cap_len as usize > len - 4 {
-            return None;
-        }
-        let trailer = rest[len - 4..len].try_into().ok()?;
-        if u32_at(trailer) != total_len {
-            return None;
-        }
-        let iface = interfaces.get(interface_id as usize)?;
-        let timestamp_ns = match ts_units {
-            Some(units) => iface.ts_resolution.to_ns(units, iface.ts_offset_s),
-            None => None,
-        };
-        Some(RecordRef {
-            timestamp_ns,
-            cap_len,
-            wire_len,
-            interface_id: section_base.saturating_add(interface_id),
-            link_type: Some(iface.link_type),
-            data_start: data_offset,
-            consume_len: len,
-        })
+        let block = rest.get(..len)?;
+        pcapng::check_trailer(block, section.big_endian).ok()?;
+        let packet = section.packet(block_type, block).ok()?;
+        Some(RecordRef::of_packet(&packet, len))
     }
 
     /// The frame bytes of the pending record. Call only after `peek` returned Some.
@@ -512,11 +468,7 @@ impl FileReader {
                         self.state = State::Pcap(h);
                     } else if m_le == pcapng::BLOCK_SECTION_HEADER {
                         self.info.format = Some(Format::PcapNg);
-                        self.state = State::PcapNg {
-                            big_endian: false,
-                            interfaces: Vec::new(),
-                            section_base: 0,
-                        };
+                        self.state = State::PcapNg(pcapng::Section::default());
                     } else {
                         return Err(ErrorKind::UnknownFormat { magic: m });
                     }
@@ -559,11 +511,7 @@ impl FileReader {
                         consume_len: total,
                     }));
                 }
-                State::PcapNg {
-                    big_endian,
-                    interfaces,
-                    section_base,
-                } => {
+                State::PcapNg(section) => {
                     let b = src.fill(12).map_err(io_kind)?;
                     if b.is_empty() {
                         self.state = State::Done;
@@ -576,32 +524,19 @@ impl FileReader {
                         )));
                     }
                     let raw_type = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                    // The byte order can change at every section.
+                    let mut big_endian = section.big_endian;
                     if raw_type == pcapng::BLOCK_SECTION_HEADER {
-                        // The byte order can change at every section.
-                        let mut probe = [0u8; 16];
                         let b16 = src.fill(16).map_err(io_kind)?;
                         if b16.len() < 16 {
                             return Err(ErrorKind::CutShort(
                                 "inside a pcapng section header block".into(),
                             ));
                         }
-                        probe.copy_from_slice(b16);
-                        *big_endian = pcapng::section_header(&probe)?;
+                        big_endian = pcapng::section_header(b16)?;
                     }
                     let b = src.fill(8).map_err(io_kind)?;
-                    let (block_type, total_len) = pcapng::block_header(b, *big_endian);
-                    let len = total_len as usize;
-                    if len < 12 || len % 4 != 0 {
-                        return Err(ErrorKind::BadLength(format!(
-                            "pcapng block type 0x{block_type:08x} has total length {total_len} (must be a multiple of 4, at least 12)"
-                        )));
-                    }
-                    if len > MAX_RECORD_BYTES {
-                        return Err(ErrorKind::BadLength(format!(
-                            "pcapng block type 0x{block_type:08x} has total length {total_len}, above the {} MiB limit",
-                            MAX_RECORD_BYTES >> 20
-                        )));
-                    }
+                    let (block_type, len) = pcapng::block_type_and_len(b, big_endian)?;
                     let block = src.fill(len).map_err(io_kind)?;
                     if block.len() < len {
                         return Err(ErrorKind::CutShort(format!(
@@ -609,65 +544,37 @@ impl FileReader {
                             block.len()
                         )));
                     }
-                    let trailer = pcap::read_u32(block, len - 4, *big_endian);
-                    if trailer != total_len {
-                        return Err(ErrorKind::BadLength(format!(
-                            "pcapng block type 0x{block_type:08x}: trailing length {trailer} differs from leading length {total_len}"
-                        )));
-                    }
+                    pcapng::check_trailer(block, big_endian)?;
                     match block_type {
                         pcapng::BLOCK_SECTION_HEADER => {
-                            *section_base = section_base.saturating_add(interfaces.len() as u32);
-                            interfaces.clear();
+                            section.start(big_endian);
                             self.info.sections += 1;
-                            self.info.big_endian = Some(*big_endian);
+                            self.info.big_endian = Some(big_endian);
                         }
                         pcapng::BLOCK_INTERFACE_DESCRIPTION => {
-                            if interfaces.len() >= MAX_SECTION_INTERFACES {
+                            if section.interfaces.len() >= MAX_SECTION_INTERFACES {
                                 return Err(ErrorKind::BadHeader(format!(
                                     "more than {MAX_SECTION_INTERFACES} interfaces in one \
                                      section: not a real capture (each is kept while the \
                                      section is read)"
                                 )));
                             }
-                            let iface = pcapng::interface(&block[8..len - 4], *big_endian)?;
+                            let iface = pcapng::interface(&block[8..len - 4], big_endian)?;
                             self.info.link_types.insert(iface.link_type);
                             self.info.interfaces += 1;
                             if self.info.snaplen.is_none() {
                                 self.info.snaplen = Some(iface.snaplen);
                             }
-                            interfaces.push(iface);
+                            section.interfaces.push(iface);
                         }
-                        pcapng::BLOCK_ENHANCED_PACKET
-                        | pcapng::BLOCK_PACKET_OBSOLETE
-                        | pcapng::BLOCK_SIMPLE_PACKET => {
+                        t if pcapng::is_packet_block(t) => {
                             if self.info.sections == 0 {
                                 return Err(ErrorKind::BadHeader(
                                     "packet block before any section header".into(),
                                 ));
                             }
-                            let snaplen0 = interfaces.first().map(|i| i.snaplen);
-                            let f =
-                                pcapng::packet_fields(block_type, block, *big_endian, snaplen0)?;
-                            let iface = interfaces.get(f.interface_id as usize);
-                            let timestamp_ns = match (iface, f.ts_units) {
-                                (Some(i), Some(units)) => {
-                                    i.ts_resolution.to_ns(units, i.ts_offset_s)
-                                }
-                                (None, Some(units)) => {
-                                    pcapng::TsResolution::Pow10(6).to_ns(units, 0)
-                                }
-                                (_, None) => None,
-                            };
-                            return Ok(Some(RecordRef {
-                                timestamp_ns,
-                                cap_len: f.cap_len,
-                                wire_len: f.wire_len,
-                                interface_id: section_base.saturating_add(f.interface_id),
-                                link_type: iface.map(|i| i.link_type),
-                                data_start: f.data_offset,
-                                consume_len: len,
-                            }));
+                            let packet = section.packet(block_type, block)?;
+                            return Ok(Some(RecordRef::of_packet(&packet, len)));
                         }
                         _ => {}
                     }

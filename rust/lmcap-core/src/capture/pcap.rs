@@ -131,7 +131,7 @@ impl PcapHeader {
     }
 }
 
-#[inline]
+#[inline(always)]
 pub(crate) fn read_u16(b: &[u8], o: usize, big_endian: bool) -> u16 {
     let v = [b[o], b[o + 1]];
     if big_endian {
@@ -141,7 +141,7 @@ pub(crate) fn read_u16(b: &[u8], o: usize, big_endian: bool) -> u16 {
     }
 }
 
-#[inline]
+#[inline(always)]
 pub(crate) fn read_u32(b: &[u8], o: usize, big_endian: bool) -> u32 {
     let v = [b[o], b[o + 1], b[o + 2], b[o + 3]];
     if big_endian {
