@@ -307,12 +307,11 @@ def _unknown_name(what: str, name: str, known: list[str], listing: str) -> UserE
     return UserError(f"no {what} named {name!r}{hint}; {listing} lists them")
 
 
-def _print_profile(timings: list[tuple[str, float, int]], con) -> None:
+def _print_profile(timings: list[tuple[str, float, int]], frames: int) -> None:
     """``--profile``: seconds per phase with the peak memory reached by its end, the frames
     read and the peak memory of the run, on stderr."""
     from lmcap.report import peak_rss_bytes
 
-    frames = con.execute("SELECT coalesce(sum(frames), 0) FROM traffic").fetchone()[0]
     total = sum(t for _, t, _ in timings)
     width = max(len(name) for name, _, _ in timings)
     print("lmcap: profile (seconds, share, peak RSS by the phase's end)", file=sys.stderr)
@@ -387,7 +386,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if timings is not None:
         rendered = time.perf_counter() - started - sum(t for _, t, _ in timings)
         timings.append(("render", rendered, rep.peak_rss_bytes()))
-        _print_profile(timings, con)
+        _print_profile(timings, report["capture"]["packets"])
     if had_errors and args.strict:
         return EXIT_CAPTURE_ERROR
     if args.fail_on:
