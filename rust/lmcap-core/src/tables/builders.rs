@@ -9,8 +9,9 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 
 use super::columns::{
-    BoolColumn, FixedDictionary, SparseStrColumn, SparseU16Column, SparseU32Column, SparseU8Column,
-    StrColumn, TimestampColumn, U16Column, U32Column, U64Column, U8Column,
+    column_set, finish_checked, BoolColumn, FixedDictionary, SparseStrColumn, SparseU16Column,
+    SparseU32Column, SparseU8Column, StrColumn, TimestampColumn, U16Column, U32Column, U64Column,
+    U8Column,
 };
 use super::schema;
 use super::text;
@@ -79,6 +80,24 @@ impl Projection {
 }
 
 /// The groups of `packets` columns one decoded layer fills together (see [`Projection`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    /// The frame's own facts (from the capture file, and its decode status): always built,
+    /// cheap integers.
+    Frame,
+    Mac,
+    Vlan,
+    L3,
+    IpAddr,
+    Ip,
+    Ports,
+    Tcp,
+    Payload,
+    /// ICMP, IGMP and ARP: sparse columns, set only in frames of those protocols.
+    Tail,
+}
+
+/// Which groups a builder fills (a flag per group; the frame's own facts always).
 #[derive(Clone, Copy)]
 struct Groups {
     mac: bool,
@@ -89,36 +108,32 @@ struct Groups {
     ports: bool,
     tcp: bool,
     payload: bool,
-    /// ICMP, IGMP and ARP: sparse columns, set only in frames of those protocols.
     tail: bool,
 }
 
 impl Groups {
-    /// The flag of a column's group; None: the frame's own facts, always built (cheap
-    /// integers).
-    fn slot(&mut self, name: &str) -> Option<&mut bool> {
-        Some(match name {
-            "src_mac" | "dst_mac" | "dst_mac_kind" => &mut self.mac,
-            "vlan_id" | "inner_vlan_id" | "vlan_pcp" | "vlan_tags" => &mut self.vlan,
-            "ethertype" | "l3_len" => &mut self.l3,
-            "src_ip" | "dst_ip" => &mut self.ip_addr,
-            "src_port" | "dst_port" => &mut self.ports,
-            "payload_len" => &mut self.payload,
-            n if n.starts_with("tcp_") => &mut self.tcp,
-            n if n.starts_with("icmp_") || n.starts_with("igmp_") || n.starts_with("arp_") => {
-                &mut self.tail
-            }
-            "ip_version" | "ip_proto" | "ip_len" | "ip_header_len" | "ttl" | "dscp" | "ecn"
-            | "ip_id" | "df" | "mf" | "frag_offset" | "is_fragment" => &mut self.ip,
-            _ => return None,
+    /// The flag of a group; None for the frame's own facts, always built.
+    fn flag(&mut self, group: Group) -> Option<&mut bool> {
+        Some(match group {
+            Group::Frame => return None,
+            Group::Mac => &mut self.mac,
+            Group::Vlan => &mut self.vlan,
+            Group::L3 => &mut self.l3,
+            Group::IpAddr => &mut self.ip_addr,
+            Group::Ip => &mut self.ip,
+            Group::Ports => &mut self.ports,
+            Group::Tcp => &mut self.tcp,
+            Group::Payload => &mut self.payload,
+            Group::Tail => &mut self.tail,
         })
     }
 
-    /// Whether the column is built (its group is on, or it has none).
-    fn builds(mut self, name: &str) -> bool {
-        self.slot(name).is_none_or(|on| *on)
+    /// Whether the group's columns are built.
+    fn builds(mut self, group: Group) -> bool {
+        self.flag(group).is_none_or(|on| *on)
     }
 
+    /// The groups of the columns `p` keeps.
     fn of(p: Projection) -> Groups {
         let mut g = Groups {
             mac: false,
@@ -131,13 +146,124 @@ impl Groups {
             payload: false,
             tail: false,
         };
-        for (i, c) in schema::packets().columns.iter().enumerate() {
-            if let (true, Some(on)) = (p.has(i), g.slot(c.name)) {
+        for (i, group) in PacketColumns::GROUPS.iter().enumerate() {
+            if let (true, Some(on)) = (p.has(i), g.flag(*group)) {
                 *on = true;
             }
         }
         g
     }
+}
+
+/// Declares the accumulators of `packets` once, one line per column in the schema's order:
+/// `name: accumulator = group, constructor;` where the constructor takes the rows to make
+/// room for (none when the column's group is not built). Makes the struct, its construction,
+/// the names and groups in order (`NAMES` is compared with `schema.rs` by a test) and the
+/// finishing of one column by name. How each value is taken is `PacketsBuilder::append`'s.
+macro_rules! packet_columns {
+    ($($name:ident: $ty:ty = $group:ident, $init:expr;)*) => {
+        struct PacketColumns {
+            $($name: $ty,)*
+        }
+
+        impl PacketColumns {
+            /// The columns, in the table's order.
+            const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
+            /// Each column's group, in the same order.
+            const GROUPS: &'static [Group] = &[$(Group::$group),*];
+
+            /// Room for `rows` rows in the columns of the groups `groups` builds.
+            fn with_room(rows: usize, groups: Groups) -> PacketColumns {
+                PacketColumns {
+                    $($name: {
+                        let make: fn(usize) -> $ty = $init;
+                        make(if groups.builds(Group::$group) { rows } else { 0 })
+                    },)*
+                }
+            }
+
+            /// The array of the column `name` (`rows` rows); it starts over empty.
+            fn finish_column(&mut self, name: &str, rows: usize) -> ArrayRef {
+                match name {
+                    $(stringify!($name) => finish_checked(&mut self.$name, rows, name),)*
+                    other => unreachable!("packets has no column {other}"),
+                }
+            }
+        }
+    };
+}
+
+fn decode_status_column(rows: usize) -> FixedDictionary {
+    let names: Vec<&str> = StopReason::ALL.iter().map(|r| r.name()).collect();
+    FixedDictionary::new(&names, rows)
+}
+
+fn mac_kind_column(rows: usize) -> FixedDictionary {
+    let names: Vec<&str> = MacKind::ALL.iter().map(|k| k.name()).collect();
+    FixedDictionary::new(&names, rows)
+}
+
+// Address texts get room for an IPv4 text per row plus the 40-byte tail `push_prefix` copies.
+packet_columns! {
+    frame_number: U64Column = Frame, |n| U64Column::with_capacity(n);
+    file_index: U32Column = Frame, |n| U32Column::with_capacity(n);
+    interface_id: U32Column = Frame, |n| U32Column::with_capacity(n);
+    link_type: U16Column = Frame, |n| U16Column::with_capacity(n);
+    timestamp: TimestampColumn = Frame, |n| TimestampColumn::with_capacity(n);
+    cap_len: U32Column = Frame, |n| U32Column::with_capacity(n);
+    wire_len: U32Column = Frame, |n| U32Column::with_capacity(n);
+    truncated: BoolColumn = Frame, |n| BoolColumn::with_capacity(n);
+    decode_status: FixedDictionary = Frame, decode_status_column;
+    src_mac: StrColumn = Mac, |n| StrColumn::with_capacity(n, n * 17);
+    dst_mac: StrColumn = Mac, |n| StrColumn::with_capacity(n, n * 17);
+    dst_mac_kind: FixedDictionary = Mac, mac_kind_column;
+    vlan_id: SparseU16Column = Vlan, |_| Default::default();
+    inner_vlan_id: SparseU16Column = Vlan, |_| Default::default();
+    vlan_pcp: SparseU8Column = Vlan, |_| Default::default();
+    vlan_tags: U8Column = Vlan, |n| U8Column::with_capacity(n);
+    ethertype: U16Column = L3, |n| U16Column::with_capacity(n);
+    l3_len: U32Column = L3, |n| U32Column::with_capacity(n);
+    ip_version: U8Column = Ip, |n| U8Column::with_capacity(n);
+    src_ip: StrColumn = IpAddr, |n| StrColumn::with_capacity(n, n * 13 + 64);
+    dst_ip: StrColumn = IpAddr, |n| StrColumn::with_capacity(n, n * 13 + 64);
+    ip_proto: U8Column = Ip, |n| U8Column::with_capacity(n);
+    ip_len: U32Column = Ip, |n| U32Column::with_capacity(n);
+    ip_header_len: U16Column = Ip, |n| U16Column::with_capacity(n);
+    ttl: U8Column = Ip, |n| U8Column::with_capacity(n);
+    dscp: U8Column = Ip, |n| U8Column::with_capacity(n);
+    ecn: U8Column = Ip, |n| U8Column::with_capacity(n);
+    ip_id: U32Column = Ip, |n| U32Column::with_capacity(n);
+    df: BoolColumn = Ip, |n| BoolColumn::with_capacity(n);
+    mf: BoolColumn = Ip, |n| BoolColumn::with_capacity(n);
+    frag_offset: U32Column = Ip, |n| U32Column::with_capacity(n);
+    is_fragment: BoolColumn = Ip, |n| BoolColumn::with_capacity(n);
+    src_port: U16Column = Ports, |n| U16Column::with_capacity(n);
+    dst_port: U16Column = Ports, |n| U16Column::with_capacity(n);
+    tcp_flags: U16Column = Tcp, |n| U16Column::with_capacity(n);
+    tcp_seq: U32Column = Tcp, |n| U32Column::with_capacity(n);
+    tcp_ack: U32Column = Tcp, |n| U32Column::with_capacity(n);
+    tcp_window: U16Column = Tcp, |n| U16Column::with_capacity(n);
+    tcp_mss: SparseU16Column = Tcp, |_| Default::default();
+    tcp_wscale: SparseU8Column = Tcp, |_| Default::default();
+    tcp_sack_permitted: BoolColumn = Tcp, |n| BoolColumn::with_capacity(n);
+    tcp_sack_blocks: U8Column = Tcp, |n| U8Column::with_capacity(n);
+    payload_len: U32Column = Payload, |n| U32Column::with_capacity(n);
+    icmp_type: SparseU8Column = Tail, |_| Default::default();
+    icmp_code: SparseU8Column = Tail, |_| Default::default();
+    icmp_id: SparseU16Column = Tail, |_| Default::default();
+    icmp_seq: SparseU16Column = Tail, |_| Default::default();
+    icmp_next_hop_mtu: SparseU32Column = Tail, |_| Default::default();
+    icmp_quoted_src_ip: SparseStrColumn = Tail, |_| Default::default();
+    icmp_quoted_dst_ip: SparseStrColumn = Tail, |_| Default::default();
+    icmp_quoted_proto: SparseU8Column = Tail, |_| Default::default();
+    icmp_quoted_src_port: SparseU16Column = Tail, |_| Default::default();
+    icmp_quoted_dst_port: SparseU16Column = Tail, |_| Default::default();
+    icmp_quoted_ip_len: SparseU32Column = Tail, |_| Default::default();
+    icmp_quoted_ip_id: SparseU32Column = Tail, |_| Default::default();
+    igmp_type: SparseU8Column = Tail, |_| Default::default();
+    igmp_version: SparseU8Column = Tail, |_| Default::default();
+    igmp_group: SparseStrColumn = Tail, |_| Default::default();
+    arp_opcode: SparseU16Column = Tail, |_| Default::default();
 }
 
 /// The `packets` table, one row per frame: the hot path of a scan.
@@ -150,65 +276,7 @@ pub struct PacketsBuilder {
     projection: Projection,
     groups: Groups,
     rows: usize,
-    frame_number: U64Column,
-    file_index: U32Column,
-    interface_id: U32Column,
-    link_type: U16Column,
-    timestamp: TimestampColumn,
-    cap_len: U32Column,
-    wire_len: U32Column,
-    truncated: BoolColumn,
-    decode_status: FixedDictionary,
-    src_mac: StrColumn,
-    dst_mac: StrColumn,
-    dst_mac_kind: FixedDictionary,
-    vlan_id: SparseU16Column,
-    inner_vlan_id: SparseU16Column,
-    vlan_pcp: SparseU8Column,
-    vlan_tags: U8Column,
-    ethertype: U16Column,
-    l3_len: U32Column,
-    ip_version: U8Column,
-    src_ip: StrColumn,
-    dst_ip: StrColumn,
-    ip_proto: U8Column,
-    ip_len: U32Column,
-    ip_header_len: U16Column,
-    ttl: U8Column,
-    dscp: U8Column,
-    ecn: U8Column,
-    ip_id: U32Column,
-    df: BoolColumn,
-    mf: BoolColumn,
-    frag_offset: U32Column,
-    is_fragment: BoolColumn,
-    src_port: U16Column,
-    dst_port: U16Column,
-    tcp_flags: U16Column,
-    tcp_seq: U32Column,
-    tcp_ack: U32Column,
-    tcp_window: U16Column,
-    tcp_mss: SparseU16Column,
-    tcp_wscale: SparseU8Column,
-    tcp_sack_permitted: BoolColumn,
-    tcp_sack_blocks: U8Column,
-    payload_len: U32Column,
-    icmp_type: SparseU8Column,
-    icmp_code: SparseU8Column,
-    icmp_id: SparseU16Column,
-    icmp_seq: SparseU16Column,
-    icmp_next_hop_mtu: SparseU32Column,
-    icmp_quoted_src_ip: SparseStrColumn,
-    icmp_quoted_dst_ip: SparseStrColumn,
-    icmp_quoted_proto: SparseU8Column,
-    icmp_quoted_src_port: SparseU16Column,
-    icmp_quoted_dst_port: SparseU16Column,
-    icmp_quoted_ip_len: SparseU32Column,
-    icmp_quoted_ip_id: SparseU32Column,
-    igmp_type: SparseU8Column,
-    igmp_version: SparseU8Column,
-    igmp_group: SparseStrColumn,
-    arp_opcode: SparseU16Column,
+    c: PacketColumns,
 }
 
 impl PacketsBuilder {
@@ -217,89 +285,15 @@ impl PacketsBuilder {
     }
 
     /// A builder of the columns of `projection` only (and of the rest of their groups, which
-    /// `finish` drops).
+    /// `finish` drops); a group nobody asked for is never appended to, and gets no room.
     pub fn projected(capacity: usize, projection: Projection) -> Self {
-        let n = capacity;
         let groups = Groups::of(projection);
-        // a group nobody asked for is never appended to: no room for it
-        let room = |on: bool| if on { n } else { 0 };
-        let (nm, nv, nl, na, ni, np, nt, npl) = (
-            room(groups.mac),
-            room(groups.vlan),
-            room(groups.l3),
-            room(groups.ip_addr),
-            room(groups.ip),
-            room(groups.ports),
-            room(groups.tcp),
-            room(groups.payload),
-        );
-        let stop_names: Vec<&str> = StopReason::ALL.iter().map(|r| r.name()).collect();
-        let kind_names: Vec<&str> = MacKind::ALL.iter().map(|k| k.name()).collect();
         PacketsBuilder {
             schema: projection.schema(),
             projection,
             groups,
             rows: 0,
-            frame_number: U64Column::with_capacity(n),
-            file_index: U32Column::with_capacity(n),
-            interface_id: U32Column::with_capacity(n),
-            link_type: U16Column::with_capacity(n),
-            timestamp: TimestampColumn::with_capacity(n),
-            cap_len: U32Column::with_capacity(n),
-            wire_len: U32Column::with_capacity(n),
-            truncated: BoolColumn::with_capacity(n),
-            decode_status: FixedDictionary::new(&stop_names, n),
-            src_mac: StrColumn::with_capacity(nm, nm * 17),
-            dst_mac: StrColumn::with_capacity(nm, nm * 17),
-            dst_mac_kind: FixedDictionary::new(&kind_names, nm),
-            vlan_id: SparseU16Column::default(),
-            inner_vlan_id: SparseU16Column::default(),
-            vlan_pcp: SparseU8Column::default(),
-            vlan_tags: U8Column::with_capacity(nv),
-            ethertype: U16Column::with_capacity(nl),
-            l3_len: U32Column::with_capacity(nl),
-            ip_version: U8Column::with_capacity(ni),
-            // Room for an IPv4 text per row plus the 40-byte tail `push_prefix` copies.
-            src_ip: StrColumn::with_capacity(na, na * 13 + 64),
-            dst_ip: StrColumn::with_capacity(na, na * 13 + 64),
-            ip_proto: U8Column::with_capacity(ni),
-            ip_len: U32Column::with_capacity(ni),
-            ip_header_len: U16Column::with_capacity(ni),
-            ttl: U8Column::with_capacity(ni),
-            dscp: U8Column::with_capacity(ni),
-            ecn: U8Column::with_capacity(ni),
-            ip_id: U32Column::with_capacity(ni),
-            df: BoolColumn::with_capacity(ni),
-            mf: BoolColumn::with_capacity(ni),
-            frag_offset: U32Column::with_capacity(ni),
-            is_fragment: BoolColumn::with_capacity(ni),
-            src_port: U16Column::with_capacity(np),
-            dst_port: U16Column::with_capacity(np),
-            tcp_flags: U16Column::with_capacity(nt),
-            tcp_seq: U32Column::with_capacity(nt),
-            tcp_ack: U32Column::with_capacity(nt),
-            tcp_window: U16Column::with_capacity(nt),
-            tcp_mss: SparseU16Column::default(),
-            tcp_wscale: SparseU8Column::default(),
-            tcp_sack_permitted: BoolColumn::with_capacity(nt),
-            tcp_sack_blocks: U8Column::with_capacity(nt),
-            payload_len: U32Column::with_capacity(npl),
-            icmp_type: SparseU8Column::default(),
-            icmp_code: SparseU8Column::default(),
-            icmp_id: SparseU16Column::default(),
-            icmp_seq: SparseU16Column::default(),
-            icmp_next_hop_mtu: SparseU32Column::default(),
-            icmp_quoted_src_ip: SparseStrColumn::default(),
-            icmp_quoted_dst_ip: SparseStrColumn::default(),
-            icmp_quoted_proto: SparseU8Column::default(),
-            icmp_quoted_src_port: SparseU16Column::default(),
-            icmp_quoted_dst_port: SparseU16Column::default(),
-            icmp_quoted_ip_len: SparseU32Column::default(),
-            icmp_quoted_ip_id: SparseU32Column::default(),
-            igmp_type: SparseU8Column::default(),
-            igmp_version: SparseU8Column::default(),
-            igmp_group: SparseStrColumn::default(),
-            arp_opcode: SparseU16Column::default(),
+            c: PacketColumns::with_room(capacity, groups),
         }
     }
 
@@ -315,52 +309,55 @@ impl PacketsBuilder {
         let row = self.rows;
         let g = self.groups;
         self.rows += 1;
-        self.frame_number.append_value(m.frame_number);
-        self.file_index.append_value(m.file_index);
-        self.interface_id.append_value(m.interface_id);
-        self.link_type.append_option(m.link_type);
-        self.timestamp.append_option(m.timestamp_ns);
-        self.cap_len.append_value(m.cap_len);
-        self.wire_len.append_value(m.wire_len);
-        self.truncated.append_value(m.cap_len < m.wire_len);
-        self.decode_status.keys.append_value(d.status as i8);
+        self.c.frame_number.append_value(m.frame_number);
+        self.c.file_index.append_value(m.file_index);
+        self.c.interface_id.append_value(m.interface_id);
+        self.c.link_type.append_option(m.link_type);
+        self.c.timestamp.append_option(m.timestamp_ns);
+        self.c.cap_len.append_value(m.cap_len);
+        self.c.wire_len.append_value(m.wire_len);
+        self.c.truncated.append_value(m.cap_len < m.wire_len);
+        self.c.decode_status.keys.append_value(d.status as i8);
 
         if g.mac {
-            self.src_mac.append_mac_option(d.src_mac.as_ref());
+            self.c.src_mac.append_mac_option(d.src_mac.as_ref());
             match &d.dst_mac {
                 Some(mac) => {
-                    self.dst_mac.append_mac(mac);
-                    self.dst_mac_kind.keys.append_value(MacKind::of(mac) as i8);
+                    self.c.dst_mac.append_mac(mac);
+                    self.c
+                        .dst_mac_kind
+                        .keys
+                        .append_value(MacKind::of(mac) as i8);
                 }
                 None => {
-                    self.dst_mac.append_null();
-                    self.dst_mac_kind.keys.append_null();
+                    self.c.dst_mac.append_null();
+                    self.c.dst_mac_kind.keys.append_null();
                 }
             }
         }
         if g.vlan {
             if d.vlan_count > 0 {
-                self.vlan_id.set(row, d.vlan_tags[0].vid);
-                self.vlan_pcp.set(row, d.vlan_tags[0].pcp);
+                self.c.vlan_id.set(row, d.vlan_tags[0].vid);
+                self.c.vlan_pcp.set(row, d.vlan_tags[0].pcp);
                 if d.vlan_count > 1 {
-                    self.inner_vlan_id.set(row, d.vlan_tags[1].vid);
+                    self.c.inner_vlan_id.set(row, d.vlan_tags[1].vid);
                 }
             }
-            self.vlan_tags.append_value(d.vlan_count);
+            self.c.vlan_tags.append_value(d.vlan_count);
         }
         if g.l3 {
-            self.ethertype.append_option(d.ethertype);
-            self.l3_len.append_option(d.l3_len(m.wire_len));
+            self.c.ethertype.append_option(d.ethertype);
+            self.c.l3_len.append_option(d.l3_len(m.wire_len));
         }
         if g.ip_addr {
             match &d.ip {
                 Some(ip) => {
-                    self.src_ip.append_ip(&ip.src);
-                    self.dst_ip.append_ip(&ip.dst);
+                    self.c.src_ip.append_ip(&ip.src);
+                    self.c.dst_ip.append_ip(&ip.dst);
                 }
                 None => {
-                    self.src_ip.append_null();
-                    self.dst_ip.append_null();
+                    self.c.src_ip.append_null();
+                    self.c.dst_ip.append_null();
                 }
             }
         }
@@ -370,16 +367,16 @@ impl PacketsBuilder {
         if g.ports {
             match (&d.tcp, &d.udp) {
                 (Some(t), _) => {
-                    self.src_port.append_value(t.src_port);
-                    self.dst_port.append_value(t.dst_port);
+                    self.c.src_port.append_value(t.src_port);
+                    self.c.dst_port.append_value(t.dst_port);
                 }
                 (None, Some(u)) => {
-                    self.src_port.append_value(u.src_port);
-                    self.dst_port.append_value(u.dst_port);
+                    self.c.src_port.append_value(u.src_port);
+                    self.c.dst_port.append_value(u.dst_port);
                 }
                 (None, None) => {
-                    self.src_port.append_null();
-                    self.dst_port.append_null();
+                    self.c.src_port.append_null();
+                    self.c.dst_port.append_null();
                 }
             }
         }
@@ -387,7 +384,7 @@ impl PacketsBuilder {
             self.append_tcp(row, d);
         }
         if g.payload {
-            self.payload_len.append_option(d.payload_len);
+            self.c.payload_len.append_option(d.payload_len);
         }
         if g.tail {
             self.append_tail(row, d);
@@ -397,32 +394,32 @@ impl PacketsBuilder {
     fn append_ip(&mut self, d: &Decoded<'_>) {
         match &d.ip {
             Some(ip) => {
-                self.ip_version.append_value(ip.version);
-                self.ip_proto.append_value(ip.protocol);
-                self.ip_len.append_option(ip.ip_len);
-                self.ip_header_len.append_value(ip.header_len);
-                self.ttl.append_value(ip.ttl);
-                self.dscp.append_value(ip.dscp);
-                self.ecn.append_value(ip.ecn);
-                self.ip_id.append_option(ip.id);
-                self.df.append_option(ip.dont_fragment);
-                self.mf.append_option(ip.more_fragments);
-                self.frag_offset.append_option(ip.frag_offset);
-                self.is_fragment.append_value(ip.is_fragment);
+                self.c.ip_version.append_value(ip.version);
+                self.c.ip_proto.append_value(ip.protocol);
+                self.c.ip_len.append_option(ip.ip_len);
+                self.c.ip_header_len.append_value(ip.header_len);
+                self.c.ttl.append_value(ip.ttl);
+                self.c.dscp.append_value(ip.dscp);
+                self.c.ecn.append_value(ip.ecn);
+                self.c.ip_id.append_option(ip.id);
+                self.c.df.append_option(ip.dont_fragment);
+                self.c.mf.append_option(ip.more_fragments);
+                self.c.frag_offset.append_option(ip.frag_offset);
+                self.c.is_fragment.append_value(ip.is_fragment);
             }
             None => {
-                self.ip_version.append_null();
-                self.ip_proto.append_null();
-                self.ip_len.append_null();
-                self.ip_header_len.append_null();
-                self.ttl.append_null();
-                self.dscp.append_null();
-                self.ecn.append_null();
-                self.ip_id.append_null();
-                self.df.append_null();
-                self.mf.append_null();
-                self.frag_offset.append_null();
-                self.is_fragment.append_null();
+                self.c.ip_version.append_null();
+                self.c.ip_proto.append_null();
+                self.c.ip_len.append_null();
+                self.c.ip_header_len.append_null();
+                self.c.ttl.append_null();
+                self.c.dscp.append_null();
+                self.c.ecn.append_null();
+                self.c.ip_id.append_null();
+                self.c.df.append_null();
+                self.c.mf.append_null();
+                self.c.frag_offset.append_null();
+                self.c.is_fragment.append_null();
             }
         }
     }
@@ -430,23 +427,24 @@ impl PacketsBuilder {
     fn append_tcp(&mut self, row: usize, d: &Decoded<'_>) {
         match &d.tcp {
             Some(t) => {
-                self.tcp_flags.append_value(t.flags);
-                self.tcp_seq.append_value(t.seq);
-                self.tcp_ack.append_value(t.ack);
-                self.tcp_window.append_value(t.window);
-                self.tcp_mss.set_option(row, t.options.mss);
-                self.tcp_wscale.set_option(row, t.options.window_scale);
-                self.tcp_sack_permitted
+                self.c.tcp_flags.append_value(t.flags);
+                self.c.tcp_seq.append_value(t.seq);
+                self.c.tcp_ack.append_value(t.ack);
+                self.c.tcp_window.append_value(t.window);
+                self.c.tcp_mss.set_option(row, t.options.mss);
+                self.c.tcp_wscale.set_option(row, t.options.window_scale);
+                self.c
+                    .tcp_sack_permitted
                     .append_value(t.options.sack_permitted);
-                self.tcp_sack_blocks.append_value(t.options.sack_blocks);
+                self.c.tcp_sack_blocks.append_value(t.options.sack_blocks);
             }
             None => {
-                self.tcp_flags.append_null();
-                self.tcp_seq.append_null();
-                self.tcp_ack.append_null();
-                self.tcp_window.append_null();
-                self.tcp_sack_permitted.append_null();
-                self.tcp_sack_blocks.append_null();
+                self.c.tcp_flags.append_null();
+                self.c.tcp_seq.append_null();
+                self.c.tcp_ack.append_null();
+                self.c.tcp_window.append_null();
+                self.c.tcp_sack_permitted.append_null();
+                self.c.tcp_sack_blocks.append_null();
             }
         }
     }
@@ -454,121 +452,57 @@ impl PacketsBuilder {
     /// ICMP, IGMP and ARP: sparse columns, set in the frames of those protocols only.
     fn append_tail(&mut self, row: usize, d: &Decoded<'_>) {
         if let Some(icmp) = &d.icmp {
-            self.icmp_type.set(row, icmp.icmp_type);
-            self.icmp_code.set(row, icmp.code);
+            self.c.icmp_type.set(row, icmp.icmp_type);
+            self.c.icmp_code.set(row, icmp.code);
             if let Some((id, seq)) = icmp.echo {
-                self.icmp_id.set(row, id);
-                self.icmp_seq.set(row, seq);
+                self.c.icmp_id.set(row, id);
+                self.c.icmp_seq.set(row, seq);
             }
-            self.icmp_next_hop_mtu.set_option(row, icmp.next_hop_mtu);
+            self.c.icmp_next_hop_mtu.set_option(row, icmp.next_hop_mtu);
             if let Some(q) = icmp.quoted {
                 if let Some(a) = &q.src {
-                    self.icmp_quoted_src_ip.set_ip(row, a);
+                    self.c.icmp_quoted_src_ip.set_ip(row, a);
                 }
                 if let Some(a) = &q.dst {
-                    self.icmp_quoted_dst_ip.set_ip(row, a);
+                    self.c.icmp_quoted_dst_ip.set_ip(row, a);
                 }
-                self.icmp_quoted_proto.set_option(row, q.protocol);
-                self.icmp_quoted_src_port.set_option(row, q.src_port);
-                self.icmp_quoted_dst_port.set_option(row, q.dst_port);
-                self.icmp_quoted_ip_len.set_option(row, q.ip_len);
-                self.icmp_quoted_ip_id.set_option(row, q.ip_id);
+                self.c.icmp_quoted_proto.set_option(row, q.protocol);
+                self.c.icmp_quoted_src_port.set_option(row, q.src_port);
+                self.c.icmp_quoted_dst_port.set_option(row, q.dst_port);
+                self.c.icmp_quoted_ip_len.set_option(row, q.ip_len);
+                self.c.icmp_quoted_ip_id.set_option(row, q.ip_id);
             }
         }
         if let Some(g) = &d.igmp {
-            self.igmp_type.set(row, g.msg_type);
-            self.igmp_version.set(row, g.version);
+            self.c.igmp_type.set(row, g.msg_type);
+            self.c.igmp_version.set(row, g.version);
             if g.msg_type != igmp::V3_REPORT {
-                self.igmp_group.set_ipv4(row, &g.group);
+                self.c.igmp_group.set_ipv4(row, &g.group);
             }
         }
         if let Some(a) = &d.arp {
-            self.arp_opcode.set(row, a.opcode);
+            self.c.arp_opcode.set(row, a.opcode);
         }
     }
 
     /// The batch of the rows so far (the projection's columns); the builder starts over.
     pub fn finish(&mut self) -> RecordBatch {
         let n = std::mem::take(&mut self.rows);
-        let table = schema::packets();
-        let mut columns = Vec::with_capacity(table.columns.len());
-        for (i, c) in table.columns.iter().enumerate() {
-            if !self.groups.builds(c.name) {
+        let mut columns = Vec::with_capacity(PacketColumns::NAMES.len());
+        for (i, (name, group)) in PacketColumns::NAMES
+            .iter()
+            .zip(PacketColumns::GROUPS)
+            .enumerate()
+        {
+            if !self.groups.builds(*group) {
                 continue; // nothing was appended: nothing to finish
             }
-            let array = self.finish_column(c.name, n);
+            let array = self.c.finish_column(name, n);
             if self.projection.has(i) {
                 columns.push(array);
             }
         }
         finish_batch(&self.schema, columns)
-    }
-
-    fn finish_column(&mut self, name: &str, n: usize) -> ArrayRef {
-        match name {
-            "frame_number" => Arc::new(self.frame_number.finish()),
-            "file_index" => Arc::new(self.file_index.finish()),
-            "interface_id" => Arc::new(self.interface_id.finish()),
-            "link_type" => Arc::new(self.link_type.finish()),
-            "timestamp" => Arc::new(self.timestamp.finish()),
-            "cap_len" => Arc::new(self.cap_len.finish()),
-            "wire_len" => Arc::new(self.wire_len.finish()),
-            "truncated" => Arc::new(self.truncated.finish()),
-            "decode_status" => self.decode_status.finish(),
-            "src_mac" => Arc::new(self.src_mac.finish()),
-            "dst_mac" => Arc::new(self.dst_mac.finish()),
-            "dst_mac_kind" => self.dst_mac_kind.finish(),
-            "vlan_id" => Arc::new(self.vlan_id.finish(n)),
-            "inner_vlan_id" => Arc::new(self.inner_vlan_id.finish(n)),
-            "vlan_pcp" => Arc::new(self.vlan_pcp.finish(n)),
-            "vlan_tags" => Arc::new(self.vlan_tags.finish()),
-            "ethertype" => Arc::new(self.ethertype.finish()),
-            "l3_len" => Arc::new(self.l3_len.finish()),
-            "ip_version" => Arc::new(self.ip_version.finish()),
-            "src_ip" => Arc::new(self.src_ip.finish()),
-            "dst_ip" => Arc::new(self.dst_ip.finish()),
-            "ip_proto" => Arc::new(self.ip_proto.finish()),
-            "ip_len" => Arc::new(self.ip_len.finish()),
-            "ip_header_len" => Arc::new(self.ip_header_len.finish()),
-            "ttl" => Arc::new(self.ttl.finish()),
-            "dscp" => Arc::new(self.dscp.finish()),
-            "ecn" => Arc::new(self.ecn.finish()),
-            "ip_id" => Arc::new(self.ip_id.finish()),
-            "df" => Arc::new(self.df.finish()),
-            "mf" => Arc::new(self.mf.finish()),
-            "frag_offset" => Arc::new(self.frag_offset.finish()),
-            "is_fragment" => Arc::new(self.is_fragment.finish()),
-            "src_port" => Arc::new(self.src_port.finish()),
-            "dst_port" => Arc::new(self.dst_port.finish()),
-            "tcp_flags" => Arc::new(self.tcp_flags.finish()),
-            "tcp_seq" => Arc::new(self.tcp_seq.finish()),
-            "tcp_ack" => Arc::new(self.tcp_ack.finish()),
-            "tcp_window" => Arc::new(self.tcp_window.finish()),
-            "tcp_mss" => Arc::new(self.tcp_mss.finish(n)),
-            "tcp_wscale" => Arc::new(self.tcp_wscale.finish(n)),
-            "tcp_sack_permitted" => Arc::new(self.tcp_sack_permitted.finish()),
-            "tcp_sack_blocks" => Arc::new(self.tcp_sack_blocks.finish()),
-            "payload_len" => Arc::new(self.payload_len.finish()),
-            "icmp_type" => Arc::new(self.icmp_type.finish(n)),
-            "icmp_code" => Arc::new(self.icmp_code.finish(n)),
-            "icmp_id" => Arc::new(self.icmp_id.finish(n)),
-            "icmp_seq" => Arc::new(self.icmp_seq.finish(n)),
-            "icmp_next_hop_mtu" => Arc::new(self.icmp_next_hop_mtu.finish(n)),
-            "icmp_quoted_src_ip" => Arc::new(self.icmp_quoted_src_ip.finish(n)),
-            "icmp_quoted_dst_ip" => Arc::new(self.icmp_quoted_dst_ip.finish(n)),
-            "icmp_quoted_proto" => Arc::new(self.icmp_quoted_proto.finish(n)),
-            "icmp_quoted_src_port" => Arc::new(self.icmp_quoted_src_port.finish(n)),
-            "icmp_quoted_dst_port" => Arc::new(self.icmp_quoted_dst_port.finish(n)),
-            "icmp_quoted_ip_len" => Arc::new(self.icmp_quoted_ip_len.finish(n)),
-            "icmp_quoted_ip_id" => Arc::new(self.icmp_quoted_ip_id.finish(n)),
-            "igmp_type" => Arc::new(self.igmp_type.finish(n)),
-            "igmp_version" => Arc::new(self.igmp_version.finish(n)),
-            "igmp_group" => Arc::new(self.igmp_group.finish(n)),
-            "arp_opcode" => Arc::new(self.arp_opcode.finish(n)),
-            other => unreachable!(
-                "packets column {other} has no builder (schema.rs and builders.rs disagree)"
-            ),
-        }
     }
 }
 
@@ -585,57 +519,66 @@ pub struct EventsBuilder {
     nlb: NlbColumns,
 }
 
-#[derive(Default)]
-struct ArpColumns {
-    frame_number: U64Column,
-    timestamp: TimestampColumn,
-    vlan_id: U16Column,
-    src_mac: StrColumn,
-    dst_mac: StrColumn,
-    opcode: U16Column,
-    sender_mac: StrColumn,
-    sender_ip: StrColumn,
-    target_mac: StrColumn,
-    target_ip: StrColumn,
-    gratuitous: BoolColumn,
-    probe: BoolColumn,
+column_set! {
+    /// The columns of `arp`.
+    #[derive(Default)]
+    struct ArpColumns {
+        frame_number: U64Column,
+        timestamp: TimestampColumn,
+        vlan_id: U16Column,
+        src_mac: StrColumn,
+        dst_mac: StrColumn,
+        opcode: U16Column,
+        sender_mac: StrColumn,
+        sender_ip: StrColumn,
+        target_mac: StrColumn,
+        target_ip: StrColumn,
+        gratuitous: BoolColumn,
+        probe: BoolColumn,
+    }
 }
 
-struct IgmpColumns {
-    frame_number: U64Column,
-    timestamp: TimestampColumn,
-    vlan_id: U16Column,
-    src_mac: StrColumn,
-    src_ip: StrColumn,
-    dst_ip: StrColumn,
-    version: U8Column,
-    msg_type: U8Column,
-    record_type: U8Column,
-    action: FixedDictionary,
-    group: StrColumn,
-    num_sources: U16Column,
-    sources: ListBuilder<StringBuilder>,
-    max_resp_code: U8Column,
+column_set! {
+    /// The columns of `igmp_records`.
+    struct IgmpColumns {
+        frame_number: U64Column,
+        timestamp: TimestampColumn,
+        vlan_id: U16Column,
+        src_mac: StrColumn,
+        src_ip: StrColumn,
+        dst_ip: StrColumn,
+        version: U8Column,
+        msg_type: U8Column,
+        record_type: U8Column,
+        action: FixedDictionary,
+        group: StrColumn,
+        num_sources: U16Column,
+        sources: ListBuilder<StringBuilder>,
+        max_resp_code: U8Column,
+    }
 }
 
-#[derive(Default)]
-struct NlbColumns {
-    frame_number: U64Column,
-    timestamp: TimestampColumn,
-    vlan_id: U16Column,
-    src_mac: StrColumn,
-    dst_mac: StrColumn,
-    kind: StrColumn,
-    signature: U32Column,
-    version: StrColumn,
-    host_priority: U32Column,
-    cluster_ip: StrColumn,
-    dedicated_ip: StrColumn,
-    my_host_id: U16Column,
-    default_host_id: U16Column,
-    convergence_state: U16Column,
-    port_rules: U16Column,
-    packets_handled: U32Column,
+column_set! {
+    /// The columns of `nlb_heartbeats`.
+    #[derive(Default)]
+    struct NlbColumns {
+        frame_number: U64Column,
+        timestamp: TimestampColumn,
+        vlan_id: U16Column,
+        src_mac: StrColumn,
+        dst_mac: StrColumn,
+        kind: StrColumn,
+        signature: U32Column,
+        version: StrColumn,
+        host_priority: U32Column,
+        cluster_ip: StrColumn,
+        dedicated_ip: StrColumn,
+        my_host_id: U16Column,
+        default_host_id: U16Column,
+        convergence_state: U16Column,
+        port_rules: U16Column,
+        packets_handled: U32Column,
+    }
 }
 
 /// Membership meaning of an IGMP message or record: the `action` column's values.
@@ -798,82 +741,19 @@ impl EventsBuilder {
     pub fn finish(&mut self) -> Vec<(&'static str, RecordBatch)> {
         let mut out = Vec::new();
         if self.arp_rows > 0 {
-            self.arp_rows = 0;
-            let c = &mut self.arp;
-            out.push((
-                "arp",
-                finish_batch(
-                    &self.arp_schema,
-                    vec![
-                        Arc::new(c.frame_number.finish()),
-                        Arc::new(c.timestamp.finish()),
-                        Arc::new(c.vlan_id.finish()),
-                        Arc::new(c.src_mac.finish()),
-                        Arc::new(c.dst_mac.finish()),
-                        Arc::new(c.opcode.finish()),
-                        Arc::new(c.sender_mac.finish()),
-                        Arc::new(c.sender_ip.finish()),
-                        Arc::new(c.target_mac.finish()),
-                        Arc::new(c.target_ip.finish()),
-                        Arc::new(c.gratuitous.finish()),
-                        Arc::new(c.probe.finish()),
-                    ],
-                ),
-            ));
+            let rows = std::mem::take(&mut self.arp_rows);
+            let columns = self.arp.finish_arrays(rows);
+            out.push(("arp", finish_batch(&self.arp_schema, columns)));
         }
         if self.igmp_rows > 0 {
-            self.igmp_rows = 0;
-            let c = &mut self.igmp;
-            out.push((
-                "igmp_records",
-                finish_batch(
-                    &self.igmp_schema,
-                    vec![
-                        Arc::new(c.frame_number.finish()),
-                        Arc::new(c.timestamp.finish()),
-                        Arc::new(c.vlan_id.finish()),
-                        Arc::new(c.src_mac.finish()),
-                        Arc::new(c.src_ip.finish()),
-                        Arc::new(c.dst_ip.finish()),
-                        Arc::new(c.version.finish()),
-                        Arc::new(c.msg_type.finish()),
-                        Arc::new(c.record_type.finish()),
-                        c.action.finish(),
-                        Arc::new(c.group.finish()),
-                        Arc::new(c.num_sources.finish()),
-                        Arc::new(c.sources.finish()),
-                        Arc::new(c.max_resp_code.finish()),
-                    ],
-                ),
-            ));
+            let rows = std::mem::take(&mut self.igmp_rows);
+            let columns = self.igmp.finish_arrays(rows);
+            out.push(("igmp_records", finish_batch(&self.igmp_schema, columns)));
         }
         if self.nlb_rows > 0 {
-            self.nlb_rows = 0;
-            let c = &mut self.nlb;
-            out.push((
-                "nlb_heartbeats",
-                finish_batch(
-                    &self.nlb_schema,
-                    vec![
-                        Arc::new(c.frame_number.finish()),
-                        Arc::new(c.timestamp.finish()),
-                        Arc::new(c.vlan_id.finish()),
-                        Arc::new(c.src_mac.finish()),
-                        Arc::new(c.dst_mac.finish()),
-                        Arc::new(c.kind.finish()),
-                        Arc::new(c.signature.finish()),
-                        Arc::new(c.version.finish()),
-                        Arc::new(c.host_priority.finish()),
-                        Arc::new(c.cluster_ip.finish()),
-                        Arc::new(c.dedicated_ip.finish()),
-                        Arc::new(c.my_host_id.finish()),
-                        Arc::new(c.default_host_id.finish()),
-                        Arc::new(c.convergence_state.finish()),
-                        Arc::new(c.port_rules.finish()),
-                        Arc::new(c.packets_handled.finish()),
-                    ],
-                ),
-            ));
+            let rows = std::mem::take(&mut self.nlb_rows);
+            let columns = self.nlb.finish_arrays(rows);
+            out.push(("nlb_heartbeats", finish_batch(&self.nlb_schema, columns)));
         }
         out
     }
@@ -947,4 +827,44 @@ pub fn capture_files_batch(files: &[FileInfo]) -> RecordBatch {
             Arc::new(error_message.finish()),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(table: schema::TableDef) -> Vec<&'static str> {
+        table.columns.iter().map(|c| c.name).collect()
+    }
+
+    #[test]
+    fn every_column_set_follows_its_schema() {
+        // a builder's column list and schema.rs's must agree name by name and in order: the
+        // batches are put together by position
+        assert_eq!(PacketColumns::NAMES, names(schema::packets()));
+        assert_eq!(PacketColumns::GROUPS.len(), PacketColumns::NAMES.len());
+        assert_eq!(ArpColumns::NAMES, names(schema::arp()));
+        assert_eq!(IgmpColumns::NAMES, names(schema::igmp_records()));
+        assert_eq!(NlbColumns::NAMES, names(schema::nlb_heartbeats()));
+    }
+
+    #[test]
+    fn a_projection_builds_the_groups_of_its_columns_only() {
+        let p = Projection::of(&["src_port", "wire_len"]).unwrap();
+        let g = Groups::of(p);
+        assert!(g.builds(Group::Ports) && g.builds(Group::Frame));
+        for other in [
+            Group::Mac,
+            Group::IpAddr,
+            Group::Ip,
+            Group::Tcp,
+            Group::Tail,
+        ] {
+            assert!(!g.builds(other), "{other:?}");
+        }
+        let mut b = PacketsBuilder::projected(4, p);
+        let batch = b.finish();
+        assert_eq!(batch.schema().fields().len(), 2);
+        assert_eq!(batch.num_rows(), 0);
+    }
 }

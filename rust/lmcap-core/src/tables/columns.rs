@@ -448,6 +448,109 @@ impl FixedDictionary {
     }
 }
 
+/// A column accumulator that ends as one Arrow array of a batch's rows, whatever its layout:
+/// what [`column_set!`] calls for every column of a table.
+pub trait FinishArray {
+    /// The column's array of `rows` rows (a sparse column needs the count; a dense one has a
+    /// value or a null per row already); the accumulator starts over empty.
+    fn finish_array(&mut self, rows: usize) -> arrow_array::ArrayRef;
+}
+
+impl<T: ArrowPrimitiveType> FinishArray for Column<T> {
+    fn finish_array(&mut self, _rows: usize) -> arrow_array::ArrayRef {
+        Arc::new(self.finish())
+    }
+}
+
+impl FinishArray for TimestampColumn {
+    fn finish_array(&mut self, _rows: usize) -> arrow_array::ArrayRef {
+        Arc::new(self.finish())
+    }
+}
+
+impl FinishArray for BoolColumn {
+    fn finish_array(&mut self, _rows: usize) -> arrow_array::ArrayRef {
+        Arc::new(self.finish())
+    }
+}
+
+impl FinishArray for StrColumn {
+    fn finish_array(&mut self, _rows: usize) -> arrow_array::ArrayRef {
+        Arc::new(self.finish())
+    }
+}
+
+impl<T: ArrowPrimitiveType> FinishArray for SparseColumn<T> {
+    fn finish_array(&mut self, rows: usize) -> arrow_array::ArrayRef {
+        Arc::new(self.finish(rows))
+    }
+}
+
+impl FinishArray for SparseStrColumn {
+    fn finish_array(&mut self, rows: usize) -> arrow_array::ArrayRef {
+        Arc::new(self.finish(rows))
+    }
+}
+
+impl FinishArray for FixedDictionary {
+    fn finish_array(&mut self, _rows: usize) -> arrow_array::ArrayRef {
+        self.finish()
+    }
+}
+
+impl FinishArray for arrow_array::builder::ListBuilder<arrow_array::builder::StringBuilder> {
+    fn finish_array(&mut self, _rows: usize) -> arrow_array::ArrayRef {
+        Arc::new(self.finish())
+    }
+}
+
+/// [`FinishArray::finish_array`], checked in debug builds: a column that missed a row (an
+/// `append` path that forgot it) would shift every row after it.
+pub(crate) fn finish_checked(
+    column: &mut impl FinishArray,
+    rows: usize,
+    name: &str,
+) -> arrow_array::ArrayRef {
+    let array = column.finish_array(rows);
+    debug_assert_eq!(
+        arrow_array::Array::len(&*array),
+        rows,
+        "column {name} finished with a row count of its own"
+    );
+    array
+}
+
+/// Declares a table's column accumulators once, in the order of the table's columns in
+/// `schema.rs` (names included: a field is named as its column): the struct, the names in
+/// order (`NAMES`, which a test compares with the schema) and `finish_arrays`, every column's
+/// array in that order. How each value is taken stays with the table's `append`, which fills
+/// the fields by name.
+macro_rules! column_set {
+    ($(#[$meta:meta])* $vis:vis struct $set:ident { $($name:ident: $ty:ty,)* }) => {
+        $(#[$meta])*
+        $vis struct $set {
+            $($name: $ty,)*
+        }
+
+        impl $set {
+            /// The columns, in the table's order (as `schema.rs` declares them).
+            #[allow(dead_code)]
+            pub(crate) const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
+
+            /// Every column's array of `rows` rows, in the table's order; the columns start
+            /// over empty.
+            pub(crate) fn finish_arrays(&mut self, rows: usize) -> Vec<arrow_array::ArrayRef> {
+                vec![$($crate::tables::columns::finish_checked(
+                    &mut self.$name,
+                    rows,
+                    stringify!($name),
+                )),*]
+            }
+        }
+    };
+}
+pub(crate) use column_set;
+
 /// An array as the `ArrayRef` a batch takes.
 pub(crate) fn arr<A: arrow_array::Array + 'static>(a: A) -> arrow_array::ArrayRef {
     Arc::new(a)
