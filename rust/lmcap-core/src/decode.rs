@@ -113,6 +113,9 @@ fn truncated_or(stop: Stop, truncated: StopReason) -> StopReason {
     match stop {
         Stop::Truncated => truncated,
         Stop::Malformed(r) => r,
+        // The decoder reads frames, not the messages of a stream; were one handed to it, the
+        // layer reads as cut where the message stopped making sense.
+        Stop::BadMessage(_) => truncated,
     }
 }
 

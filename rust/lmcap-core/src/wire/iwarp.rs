@@ -22,7 +22,7 @@
 //! were not captured the CRC setting is unknown; like Wireshark, assume it is present (every
 //! implementation we know of negotiates it).
 
-use super::{be16, be32, be64, need, Stop};
+use super::{be16, be32, be64, need, MessageFault, Stop};
 
 /// "MPA ID Req Frame" (RFC 5044 §7.1).
 pub const MPA_REQUEST_KEY: &[u8; 16] = b"MPA ID Req Frame";
@@ -41,20 +41,20 @@ pub const QN_TERMINATE: u32 = 2;
 /// Length of the RDMA Read Request header carried in the untagged payload (RFC 5040 §4.4).
 pub const READ_REQUEST_LEN: usize = 28;
 
-// The reasons below are per message of a TCP stream, not per frame: `decode_status` (one per
-// frame) cannot carry them, and `rdma_segments.status` says `bad_fpdu` or `truncated` for the
-// message. The framer only needs "no readable header here", so they stay `Truncated` under
-// their own names (unlike RoCE's, which are frame stops in `decode_status`).
+// Per message of a TCP stream, not per frame (see `Stop::BadMessage`): `rdma_segments.status`
+// says `bad_fpdu` or `truncated` for the message, and the framer only needs "no readable
+// header here".
 /// 16 bytes that are neither MPA key.
-pub const NOT_MPA_START: Stop = Stop::Truncated;
+pub const NOT_MPA_START: Stop = Stop::BadMessage(MessageFault::NotMpaStart);
 /// PD_Length above 512.
-pub const BAD_MPA_PRIVATE_DATA_LENGTH: Stop = Stop::Truncated;
+pub const BAD_MPA_PRIVATE_DATA_LENGTH: Stop =
+    Stop::BadMessage(MessageFault::BadMpaPrivateDataLength);
 /// ULPDU_Length shorter than the DDP header it announces.
-pub const BAD_ULPDU_LENGTH: Stop = Stop::Truncated;
+pub const BAD_ULPDU_LENGTH: Stop = Stop::BadMessage(MessageFault::BadUlpduLength);
 /// DDP version not 1 (the stream is likely out of step).
-pub const BAD_DDP_VERSION: Stop = Stop::Truncated;
+pub const BAD_DDP_VERSION: Stop = Stop::BadMessage(MessageFault::BadDdpVersion);
 /// RDMAP version not 1.
-pub const BAD_RDMAP_VERSION: Stop = Stop::Truncated;
+pub const BAD_RDMAP_VERSION: Stop = Stop::BadMessage(MessageFault::BadRdmapVersion);
 
 /// RDMAP opcodes (RFC 5040 §4.2, table 1).
 pub mod opcode {

@@ -22,7 +22,7 @@ pub mod stop;
 pub mod tcp;
 pub mod udp;
 
-pub use stop::{Stop, StopReason};
+pub use stop::{MessageFault, Stop, StopReason};
 
 #[inline(always)]
 pub(crate) fn be16(b: &[u8], o: usize) -> u16 {

@@ -26,7 +26,7 @@
 //! MaxFragmentedSize >= 131072, MS-SMBD 3.1.5.6/3.1.5.7): a Data Transfer's Reserved field,
 //! where the request has CreditsRequested, is 0, so the two do not pass for each other.
 
-use super::{le16, le32, le64, need, Stop};
+use super::{le16, le32, le64, need, MessageFault, Stop};
 
 pub const VERSION_1_0: u16 = 0x0100;
 pub const NEGOTIATE_REQUEST_LEN: usize = 20;
@@ -41,9 +41,8 @@ pub const MIN_FRAGMENTED_SIZE: u32 = 131_072;
 pub const BUFFER_DESCRIPTOR_V1_LEN: usize = 16;
 
 /// A Data Transfer whose DataOffset points into its own header or whose data runs past the
-/// message (a stop inside a message, not a frame: `Truncated` under its own name, as iWARP's
-/// are).
-pub const BAD_SMBD_DATA_OFFSET: Stop = Stop::Truncated;
+/// message (a stop inside a message, not a frame: see `Stop::BadMessage`).
+pub const BAD_SMBD_DATA_OFFSET: Stop = Stop::BadMessage(MessageFault::BadSmbdDataOffset);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NegotiateRequest {

@@ -10,6 +10,29 @@ pub enum Stop {
     Truncated,
     /// A length or version field contradicts the bytes around it.
     Malformed(StopReason),
+    /// A message inside a TCP stream (iWARP, SMB Direct) is not what its header claims. Per
+    /// message, not per frame: no `decode_status` carries it (a frame can hold several
+    /// messages, or a piece of one); the stream tables' rows say so in their own `status`.
+    BadMessage(MessageFault),
+}
+
+/// What is wrong with a message a stream protocol's parser was handed (see
+/// [`Stop::BadMessage`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageFault {
+    /// 16 bytes that are neither MPA key (RFC 5044 §7.1).
+    NotMpaStart,
+    /// An MPA start frame's PD_Length above 512.
+    BadMpaPrivateDataLength,
+    /// An FPDU's ULPDU_Length shorter than the DDP header it announces.
+    BadUlpduLength,
+    /// DDP version not 1 (the stream is likely out of step).
+    BadDdpVersion,
+    /// RDMAP version not 1.
+    BadRdmapVersion,
+    /// An SMB Direct data transfer whose DataOffset points into its own header or whose data
+    /// runs past the message.
+    BadSmbdDataOffset,
 }
 
 macro_rules! stop_reasons {
