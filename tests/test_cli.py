@@ -169,6 +169,18 @@ def test_a_shared_fragment_is_put_in_front_of_each_query_that_names_it() -> None
         queries._with_shared(dataclasses.replace(users[0], uses=["nope"]), shipped)
 
 
+def test_the_smb_queries_share_one_endpoint_fragment() -> None:
+    shipped = queries.all_queries()
+    users = {q.name for q in shipped.values() if "smb_message_endpoints" in q.uses}
+    assert users == {"smb_channels", "smb_sessions", "smb_smb1"}
+    for name in users | {"smb_message_endpoints"}:
+        # the endpoint text is written in the fragment only and reaches each user through it
+        assert shipped[name].sql.count("contains(src_ip, ':')") == 1, name
+    con = lmcap.connect(CAPTURES / "smb" / "multichannel-transfer.pcapng")
+    rows = lmcap.query("smb_message_endpoints", con).fetchall()
+    assert rows and len(rows) == con.execute("SELECT count(*) FROM smb_pdus").fetchone()[0]
+
+
 def test_sql_builds_derived_tables_only_when_named(capsys) -> None:
     src = str(CAPTURES / "jumbo" / "iperf-9000.pcap")
     assert main(["sql", src, "--format", "json", "-e", "SELECT count(*) AS n FROM flows"]) == 0

@@ -1,17 +1,8 @@
 -- answers: Per SMB session and TCP connection it appears on (a channel of a multichannel session): client (the side that sent requests) and server, whether the connection was bound to the session (SESSION_SETUP with the binding flag), the session's SMB messages and bytes on it, READ/WRITE data moved (READ responses, WRITE requests) and how much of it travelled inside the SMB messages over TCP (Channel 0), the connection's payload bytes and span (from `flows`), the session's mean rate on the channel (its SMB bytes over its first to last message there), and the channel's share of the session's bytes with the session's balance (busiest / least busy channel, coefficient of variation).
 -- reads: smb_pdus, flows
+-- with: smb_message_endpoints
 -- columns: session_id, session_id_hex, client, server, client_ip, client_port, server_ip, server_port, flow_id, bound, messages, smb_bytes, read_bytes, write_bytes, tcp_io_bytes, rdma_io_requests, encrypted_messages, first_frame, first_ns, last_ns, payload_bytes_c2s, payload_bytes_s2c, bytes, start_ns, end_ns, duration_s, active_s, throughput_bps, share, session_channels, session_smb_bytes, session_max_min_ratio, session_cov
-WITH m AS (
-    SELECT *,
-        CASE WHEN contains(src_ip, ':') THEN '[' || src_ip || ']:' || src_port
-             ELSE src_ip || ':' || src_port END AS src_ep,
-        CASE WHEN contains(dst_ip, ':') THEN '[' || dst_ip || ']:' || dst_port
-             ELSE dst_ip || ':' || dst_port END AS dst_ep
-    FROM smb_pdus
-),
-k AS (
-    SELECT *, least(src_ep, dst_ep) AS ep_a, greatest(src_ep, dst_ep) AS ep_b FROM m
-),
+WITH k AS (SELECT * FROM smb_message_endpoints),
 -- the client of a connection is the side that sent requests; without any request seen, the
 -- receiver of responses; without either (encrypted only), the side not on port 445/139
 conn AS (

@@ -1,17 +1,8 @@
 -- answers: Per SMB session (non-zero session id): the dialect (from the NEGOTIATE response on the connection where the session was set up, else on any connection of the session), whether it was established (a successful SESSION_SETUP response, or other commands under the id: set up before the capture began), the last SESSION_SETUP status, whether the server asked for encryption, how many SESSION_SETUP requests bound a further connection to it (binding flag), on how many connections (channels) and server addresses it appeared, its messages, SMB bytes, READ/WRITE data and span.
 -- reads: smb_pdus
+-- with: smb_message_endpoints
 -- columns: session_id, session_id_hex, dialect, dialect_name, established, setup_status, encrypt_data, setup_client, setup_server, binding_requests, channels, server_addresses, messages, smb_bytes, read_bytes, write_bytes, encrypted_messages, first_frame, first_ns, last_ns
-WITH m AS (
-    SELECT *,
-        CASE WHEN contains(src_ip, ':') THEN '[' || src_ip || ']:' || src_port
-             ELSE src_ip || ':' || src_port END AS src_ep,
-        CASE WHEN contains(dst_ip, ':') THEN '[' || dst_ip || ']:' || dst_port
-             ELSE dst_ip || ':' || dst_port END AS dst_ep
-    FROM smb_pdus
-),
-k AS (
-    SELECT *, least(src_ep, dst_ep) AS ep_a, greatest(src_ep, dst_ep) AS ep_b FROM m
-),
+WITH k AS (SELECT * FROM smb_message_endpoints),
 -- the dialect a connection settled on: its last NEGOTIATE response (a multi-protocol SMB1
 -- negotiate is answered with 2.???, then the SMB2 NEGOTIATE picks the real dialect)
 neg AS (

@@ -1,15 +1,8 @@
 -- answers: Which connections carried SMB1: per connection, the client and server, SMB1 NEGOTIATE requests (a client offering SMB1 dialects such as NT LM 0.12) and responses (a server that chose SMB1), other SMB1 messages (SMB1 in use), whether the server answered with an SMB2 NEGOTIATE instead (SMB1 offered, not used), the dialects offered, first frame and time.
 -- reads: smb_pdus
+-- with: smb_message_endpoints
 -- columns: client, server, client_ip, server_ip, server_port, negotiate_requests, negotiate_responses, other_messages, smb2_negotiated, smb1_in_use, dialects_offered, first_frame, first_ns
-WITH m AS (
-    SELECT *,
-        CASE WHEN contains(src_ip, ':') THEN '[' || src_ip || ']:' || src_port
-             ELSE src_ip || ':' || src_port END AS src_ep,
-        CASE WHEN contains(dst_ip, ':') THEN '[' || dst_ip || ']:' || dst_port
-             ELSE dst_ip || ':' || dst_port END AS dst_ep
-    FROM smb_pdus
-),
-k AS (SELECT *, least(src_ep, dst_ep) AS ep_a, greatest(src_ep, dst_ep) AS ep_b FROM m),
+WITH k AS (SELECT * FROM smb_message_endpoints),
 c AS (
     SELECT ep_a, ep_b,
         arg_min(CASE WHEN is_response THEN dst_ep ELSE src_ep END, frame_number) FILTER (WHERE protocol = 'smb1') AS client,
