@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from lmcap.exitcodes import EXIT_CAPTURE_ERROR, EXIT_OK, EXIT_USAGE
+from lmcap.exitcodes import EXIT_CAPTURE_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from lmcap.inputs import scan_error_reason
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -205,6 +205,36 @@ def test_capture_cut_short_is_reported_with_a_warning(command: list[str]) -> Non
     assert cut in lines[0] and "offset 258" in lines[0] and "cut short" in lines[0]
     r = run_lmcap(*command, "--strict", cut)
     assert r.returncode == EXIT_CAPTURE_ERROR and r.stdout
+
+
+def test_a_capture_cut_short_is_a_finding_not_a_clean_verdict() -> None:
+    """The report itself says the capture was read in part, so a quiet report cannot rest on
+    the frames before the damage; `--fail-on warning` then fails."""
+    cut = str(MALFORMED / "trunc-record-data.pcap")
+    r = run_lmcap("analyze", "--format", "json", cut)
+    [f] = [f for f in json.loads(r.stdout)["findings"] if f["id"] == "capture-cut-short"]
+    assert f["severity"] == "warning"
+    [file] = f["evidence"]["files"]
+    assert (file["path"], file["kind"], file["offset"]) == (cut, "cut_short", 258)
+    assert file["frames"] == json.loads(r.stdout)["capture"]["files"][0]["packets"]
+    assert run_lmcap("analyze", "--fail-on", "warning", cut).returncode == EXIT_FINDINGS
+    whole = json.loads(run_lmcap("analyze", "--format", "json", str(GOOD)).stdout)
+    assert "capture-cut-short" not in {f["id"] for f in whole["findings"]}
+
+
+def test_filters_that_keep_nothing_warn() -> None:
+    r = run_lmcap("analyze", str(GOOD), "--since", "1990-01-01T00:00:00Z", "--until", "1990-01-02")
+    assert r.returncode == EXIT_OK
+    assert "lmcap: warning: the filters kept none of the" in r.stderr
+    assert "from None" not in r.stdout
+    kept = run_lmcap("analyze", str(GOOD), "--since", "0")
+    assert "the filters kept none" not in kept.stderr
+
+
+def test_export_into_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "nodir" / "dataset"
+    line = assert_user_error(run_lmcap("export", str(GOOD), "-o", str(target)), "no folder")
+    assert str(target) in line and not target.parent.exists()
 
 
 # --------------------------------------------------------------------------------------------

@@ -420,3 +420,22 @@ def test_schema_command_prints_the_shipped_schema(capsys) -> None:
 
     assert main(["schema", "--report"]) == 0
     assert json.loads(capsys.readouterr().out) == json_schema()
+
+
+def test_evidence_shows_no_python_literals() -> None:
+    ev = textreport.evidence({"ip": "192.0.2.1", "vlan": None, "smb2_negotiated": True, "x": False})
+    assert ev.scalars == ["ip=192.0.2.1", "vlan=-", "smb2_negotiated=yes", "x=no"]
+
+
+def test_a_real_share_never_reads_as_nothing() -> None:
+    from lmcap.fmt import percent, plural
+
+    assert [percent(x) for x in (0, 0.00044, 0.0044, 0.044, 0.37, 1)] == [
+        "0%",
+        "<0.1%",
+        "0.4%",
+        "4.4%",
+        "37%",
+        "100%",
+    ]
+    assert (plural(1, "other"), plural(2, "other")) == ("1 other", "2 others")

@@ -952,6 +952,8 @@ def check_capture(
             on_warning(message)
     try:
         report = rep.build(con, params)
+        if (empty := rep.filtered_to_nothing(report)) and on_warning:
+            on_warning(empty)
         results = []
         for rule in rules:
             started = time.perf_counter()

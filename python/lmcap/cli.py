@@ -361,6 +361,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if progress:
             progress.phase("analysing the tables")
         report = rep.build(con, params, timings=timings)
+        if empty := rep.filtered_to_nothing(report):
+            print(f"lmcap: warning: {empty}", file=sys.stderr)
     except lmcap.CaptureError as e:  # pragma: no cover - strict=False never raises
         print(f"lmcap: error: {e}", file=sys.stderr)
         return EXIT_CAPTURE_ERROR

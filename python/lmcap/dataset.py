@@ -460,7 +460,13 @@ def add_parser(sub, parse_bucket) -> None:
         "lmcap.spark.register (Spark SQL): docs/scale-out.md.",
     )
     e.add_argument("files", nargs="+", metavar="FILE", help="captures, each its own partition")
-    e.add_argument("-o", "--output", required=True, metavar="DIR", help="the dataset folder")
+    e.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="DIR",
+        help="the dataset folder (made when missing; the folder it is in must exist)",
+    )
     e.add_argument(
         "-j",
         "--jobs",
@@ -510,6 +516,10 @@ def cmd_export(args) -> int:
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise UserError(f"{args.output}: cannot write the dataset: not a folder")
+    # the dataset folder is made when missing, but in a folder that exists (as `-o` of
+    # analyze): a typo in the path must not build a tree somewhere unexpected
+    if not out.exists() and not out.resolve().parent.is_dir():
+        raise UserError(f"{args.output}: cannot write the dataset: no folder {str(out.parent)!r}")
     try:
         capture_names(args.files, args.name_prefix)
     except ValueError as e:

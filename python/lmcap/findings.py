@@ -274,6 +274,14 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         "decoding",
     ),
     FindingKind(
+        "capture-cut-short",
+        "a capture file could not be read to its end (cut short while it was written or "
+        "copied, or corrupt after some frames): everything after that byte offset is in no "
+        "figure of the report",
+        "warning",
+        diagnostic="decoding",
+    ),
+    FindingKind(
         "evidence-bounded",
         "the scan reached a bound on the state it keeps per connection or address and dropped "
         "some: the tables that state feeds may miss rows",

@@ -61,6 +61,22 @@ def human_duration(seconds: float | None) -> str:
     return f"{seconds / 3600:.3g} h"
 
 
+def percent(fraction: float) -> str:
+    """A share as a percentage that does not round a real share to nothing: ``37%``, ``0.4%``,
+    ``<0.1%``; ``0%`` only for nothing at all."""
+    pct = 100 * fraction
+    if pct == 0 or pct >= 9.5:
+        return f"{pct:.0f}%"
+    if pct < 0.1:
+        return "<0.1%"
+    return f"{pct:.1f}%"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 transfer``, ``2 transfers`` (``words``: the plural when it is not word + s)."""
+    return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"
+
+
 #: Eighths of a cell, lowest first; an idle point is SPARK_IDLE.
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
 SPARK_IDLE = "·"

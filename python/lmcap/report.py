@@ -197,6 +197,19 @@ def timestamps_section(con) -> dict[str, Any]:
     }
 
 
+def filtered_to_nothing(report: dict[str, Any]) -> str | None:
+    """A warning when the filters (--since, --until, --vlan, --host) kept none of the frames
+    read: a report of nothing, which a CI check must not take for a clean capture."""
+    cap = report["capture"]
+    dropped = (cap.get("filter") or {}).get("frames_filtered") or 0
+    if cap["packets"] or not dropped:
+        return None
+    return (
+        f"the filters kept none of the {dropped:,} frames read: the report covers nothing "
+        "(check --since/--until against the capture's times, and --vlan/--host)"
+    )
+
+
 def peak_rss_bytes() -> int:
     """The process's peak resident memory so far: ``VmHWM`` where the system has it (Linux),
     else ``ru_maxrss``. Linux keeps ``ru_maxrss`` across ``execve``, so lmcap started from a

@@ -171,6 +171,10 @@ def _scalar(v: Any, nested: bool = False) -> str:
         )
     if isinstance(v, float):
         return f"{v:.4g}"
+    if v is None:  # JSON null: no value (an untagged frame's VLAN, a flow without a handshake)
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     return str(v)
 
 
@@ -220,7 +224,10 @@ def capture_section(report: dict[str, Any]) -> Section:
         f"{cap['packets']} frames, {human_bytes(cap['wire_bytes'])} on the wire, "
         f"{human_bytes(cap['captured_bytes'])} captured, {cap['duration_s']:.3f} s"
     )
-    s.blocks.append(f"from {cap['start']} to {cap['end']}")
+    if cap["start"] is not None:
+        s.blocks.append(f"from {cap['start']} to {cap['end']}")
+    elif cap["packets"]:
+        s.blocks.append("no frame with a timestamp")
     s.blocks += _filter_lines(cap)
     s.blocks += _timestamp_lines(cap)
     links = ", ".join(f"{lt['name']} ({lt['frames']})" for lt in cap["link_types"])

@@ -1,4 +1,4 @@
-"""Frames of which nothing could be decoded: `frames-undecoded`.
+"""What could not be read or decoded at all: `frames-undecoded` and `capture-cut-short`.
 
 Reads the query ``capture_undecoded_frames`` (counts from the scan, the first frames from the
 detail frames) and ``report["capture"]`` (frames, files). Such frames are legal records that
@@ -6,6 +6,9 @@ say nothing: a capture writer that stored headers only, a link type lmcap does n
 broken tap. They count in the capture's totals and in no other figure, so a report of a
 capture made of them would otherwise read as a healthy, quiet network. A small compressed file
 of empty records (a decompression bomb) shows here with how far it expanded.
+
+A file that could not be read to its end (``report["capture"]["files"][].error``) is
+`capture-cut-short`: the report covers only the frames before the damage.
 """
 
 from __future__ import annotations
@@ -26,6 +29,50 @@ _MEANS = {
 
 
 def run(ctx: Context) -> None:
+    _cut_short(ctx)
+    _undecoded(ctx)
+
+
+def _cut_short(ctx: Context) -> None:
+    cut = [f for f in ctx.report["capture"]["files"] if f["error"]]
+    if not cut:
+        return
+    where = "; ".join(
+        f"{f['path']} at byte offset {f['error']['offset']:,}"
+        + (f" of {f['file_bytes']:,}" if f.get("file_bytes") and f["compression"] == "none" else "")
+        + f" after {f['packets']:,} frames ({f['error']['kind'].replace('_', ' ')})"
+        for f in cut
+    )
+    ctx.add(
+        finding(
+            "capture-cut-short",
+            "warning",
+            f"{len(cut)} capture file{'s' if len(cut) > 1 else ''} could not be read to the "
+            f"end: {where}. The report covers only the frames before that point.",
+            {
+                "files": [
+                    {
+                        "path": f["path"],
+                        "kind": f["error"]["kind"],
+                        "offset": f["error"]["offset"],
+                        "file_bytes": f.get("file_bytes"),
+                        "frames": f["packets"],
+                        "message": f["error"]["message"],
+                    }
+                    for f in cut
+                ]
+            },
+            "Everything after that byte offset is missing from every figure: hosts, flows, "
+            "rates and findings alike, so a quiet report may rest on part of the capture. A "
+            "file cut inside its last record was usually still being written (copy it after "
+            "the capture stopped) or hit a full disk; a length that lies mid-file means "
+            "corruption. Capture again or copy the whole file; `capinfos` and `editcap` show "
+            "where it ends. `--strict` makes lmcap exit 3 on it, for CI.",
+        )
+    )
+
+
+def _undecoded(ctx: Context) -> None:
     rows = ctx.run("capture_undecoded_frames")
     if not rows:
         return

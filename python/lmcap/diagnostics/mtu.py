@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
-from lmcap.fmt import flow_text, iso_ns
+from lmcap.fmt import flow_text, iso_ns, plural
 
 SIZE_CLASSES = ("standard", "jumbo", "oversize")
 
@@ -78,13 +78,20 @@ def run(ctx: Context) -> None:
         # A header-only capture (small snaplen) is a choice; a snaplen between the standard
         # and the jumbo MTU (1536, 2048...) silently hides jumbo payloads: that one warns.
         hides_jumbo = kept >= ctx.params.standard_mtu and biggest["max_wire_len"] > kept
+        declared = ", ".join(map(str, snaplens))
+        if snaplens and kept < min(snaplens):
+            # the header's snaplen is not what cut them (a tool cut the frames shorter, or
+            # wrote a default header): saying only "file snaplen 262144" read as a contradiction
+            snaplen_text = f" (the file header declares snaplen {declared}, more than was kept)"
+        else:
+            snaplen_text = f" (file snaplen {declared})" if snaplens else ""
         ctx.add(
             finding(
                 "capture-truncated",
                 "warning" if hides_jumbo else "info",
                 f"{total} frames were cut by the snaplen: at most {kept} bytes kept of frames up "
                 f"to {biggest['max_wire_len']} bytes on the wire"
-                + (f" (file snaplen {', '.join(map(str, snaplens))})" if snaplens else "")
+                + snaplen_text
                 + (": jumbo payloads are not in this capture." if hides_jumbo else "."),
                 {
                     "frames": total,
@@ -187,8 +194,11 @@ def run(ctx: Context) -> None:
             finding(
                 "jumbo-partial",
                 "warning",
-                f"{len(jumbo)} bulk TCP transfer(s) use jumbo frames but {len(standard)} others "
-                f"stay at the standard {ctx.params.standard_mtu}-byte MTU (e.g. "
+                f"{plural(len(jumbo), 'bulk TCP transfer')} "
+                f"{'uses' if len(jumbo) == 1 else 'use'} jumbo frames but "
+                f"{plural(len(standard), 'other')} "
+                f"{'stays' if len(standard) == 1 else 'stay'} "
+                f"at the standard {ctx.params.standard_mtu}-byte MTU (e.g. "
                 f"{_flow(standard[0])}): jumbo frames "
                 "are enabled on some paths only.",
                 {

@@ -29,7 +29,7 @@ from typing import Any
 from lmcap import queries as q
 from lmcap.diagnostics import DEFAULT_BUCKET_NS, Context, Params
 from lmcap.findings import finding
-from lmcap.fmt import flow_text, human_bps, human_bytes, human_duration, iso_ns
+from lmcap.fmt import flow_text, human_bps, human_bytes, human_duration, iso_ns, percent
 
 #: The widths the throughput bucket is chosen from (nanoseconds): 1, 2 and 5 times a power of
 #: ten, from the finest --bucket takes (1 ms) to the default (1 s).
@@ -299,7 +299,7 @@ def run(ctx: Context) -> None:
                     "warning",
                     f"{s['src']} -> {s['dst']} ({f['class']}) averaged {human_bps(s['mean_bps'])}"
                     f" (peak {human_bps(s['peak_bps'])}), "
-                    f"{100 * s['mean_bps'] / p.link_speed_bps:.0f}% of the "
+                    f"{percent(s['mean_bps'] / p.link_speed_bps)} of the "
                     f"{human_bps(p.link_speed_bps)} link.",
                     {**ev, "link_speed_bps": p.link_speed_bps, "utilization": s["utilization"]},
                     _UNDERUSED_ADVICE.get(f["class"], _UNDERUSED_ADVICE["other"]),
@@ -689,7 +689,7 @@ def _jumbo_unused_finding(j: dict[str, Any], rate: dict[str, Any] | None, p) -> 
         else ""
     )
     speed = (
-        f", averaging {human_bps(mean)}, {100 * mean / p.link_speed_bps:.0f}% of the "
+        f", averaging {human_bps(mean)}, {percent(mean / p.link_speed_bps)} of the "
         f"{human_bps(p.link_speed_bps)} link"
         if short
         else (f", averaging {human_bps(mean)}" if mean is not None else "")
