@@ -238,10 +238,14 @@ def test_figure_equals_a_word() -> None:
 
 
 def test_figure_with_a_key_the_report_lacks_fails_and_lists_the_keys() -> None:
-    failed = check_one(JUMBO_OK, {"kind": "figure", "path": "tcp.retrans_share", "max": 0.01})
+    # A finding's evidence is the one shape the report's schema leaves open: a key it lacks
+    # is known only when the rule runs (a key no report has is refused at load, below).
+    dup = CAPTURES / "arp" / "duplicate-ip.pcap"
+    rule = {"kind": "figure", "path": "findings[id=duplicate-ip].evidence.nope", "max": 1}
+    failed = check_one(dup, rule)
     assert not failed.passed
-    assert "tcp has no key 'retrans_share'" in failed.evidence[0]
-    assert "retransmitted_bytes" in failed.evidence[0]
+    assert "has no key 'nope'" in failed.evidence[0]
+    assert "ip" in failed.evidence[0]
 
 
 # ------------------------------------------------------------------------------------------
@@ -637,3 +641,24 @@ def test_readme_example_is_true(capsys, monkeypatch) -> None:
         text = shown[len("#   ") :]
         prefix = text[: -len(" ...")] if text.endswith(" ...") else text
         assert any(line.startswith(prefix) for line in out), text
+
+
+def test_a_path_no_report_can_have_is_a_mistake_in_the_rules_file(tmp_path: Path) -> None:
+    """A typo is exit 2 with the keys that exist, before any capture is read; every path the
+    docs show still loads."""
+    from lmcap.check import CheckError, load_rules
+
+    for path, words in [
+        ("throughput.nope", "no report has the key 'nope' in throughput"),
+        ("capture.packets[*]", "is not a list"),
+        ("nope.x", "no report has the key 'nope'"),
+    ]:
+        with pytest.raises(CheckError, match=re.escape(words)):
+            load_rules({"rule": [{"name": "r", "kind": "figure", "path": path, "min": 1}]})
+    for path in (
+        "throughput.live_migrations.max_concurrent",
+        "throughput.flows[class=smb,vlan=20].rate.mean_bps",
+        "capture.decode_status.ok",
+        "findings[id=duplicate-ip].evidence.ip",
+    ):
+        load_rules({"rule": [{"name": "r", "kind": "figure", "path": path, "min": 1}]})

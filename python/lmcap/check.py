@@ -191,6 +191,51 @@ def value_matches(actual: Any, op: str, wanted: str) -> bool:
     }[op]
 
 
+def schema_miss(steps: list[Step]) -> str | None:
+    """Why no report can have what a path names, by the report's JSON schema (a key no object
+    on the way defines, a selector on something that is not a list), or None when some report
+    can. A typo in a rules file is then a mistake in the file (exit 2), not a failed check."""
+    from lmcap.reportschema import json_schema
+
+    def alternatives(node: dict[str, Any]) -> list[dict[str, Any]]:
+        return (
+            [a for alt in node.get("anyOf", [node]) for a in alternatives(alt)]
+            if ("anyOf" in node)
+            else [node]
+        )
+
+    nodes = [json_schema()]
+    where = "the report"
+    for step in steps:
+        following: list[dict[str, Any]] = []
+        keys: set[str] = set()
+        for node in (a for n in nodes for a in alternatives(n)):
+            if not node.get("type") and "properties" not in node:
+                return None  # a shape the schema leaves open: any path may exist
+            if step.key is not None:
+                props = node.get("properties", {})
+                keys.update(props)
+                extra = node.get("additionalProperties")
+                if step.key in props:
+                    following.append(props[step.key])
+                elif isinstance(extra, dict) or (
+                    extra is not False and node.get("type") == "object"
+                ):
+                    following.append(extra if isinstance(extra, dict) else {})
+            elif "items" in node:
+                following.append(node["items"])
+            elif step.conditions and node.get("type") == "object":
+                following.append(node)  # a further condition on an element already chosen
+        if not following:
+            if step.key is not None:
+                known = ", ".join(sorted(keys)) or "none"
+                return f"no report has the key {step.key!r} in {where} (its keys: {known})"
+            return f"{where} is not a list: {step.text()} selects list elements"
+        nodes = following
+        where = step.key if where == "the report" and step.key else f"{where}{step.text()}"
+    return None
+
+
 class PathMiss(Exception):
     """The path names something the report does not have (message says what is there)."""
 
@@ -442,6 +487,8 @@ def _validate_figure(rule: Rule, fail) -> None:
         rule.steps = parse_path(path)
     except ValueError as e:
         fail(f"path: {e}", "path")
+    if miss := schema_miss(rule.steps):
+        fail(f"path {path!r}: {miss}", "path")
     _validate_bounds(rule, fail, required=True)
     tolerance = rule.spec.get("tolerance", DEFAULT_TOLERANCE)
     if parse_quantity(tolerance) is None or parse_quantity(tolerance) < 0:
