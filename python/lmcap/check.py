@@ -30,6 +30,7 @@ from typing import Any, Callable, Union
 
 from lmcap.exitcodes import EXIT_CAPTURE_ERROR, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from lmcap.findings import FINDING_IDS, SEVERITIES
+from lmcap.fmt import plural
 from lmcap.inputs import UnreadableInput, UserError, check_inputs, unreadable_after_scan
 from lmcap.memory import ANALYZE_MEMORY_LIMIT, TEMPORARY_DATABASE
 
@@ -198,11 +199,9 @@ def schema_miss(steps: list[Step]) -> str | None:
     from lmcap.reportschema import json_schema
 
     def alternatives(node: dict[str, Any]) -> list[dict[str, Any]]:
-        return (
-            [a for alt in node.get("anyOf", [node]) for a in alternatives(alt)]
-            if ("anyOf" in node)
-            else [node]
-        )
+        if "anyOf" not in node:
+            return [node]
+        return [a for alt in node["anyOf"] for a in alternatives(alt)]
 
     nodes = [json_schema()]
     where = "the report"
@@ -615,10 +614,6 @@ def _where_text(where: dict[str, Any]) -> str:
     return " where " + ", ".join(f"{k}={_as_text(v)}" for k, v in where.items())
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def eval_findings(rule: Rule, report: dict[str, Any], capture: str) -> Result:
     spec = rule.spec
     where = spec.get("where", {})
@@ -627,7 +622,7 @@ def eval_findings(rule: Rule, report: dict[str, Any], capture: str) -> Result:
     if "forbid" in spec:
         hits = [f for f in found if f["id"] in spec["forbid"]]
         ids = ", ".join(sorted({f["id"] for f in hits}))
-        measured = _plural(len(hits), "finding") + (f" ({ids})" if ids else "")
+        measured = plural(len(hits), "finding") + (f" ({ids})" if ids else "")
         expected = f"no {' or '.join(spec['forbid'])}{scope}"
         return _offending(capture, rule, hits, measured, expected, len(hits))
     if "require" in spec:
@@ -711,7 +706,7 @@ def judge_values(rule: Rule, located: list[tuple[str, Any]], what: str, capture:
             rule,
             passed=holds(total, bounds),
             measured=f"{over} of {what} = {format_number(total)} over "
-            f"{_plural(len(located), 'value')}",
+            f"{plural(len(located), 'value')}",
             expected=expected,
             value=total,
             evidence=[f"{w} = {format_number(v)}" for w, v in located[:EVIDENCE_LINES]]
@@ -803,7 +798,7 @@ def eval_sql(rule: Rule, con, params, capture: str) -> Result:
             capture,
             rule,
             passed=not rows,
-            measured=_plural(len(rows), "row"),
+            measured=plural(len(rows), "row"),
             expected="no rows",
             value=len(rows),
             evidence=[row_text(r) for r in rows[:EVIDENCE_LINES]]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Union
 
 from lmcap.findings import SEVERITIES
-from lmcap.fmt import human_bps, human_bytes, human_duration, sparkline
+from lmcap.fmt import human_bps, human_bytes, human_duration, plural, sparkline
 
 #: Rows of each list shown by default (`lmcap analyze --top N`; 0 shows every row).
 DEFAULT_TOP = 20
@@ -130,7 +130,8 @@ def ordered_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 or word == "info" else f"{n} {word}s"
+    """A severity count: ``2 warnings``, but ``2 info``."""
+    return plural(n, word, "info" if word == "info" else None)
 
 
 def severity_counts(report: dict[str, Any]) -> dict[str, int]:

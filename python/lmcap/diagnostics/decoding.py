@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
-from lmcap.fmt import human_bytes
+from lmcap.fmt import human_bytes, plural
 
 #: What each status of a frame nothing was read from means, for the summary (the statuses
 #: themselves are declared in queries/capture_undecoded_frames.sql).
@@ -47,8 +47,8 @@ def _cut_short(ctx: Context) -> None:
         finding(
             "capture-cut-short",
             "warning",
-            f"{len(cut)} capture file{'s' if len(cut) > 1 else ''} could not be read to the "
-            f"end: {where}. The report covers only the frames before that point.",
+            f"{plural(len(cut), 'capture file')} could not be read to the end: {where}. The "
+            "report covers only the frames before that point.",
             {
                 "files": [
                     {
