@@ -256,6 +256,36 @@ def test_sql_mistake_is_one_line(sql: str, words: str, fmt: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "table,hint",
+    [("flow", '"flows"'), ("flooded_frame", '"flooded_frames"'), ("nosuch", None)],
+)
+def test_an_unknown_table_is_matched_against_lmcaps_tables(table: str, hint: str | None) -> None:
+    # DuckDB's own hint guesses from its catalog ("pg_sequences"); lmcap's names its tables,
+    # the ones built only when named (flooded_frames) too
+    line = assert_user_error(run_lmcap("sql", str(GOOD), "-e", f"SELECT * FROM {table}"), table)
+    assert "pg_" not in line and "lmcap schema" in line, line
+    assert (hint in line) if hint else ("Did you mean" not in line), line
+
+
+@pytest.mark.parametrize(
+    "args,command",
+    [
+        (["analyze", str(GOOD), "--bogus"], "lmcap analyze"),
+        (["sql", str(GOOD), "-e", "SELECT 1", "--bogus"], "lmcap sql"),
+        (["check", str(GOOD), "--rules", "r.toml", "--bogus"], "lmcap check"),
+        (["--bogus", "analyze", str(GOOD)], "lmcap"),
+    ],
+    ids=["analyze", "sql", "check", "before-the-command"],
+)
+def test_an_unknown_option_shows_the_usage_of_its_command(args: list[str], command: str) -> None:
+    r = run_lmcap(*args)
+    assert r.returncode == EXIT_USAGE and r.stdout == "" and "Traceback" not in r.stderr
+    # argparse's usage then one error line, both of the command the option was given to
+    assert r.stderr.startswith(f"usage: {command} "), r.stderr
+    assert r.stderr.splitlines()[-1] == f"{command}: error: unrecognized arguments: --bogus"
+
+
+@pytest.mark.parametrize(
     "args,words",
     [
         (["sql", str(GOOD), "-q", "flow"], ["no shipped query named 'flow'", "flows"]),

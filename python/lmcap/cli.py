@@ -452,7 +452,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         except duckdb.OutOfMemoryException:
             raise  # not a mistake in the SQL: main() says to raise --memory-limit, exit 5
         except duckdb.Error as e:
-            raise UserError(_sql_error_line(e)) from e
+            raise UserError(_sql_error_line(e, _table_names(con))) from e
     else:
         q = queries.get(args.query)
         rel = con.sql(q.sql, params=params) if params else con.sql(q.sql)
@@ -462,12 +462,36 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return EXIT_CAPTURE_ERROR if (had_errors and args.strict) else EXIT_OK
 
 
-def _sql_error_line(err: Exception) -> str:
+def _table_names(con) -> list[str]:
+    """The tables and views the SQL of `lmcap sql` can read (DuckDB's own catalog aside):
+    those loaded, and those built only when the SQL names them."""
+    from lmcap.api import DERIVED_TABLES
+
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT internal "
+        "UNION SELECT view_name FROM duckdb_views() WHERE NOT internal"
+    ).fetchall()
+    loaded = {name for (name,) in rows if not name.startswith("_lmcap")}
+    return sorted(loaded | set(DERIVED_TABLES) | {"packets"})
+
+
+def _sql_error_line(err: Exception, tables: list[str]) -> str:
     """DuckDB's message on one line: its first line and hints ('Did you mean "packets"?'),
-    without the echo of the SQL and the ^^^ marker under it."""
+    without the echo of the SQL and the ^^^ marker under it. For a table that does not exist,
+    the closest of ``tables`` instead of DuckDB's guess from its own catalog."""
     lines = [line.strip() for line in str(err).splitlines()]
     kept = [x for x in lines if x and not x.startswith("LINE ") and set(x) != {"^"}]
-    return "SQL: " + " ".join(kept)
+    text = " ".join(kept)
+    if missing := re.search(r"Table with name (\S+) does not exist!", text):
+        # DuckDB's own hint names its catalog (pg_sequences, ...), not lmcap's tables
+        import difflib
+
+        text = text[: missing.end()]
+        close = difflib.get_close_matches(missing.group(1).lower(), tables, n=3)
+        if close:
+            text += " Did you mean " + " or ".join(f'"{n}"' for n in close) + "?"
+        text += " `lmcap schema` lists the tables."
+    return "SQL: " + text
 
 
 #: DuckDB's nanosecond timestamps as ISO 8601 text with all 9 fractional digits (Python's
@@ -777,6 +801,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """The command line parsed; an argument no command takes is reported with the usage of
+    the command it was given to (argparse's own top-level check prints lmcap's usage, which
+    does not show the options of `lmcap analyze`)."""
+    args, extra = parser.parse_known_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    if extra and extra[0] in given[: given.index(args.command)]:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")  # before the command
+    if extra:
+        command = next(
+            a
+            for a in parser._actions
+            if isinstance(a, argparse._SubParsersAction)  # the one way argparse exposes them
+        ).choices[args.command]
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command. User mistakes (UserError: bad input, unknown names, bad SQL, a
     folder that does not exist) print `lmcap: error: ...` and exit 2; Ctrl-C prints
@@ -785,7 +827,7 @@ def main(argv: list[str] | None = None) -> int:
     how far it was read and exits 6. Anything else is a bug and keeps its traceback."""
     sigint = _SigintFlag.install()
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(build_parser(), argv)
         return args.func(args)
     except UserError as e:
         for line in str(e).splitlines():
