@@ -274,6 +274,15 @@ REGISTRY: dict[str, FindingKind] = _kinds(
         "decoding",
     ),
     FindingKind(
+        "frames-malformed",
+        "frames whose headers break their protocol's rules (an IPv4 header length below 20, a "
+        "TCP data offset below 5, a length that claims more than the frame holds, ...): "
+        "decoded up to that header only",
+        "warning, or info under a share of the frames",
+        ("undecoded_warning_share",),
+        "decoding",
+    ),
+    FindingKind(
         "capture-cut-short",
         "a capture file could not be read to its end (cut short while it was written or "
         "copied, or corrupt after some frames): everything after that byte offset is in no "

@@ -110,7 +110,8 @@ class Params:
 
     #: Share of the frames that gave nothing to decode (empty records, an unknown link type
     #: or interface, bytes ending inside the link header) from which `frames-undecoded` is a
-    #: warning; below it, info.
+    #: warning, and of the frames whose headers break their protocol's rules from which
+    #: `frames-malformed` is; below it, info.
     undecoded_warning_share: float = 0.01
 
     # How much the report lists (figures and counts always cover everything)

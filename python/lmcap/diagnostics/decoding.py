@@ -1,4 +1,5 @@
-"""What could not be read or decoded at all: `frames-undecoded` and `capture-cut-short`.
+"""What could not be read or decoded: `frames-undecoded`, `frames-malformed` and
+`capture-cut-short`.
 
 Reads the query ``capture_undecoded_frames`` (counts from the scan, the first frames from the
 detail frames) and ``report["capture"]`` (frames, files). Such frames are legal records that
@@ -6,6 +7,11 @@ say nothing: a capture writer that stored headers only, a link type lmcap does n
 broken tap. They count in the capture's totals and in no other figure, so a report of a
 capture made of them would otherwise read as a healthy, quiet network. A small compressed file
 of empty records (a decompression bomb) shows here with how far it expanded.
+
+Frames whose headers break their protocol's rules (query ``capture_malformed_frames``) are
+decoded up to that header and no further, so they count at the layers below it only (a TCP
+segment with a data offset of 3 is in no flow's bytes); `frames-malformed` names them and
+their senders.
 
 A file that could not be read to its end (``report["capture"]["files"][].error``) is
 `capture-cut-short`: the report covers only the frames before the damage.
@@ -15,7 +21,7 @@ from __future__ import annotations
 
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
-from lmcap.fmt import human_bytes, plural
+from lmcap.fmt import human_bytes, percent, plural
 
 #: What each status of a frame nothing was read from means, for the summary (the statuses
 #: themselves are declared in queries/capture_undecoded_frames.sql).
@@ -28,9 +34,81 @@ _MEANS = {
 }
 
 
+#: What each status of a header that breaks its protocol's rules means, for the summary (the
+#: statuses themselves are declared in queries/capture_malformed_frames.sql).
+_MALFORMED_MEANS = {
+    "bad_ip_version": "an IP version that does not match the ethertype",
+    "bad_ipv4_header_length": "an IPv4 header length below 20 bytes or past the frame",
+    "bad_ip_total_length": "an IP length below the header or beyond the frame",
+    "bad_ipv6_ext_header_length": "an IPv6 extension header running past the packet",
+    "bad_tcp_header_length": "a TCP data offset below 5 or past the segment",
+    "bad_udp_length": "a UDP length below 8 or beyond the packet",
+    "bad_igmp_record_count": "an IGMPv3 report announcing more records than it holds",
+    "grh_not_bth": "a RoCE v1 GRH not followed by a BTH",
+    "bad_bth_version": "a RoCE BTH of a version IBA does not define",
+    "bad_roce_payload_length": "a RoCE length shorter than its headers",
+}
+
+
 def run(ctx: Context) -> None:
     _cut_short(ctx)
     _undecoded(ctx)
+    _malformed(ctx)
+
+
+def _malformed(ctx: Context) -> None:
+    rows = ctx.run("capture_malformed_frames")
+    if not rows:
+        return
+    cap = ctx.report["capture"]
+    malformed = sum(r["frames"] for r in rows)
+    share = malformed / (cap["packets"] or 1)
+    severity = "warning" if share >= ctx.params.undecoded_warning_share else "info"
+    senders: dict[tuple, int] = {}
+    for r in rows:
+        for s in r["senders"]:
+            key = (s["src_mac"], s["src_ip"])
+            senders[key] = senders.get(key, 0) + s["frames"]
+    top = sorted(senders.items(), key=lambda kv: -kv[1])[:3]
+    who = ", ".join(
+        f"{mac or 'no MAC'}{f' ({ip})' if ip else ''}: {plural(n, 'frame')}" for (mac, ip), n in top
+    )
+    parts = [
+        f"{r['decode_status']} {r['frames']:,} ({_MALFORMED_MEANS.get(r['decode_status'], '?')}; "
+        f"first frame {r['first_frames'][0] if r['first_frames'] else '?'})"
+        for r in rows
+    ]
+    ctx.add(
+        finding(
+            "frames-malformed",
+            severity,
+            f"{malformed:,} of {cap['packets']:,} frames ({percent(share)}) have a header "
+            f"that breaks its protocol's rules: {'; '.join(parts)}. Senders: {who}.",
+            {
+                "frames": malformed,
+                "share": round(share, 6),
+                "statuses": [
+                    {
+                        "decode_status": r["decode_status"],
+                        "meaning": _MALFORMED_MEANS.get(r["decode_status"]),
+                        "frames": r["frames"],
+                        "first_frames": r["first_frames"],
+                        "senders": r["senders"],
+                    }
+                    for r in rows
+                ],
+            },
+            "lmcap decodes these frames up to the broken header and no further (of an IGMPv3 "
+            "report, the records that fit), so they count in the totals, the frame sizes "
+            "and the hosts by MAC, but not in the flows, ports or rates above that header. "
+            "A sender's stack does not build such headers: they come from a NIC or driver "
+            "offload bug, a middlebox that rewrites packets, bit errors that slipped past "
+            "the frame check (a bad cable or optic, which the switch's CRC counters show), "
+            "a capture tool that damaged the frames, or crafted traffic (a scanner or "
+            "fuzzer). Open the first frames listed in Wireshark, which marks the same "
+            "fields as malformed, and look at the sender named.",
+        )
+    )
 
 
 def _cut_short(ctx: Context) -> None:

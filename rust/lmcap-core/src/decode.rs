@@ -510,7 +510,9 @@ fn transport<'a>(
                 d.payload = Some(&b[8..]);
                 let roce = (u.dst_port == roce::UDP_PORT_ROCE_V2)
                     .then(|| roce_bth(None, &b[8..], udp_len.saturating_sub(8), d));
-                if u.length as usize > len {
+                // A first fragment's UDP length covers the whole datagram, so more than the
+                // fragment holds (legal); otherwise the length lies about the datagram.
+                if u.length as usize > len && !first_fragment {
                     return StopReason::BadUdpLength;
                 }
                 roce.unwrap_or(StopReason::Ok)
@@ -620,6 +622,22 @@ mod tests {
         let (s, r) = status(&short);
         assert_eq!(s, StopReason::BadRocePayloadLength);
         assert!(r.unwrap().bth.is_some(), "the BTH itself was read");
+    }
+
+    #[test]
+    fn a_first_fragment_may_hold_less_than_its_udp_length() {
+        // Ethernet/IPv4/UDP: 16 bytes of a datagram whose UDP length says 3238
+        let mut f = roce_v2(&[0xaa; 8], Some(3238));
+        f[14 + 20 + 2..14 + 20 + 4].copy_from_slice(&5353u16.to_be_bytes()); // not RoCE
+        assert_eq!(
+            status(&f).0,
+            StopReason::BadUdpLength,
+            "whole: the length lies"
+        );
+        f[14 + 6] = 0x20; // more fragments, offset 0: the first fragment
+        let d = decode(&f, Some(link::LINKTYPE_ETHERNET), f.len() as u32);
+        assert_eq!(d.status, StopReason::Ok);
+        assert!(d.udp.is_some() && d.ip.is_some_and(|ip| ip.is_fragment));
     }
 
     #[test]
