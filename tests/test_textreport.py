@@ -439,3 +439,16 @@ def test_a_real_share_never_reads_as_nothing() -> None:
         "100%",
     ]
     assert (plural(1, "other"), plural(2, "other")) == ("1 other", "2 others")
+
+
+def test_live_migrations_name_both_concurrency_figures_of_the_json() -> None:
+    # migrations at once and connections carrying data at once are two figures (SMB
+    # multichannel: one migration over two connections); the text names both, as the JSON
+    report = lmcap.analyze(SMB)
+    lm = report["throughput"]["live_migrations"]
+    assert lm["max_concurrent"] == 2 and lm["max_concurrent_migrations"] == 1
+    text = " ".join(textreport.render(report, width=200).split())
+    assert (
+        f"live migrations: 1, at most 1 at once (at {lm['max_concurrent_migrations_at']}); "
+        f"at most 2 migration connections carrying data in one bucket (at {lm['at']})"
+    ) in text

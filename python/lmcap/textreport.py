@@ -412,9 +412,13 @@ def throughput_sections(report: dict[str, Any], top: int) -> list[Section]:
     lm = t.get("live_migrations") or {}
     if lm.get("migration_count"):
         # migrations (host pairs moving bulk data), not the connections each one opens
+        # and the connections: a migration with its control connection, or SMB multichannel,
+        # is several at once (the JSON's max_concurrent), which the text named nowhere
         s.blocks.append(
             f"live migrations: {lm['migration_count']}, at most "
-            f"{lm['max_concurrent_migrations']} at once (at {lm['max_concurrent_migrations_at']})"
+            f"{lm['max_concurrent_migrations']} at once (at {lm['max_concurrent_migrations_at']}); "
+            f"at most {plural(lm.get('max_concurrent') or 0, 'migration connection')} carrying "
+            f"data in one bucket" + (f" (at {lm['at']})" if lm.get("at") else "")
         )
         s.blocks.append(
             table(
