@@ -107,3 +107,36 @@ def test_report_html_escapes_capture_text(tmp_path):
 def test_report_text_is_the_text_report():
     data = lmcap.analyze(DUPLICATE_IP)
     assert str(lmcap.Report(data)) == textreport.render(data, top=textreport.DEFAULT_TOP)
+
+
+def test_a_diagnostic_out_of_duckdb_memory_runs_again_once_on_one_thread(monkeypatch):
+    import duckdb
+
+    from lmcap import report as rep
+    from lmcap.findings import finding
+
+    con = lmcap.connect(str(CAPTURES_DIR / "vlan" / "dot1q.pcap"))
+    threads = lambda: con.execute("SELECT current_setting('threads')").fetchone()[0]  # noqa: E731
+    default = threads()
+    calls: list[int] = []
+
+    def greedy(ctx, fail_times: int) -> None:
+        calls.append(threads())
+        ctx.report["findings"].append(finding("tcp-resets", "warning", f"run {len(calls)}", {}, ""))
+        ctx.report["throughput"]["runs"] = len(calls)
+        if len(calls) <= fail_times:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: a test")
+
+    monkeypatch.setattr(rep, "DIAGNOSTICS", (lambda ctx: greedy(ctx, 1),))
+    report = rep.build(con)
+    # the second run on one thread, what the first wrote put back, the setting reset
+    assert calls == [default, 1]
+    assert [f["summary"] for f in report["findings"]] == ["run 2"]
+    assert report["throughput"]["runs"] == 2
+    assert threads() == default
+
+    calls.clear()
+    monkeypatch.setattr(rep, "DIAGNOSTICS", (lambda ctx: greedy(ctx, 2),))
+    with pytest.raises(duckdb.OutOfMemoryException):
+        rep.build(con)
+    assert calls == [default, 1] and threads() == default

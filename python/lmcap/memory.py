@@ -10,8 +10,9 @@ import re
 #: DuckDB's memory cap of ``lmcap analyze``, ``lmcap check`` and :func:`lmcap.analyze`
 #: (``--memory-limit``): they load the evidence and the detail frames, not every frame, into a
 #: temporary database file. 384MB keeps the 8 GiB bench capture and a 10 M-flow SYN flood under
-#: 1 GiB (docs/performance.md); past it a query that cannot spill ends with exit 5 and the
-#: advice to raise it.
+#: 1 GiB (docs/performance.md); a diagnostic that overruns it runs again on one thread
+#: (:func:`lmcap.report.run_diagnostic`), and past that a query that cannot spill ends with
+#: exit 5 and the advice to raise it.
 ANALYZE_MEMORY_LIMIT = "384MB"
 
 #: DuckDB's memory while a ``packets="detail"`` scan loads it (at most the caller's limit):
