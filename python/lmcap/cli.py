@@ -124,7 +124,8 @@ def parse_link_speed(text: str) -> int:
     if not (unit or has_unit) and value < UNITLESS_LINK_SPEED_MIN_BPS:
         raise argparse.ArgumentTypeError(
             f"{text!r} has no unit: give one, e.g. {number}G for {number} Gbit/s or "
-            f"{number}M for {number} Mbit/s (a number alone is bit/s)"
+            f"{number}M for {number} Mbit/s (a number alone counts bit/s, and must be at "
+            "least 1000000 to be taken for one)"
         )
     return round(value)
 

@@ -147,7 +147,8 @@ def verdict(report: dict[str, Any]) -> str:
     cap = report["capture"]
     files = cap["files"]
     where = os.path.basename(files[0]["path"]) if len(files) == 1 else f"{len(files)} files"
-    scope = f"{where} ({human_count(cap['packets'])} frames, {cap['duration_s']:.1f} s)"
+    frames = "frame" if cap["packets"] == 1 else "frames"
+    scope = f"{where} ({human_count(cap['packets'])} {frames}, {cap['duration_s']:.1f} s)"
     counts = severity_counts(report)
     tally = ", ".join(_plural(n, s) for s, n in counts.items() if n)
     if not tally:

@@ -64,15 +64,24 @@ def _malformed(ctx: Context) -> None:
     malformed = sum(r["frames"] for r in rows)
     share = malformed / (cap["packets"] or 1)
     severity = "warning" if share >= ctx.params.undecoded_warning_share else "info"
-    senders: dict[tuple, int] = {}
+    # by MAC over every status: a frame cut before its IP header has no address, another of
+    # the same sender has one
+    frames_of: dict[str | None, int] = {}
+    ips_of: dict[str | None, list[str]] = {}
     for r in rows:
         for s in r["senders"]:
-            key = (s["src_mac"], s["src_ip"])
-            senders[key] = senders.get(key, 0) + s["frames"]
-    top = sorted(senders.items(), key=lambda kv: -kv[1])[:3]
+            frames_of[s["src_mac"]] = frames_of.get(s["src_mac"], 0) + s["frames"]
+            if s["src_ip"] and s["src_ip"] not in ips_of.setdefault(s["src_mac"], []):
+                ips_of[s["src_mac"]].append(s["src_ip"])
+    top = sorted(frames_of.items(), key=lambda kv: -kv[1])[:3]
     who = ", ".join(
-        f"{mac or 'no MAC'}{f' ({ip})' if ip else ''}: {plural(n, 'frame')}" for (mac, ip), n in top
+        f"{mac or 'no source MAC'} ({plural(n, 'frame')}"
+        + (f", from {', '.join(ips_of[mac][:3])}" if ips_of.get(mac) else "")
+        + ")"
+        for mac, n in top
     )
+    several_files = len(cap["files"]) > 1
+    igmp = any(r["decode_status"] == "bad_igmp_record_count" for r in rows)
     parts = [
         f"{r['decode_status']} {r['frames']:,} ({_MALFORMED_MEANS.get(r['decode_status'], '?')}; "
         f"first frame {r['first_frames'][0] if r['first_frames'] else '?'})"
@@ -82,7 +91,8 @@ def _malformed(ctx: Context) -> None:
         finding(
             "frames-malformed",
             severity,
-            f"{malformed:,} of {cap['packets']:,} frames ({percent(share)}) have a header "
+            f"{malformed:,} of {cap['packets']:,} frames ({percent(share)}) "
+            f"{'has' if malformed == 1 else 'have'} a header "
             f"that breaks its protocol's rules: {'; '.join(parts)}. Senders: {who}.",
             {
                 "frames": malformed,
@@ -98,15 +108,22 @@ def _malformed(ctx: Context) -> None:
                     for r in rows
                 ],
             },
-            "lmcap decodes these frames up to the broken header and no further (of an IGMPv3 "
-            "report, the records that fit), so they count in the totals, the frame sizes "
-            "and the hosts by MAC, but not in the flows, ports or rates above that header. "
+            "lmcap decodes these frames up to the broken header and no further"
+            + (" (of an IGMPv3 report, the records that fit)" if igmp else "")
+            + ", so they count in the totals, the frame sizes and the hosts by MAC, but not "
+            "in the flows, ports or rates above that header. "
             "A sender's stack does not build such headers: they come from a NIC or driver "
             "offload bug, a middlebox that rewrites packets, bit errors that slipped past "
             "the frame check (a bad cable or optic, which the switch's CRC counters show), "
             "a capture tool that damaged the frames, or crafted traffic (a scanner or "
             "fuzzer). Open the first frames listed in Wireshark, which marks the same "
-            "fields as malformed, and look at the sender named.",
+            "fields as malformed, and look at the sender named"
+            + (
+                " (frame numbers count across the input files in time order, as in "
+                "`lmcap sql`: `file_index` says which file)."
+                if several_files
+                else "."
+            ),
         )
     )
 
@@ -174,9 +191,8 @@ def _undecoded(ctx: Context) -> None:
         finding(
             "frames-undecoded",
             severity,
-            f"{undecoded:,} of {cap['packets']:,} frames ({share:.1%}) gave nothing to decode: "
-            + "; ".join(parts)
-            + (f". {'; '.join(expanded)}." if expanded else "."),
+            f"{undecoded:,} of {cap['packets']:,} frames ({percent(share)}) gave nothing to "
+            "decode: " + "; ".join(parts) + (f". {'; '.join(expanded)}." if expanded else "."),
             {
                 "frames": undecoded,
                 "share": round(share, 6),

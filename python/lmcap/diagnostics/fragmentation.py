@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
-from lmcap.fmt import iso_ns
+from lmcap.fmt import iso_ns, plural
 
 PROTO_NAMES = {1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMPv6"}
 
@@ -119,7 +119,8 @@ def run(ctx: Context) -> None:
             )
         if upstream:
             detail.append(
-                f"{len(upstream)} lack a fragment here too and {_reporters(upstream)} reported "
+                f"{len(upstream)} {'lacks' if len(upstream) == 1 else 'lack'} a fragment here "
+                f"too and {_reporters(upstream)} reported "
                 "them never reassembled: lost before the capture point"
             )
         unseen = len(timeouts_here) - len(downstream) - len(upstream)
@@ -132,8 +133,9 @@ def run(ctx: Context) -> None:
             finding(
                 "ip-fragmentation",
                 "warning" if bad else "info",
-                f"{f['src']} -> {f['dst']} ({proto}, IPv{key[0]}) sent {f['datagrams']} "
-                f"fragmented datagram(s) in {f['fragments']} fragments (datagram sizes "
+                f"{f['src']} -> {f['dst']} ({proto}, IPv{key[0]}) sent "
+                f"{plural(f['datagrams'], 'fragmented datagram')} in "
+                f"{plural(f['fragments'], 'fragment')} (datagram sizes "
                 f"{sizes_text})" + (": " + "; ".join(detail) if detail else "") + ".",
                 {
                     **f,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
-from lmcap.fmt import flow_text, iso_ns
+from lmcap.fmt import flow_text, iso_ns, plural
 
 
 def _flow_text(f: dict) -> str:
@@ -34,9 +34,9 @@ def run(ctx: Context) -> None:
             finding(
                 "icmp-frag-needed",
                 "warning",
-                f"Router {r['router']} sent {r['count']} ICMP {what} message(s): packets of "
-                f"{', '.join(map(str, sizes)) or 'some'} bytes do not fit its next hop "
-                f"(MTU {r['next_hop_mtu']}), for {len(flows)} flow(s) such as "
+                f"Router {r['router']} sent {plural(r['count'], f'ICMP {what} message')}: "
+                f"packets of {', '.join(map(str, sizes)) or 'some'} bytes do not fit its next hop "
+                f"(MTU {r['next_hop_mtu']}), for {plural(len(flows), 'flow')} such as "
                 f"{_flow_text(flows[0]) if flows else '?'}.",
                 entry,
                 "A hop on this path has a smaller MTU than the sender's interface. If the path "

@@ -89,8 +89,9 @@ def run(ctx: Context) -> None:
             finding(
                 "capture-truncated",
                 "warning" if hides_jumbo else "info",
-                f"{total} frames were cut by the snaplen: at most {kept} bytes kept of frames up "
-                f"to {biggest['max_wire_len']} bytes on the wire"
+                f"{plural(total, 'frame')} {'was' if total == 1 else 'were'} cut by the "
+                f"snaplen: at most {kept} bytes kept of frames up to "
+                f"{biggest['max_wire_len']} bytes on the wire"
                 + snaplen_text
                 + (": jumbo payloads are not in this capture." if hides_jumbo else "."),
                 {
