@@ -72,9 +72,14 @@ def percent(fraction: float) -> str:
     return f"{pct:.1f}%"
 
 
+def agree(n: int, one: str, many: str) -> str:
+    """The word that agrees with a count: ``agree(1, "has", "have")`` is ``has``."""
+    return one if n == 1 else many
+
+
 def plural(n: int, word: str, words: str | None = None) -> str:
     """``1 transfer``, ``2 transfers`` (``words``: the plural when it is not word + s)."""
-    return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"
+    return f"{n} {agree(n, word, words or word + 's')}"
 
 
 #: Eighths of a cell, lowest first; an idle point is SPARK_IDLE.

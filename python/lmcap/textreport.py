@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Union
 
 from lmcap.findings import SEVERITIES
-from lmcap.fmt import human_bps, human_bytes, human_duration, plural, sparkline
+from lmcap.fmt import agree, human_bps, human_bytes, human_duration, plural, sparkline
 
 #: Rows of each list shown by default (`lmcap analyze --top N`; 0 shows every row).
 DEFAULT_TOP = 20
@@ -147,7 +147,7 @@ def verdict(report: dict[str, Any]) -> str:
     cap = report["capture"]
     files = cap["files"]
     where = os.path.basename(files[0]["path"]) if len(files) == 1 else f"{len(files)} files"
-    frames = "frame" if cap["packets"] == 1 else "frames"
+    frames = agree(cap["packets"], "frame", "frames")
     scope = f"{where} ({human_count(cap['packets'])} {frames}, {cap['duration_s']:.1f} s)"
     counts = severity_counts(report)
     tally = ", ".join(_plural(n, s) for s, n in counts.items() if n)

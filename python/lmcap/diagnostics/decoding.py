@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
-from lmcap.fmt import human_bytes, percent, plural
+from lmcap.fmt import agree, human_bytes, percent, plural
 
 #: What each status of a frame nothing was read from means, for the summary (the statuses
 #: themselves are declared in queries/capture_undecoded_frames.sql).
@@ -92,7 +92,7 @@ def _malformed(ctx: Context) -> None:
             "frames-malformed",
             severity,
             f"{malformed:,} of {cap['packets']:,} frames ({percent(share)}) "
-            f"{'has' if malformed == 1 else 'have'} a header "
+            f"{agree(malformed, 'has', 'have')} a header "
             f"that breaks its protocol's rules: {'; '.join(parts)}. Senders: {who}.",
             {
                 "frames": malformed,

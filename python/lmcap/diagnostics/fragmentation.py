@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
-from lmcap.fmt import iso_ns, plural
+from lmcap.fmt import agree, iso_ns, plural
 
 PROTO_NAMES = {1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMPv6"}
 
@@ -119,7 +119,7 @@ def run(ctx: Context) -> None:
             )
         if upstream:
             detail.append(
-                f"{len(upstream)} {'lacks' if len(upstream) == 1 else 'lack'} a fragment here "
+                f"{len(upstream)} {agree(len(upstream), 'lacks', 'lack')} a fragment here "
                 f"too and {_reporters(upstream)} reported "
                 "them never reassembled: lost before the capture point"
             )

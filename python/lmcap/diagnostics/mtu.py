@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lmcap.diagnostics import Context
 from lmcap.findings import finding
-from lmcap.fmt import flow_text, iso_ns, plural
+from lmcap.fmt import agree, flow_text, iso_ns, plural
 
 SIZE_CLASSES = ("standard", "jumbo", "oversize")
 
@@ -89,7 +89,7 @@ def run(ctx: Context) -> None:
             finding(
                 "capture-truncated",
                 "warning" if hides_jumbo else "info",
-                f"{plural(total, 'frame')} {'was' if total == 1 else 'were'} cut by the "
+                f"{plural(total, 'frame')} {agree(total, 'was', 'were')} cut by the "
                 f"snaplen: at most {kept} bytes kept of frames up to "
                 f"{biggest['max_wire_len']} bytes on the wire"
                 + snaplen_text
@@ -196,9 +196,9 @@ def run(ctx: Context) -> None:
                 "jumbo-partial",
                 "warning",
                 f"{plural(len(jumbo), 'bulk TCP transfer')} "
-                f"{'uses' if len(jumbo) == 1 else 'use'} jumbo frames but "
+                f"{agree(len(jumbo), 'uses', 'use')} jumbo frames but "
                 f"{plural(len(standard), 'other')} "
-                f"{'stays' if len(standard) == 1 else 'stay'} "
+                f"{agree(len(standard), 'stays', 'stay')} "
                 f"at the standard {ctx.params.standard_mtu}-byte MTU (e.g. "
                 f"{_flow(standard[0])}): jumbo frames "
                 "are enabled on some paths only.",
